@@ -1,0 +1,25 @@
+using ControlApi.Data.Entities;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Metadata.Builders;
+
+namespace ControlApi.Data.Configurations;
+
+internal sealed class AuditEventConfiguration : IEntityTypeConfiguration<AuditEvent>
+{
+    public void Configure(EntityTypeBuilder<AuditEvent> builder)
+    {
+        builder.ToTable("AuditEvents");
+        builder.Property(e => e.Kind).HasMaxLength(64);
+        builder.Property(e => e.ClusterId).HasMaxLength(63);
+        builder.Property(e => e.Actor).HasMaxLength(200);
+        builder.Property(e => e.Source).HasMaxLength(16);
+        builder.Property(e => e.PreviousHash).HasMaxLength(64);
+        builder.Property(e => e.Hash).HasMaxLength(64);
+        // Filtered pages are read newest first by id (keyset); these keep each filter an index range.
+        builder.HasIndex(e => new { e.ClusterId, e.Id });
+        builder.HasIndex(e => new { e.Kind, e.Id });
+        builder.HasIndex(e => new { e.ClusterId, e.Revision, e.Id });
+        builder.HasIndex(e => new { e.Actor, e.Id });
+        builder.HasIndex(e => e.Time);
+    }
+}

@@ -1,0 +1,37 @@
+using ControlApi.Data.Entities;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Storage.ValueConversion;
+
+namespace ControlApi.Data;
+
+public sealed class ControlApiDbContext(DbContextOptions<ControlApiDbContext> options) : DbContext(options)
+{
+    /// <summary>The assembly that holds the migrations (its own project, see README architecture).</summary>
+    public const string MigrationsAssembly = "ControlApi.Migrations";
+
+    public DbSet<Revision> Revisions => Set<Revision>();
+    public DbSet<RevisionTransition> RevisionTransitions => Set<RevisionTransition>();
+    public DbSet<AuditEvent> AuditEvents => Set<AuditEvent>();
+    public DbSet<IdempotencyRecord> IdempotencyRecords => Set<IdempotencyRecord>();
+    public DbSet<OutboxMessage> Outbox => Set<OutboxMessage>();
+
+    protected override void OnModelCreating(ModelBuilder modelBuilder) =>
+        modelBuilder.ApplyConfigurationsFromAssembly(typeof(ControlApiDbContext).Assembly);
+
+    protected override void ConfigureConventions(ModelConfigurationBuilder configurationBuilder)
+    {
+        // SQLite cannot compare or order DateTimeOffset stored as text; store UTC ticks instead.
+        configurationBuilder.Properties<DateTimeOffset>().HaveConversion<DateTimeOffsetToUtcTicksConverter>();
+        configurationBuilder.Properties<DateTimeOffset?>().HaveConversion<DateTimeOffsetToUtcTicksConverter>();
+    }
+
+    /// <summary>Options for a SQLite file; the service and the design-time factory both use this.</summary>
+    public static DbContextOptionsBuilder<ControlApiDbContext> SqliteOptions(string connectionString) =>
+        new DbContextOptionsBuilder<ControlApiDbContext>()
+            .UseSqlite(connectionString, sqlite => sqlite.MigrationsAssembly(MigrationsAssembly));
+}
+
+/// <summary>Stores instants as UTC ticks: ordered, comparable and time-zone free.</summary>
+public sealed class DateTimeOffsetToUtcTicksConverter() : ValueConverter<DateTimeOffset, long>(
+    value => value.UtcTicks,
+    ticks => new DateTimeOffset(ticks, TimeSpan.Zero));

@@ -1,0 +1,41 @@
+namespace ControlApi.Data.Entities;
+
+/// <summary>An immutable, per-cluster numbered version of the desired settings, plus its lifecycle state.</summary>
+public sealed class Revision
+{
+    public long Id { get; set; }
+    public required string ClusterId { get; set; }
+    public int Number { get; set; }
+
+    /// <summary>Canonical settings JSON (SettingsJson.Serialize) — the wish, immutable once written.</summary>
+    public required string SettingsJson { get; set; }
+
+    public required string Author { get; set; }
+    public string? OnBehalfOf { get; set; }
+    public string? Reason { get; set; }
+    public required string Source { get; set; }
+
+    /// <summary>Validation warnings accepted with the change (JSON array), so the revision can show them later.</summary>
+    public string WarningsJson { get; set; } = "[]";
+
+    public DateTimeOffset CreatedAt { get; set; }
+
+    /// <summary>The lifecycle state (SPEC §4), stored as its name.</summary>
+    public required string State { get; set; }
+    public string? StateReason { get; set; }
+    public DateTimeOffset StateChangedAt { get; set; }
+
+    public string? CommitSha { get; set; }
+
+    public List<RevisionTransition> Timeline { get; set; } = [];
+}
+
+/// <summary>One step of a revision's timeline: the state it entered, when, and why.</summary>
+public sealed class RevisionTransition
+{
+    public long Id { get; set; }
+    public long RevisionId { get; set; }
+    public required string State { get; set; }
+    public DateTimeOffset At { get; set; }
+    public string? Message { get; set; }
+}
