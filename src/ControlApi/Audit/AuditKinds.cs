@@ -1,0 +1,20 @@
+namespace ControlApi.Audit;
+
+/// <summary>Stable audit event kinds (SPEC §6). Scripts and webhooks match on these strings.</summary>
+public static class AuditKinds
+{
+    public const string ChangeAccepted = "change.accepted";
+    public const string ChangeRejected = "change.rejected";
+    public const string ChangeNoop = "change.noop";
+    public const string GitCommitted = "git.committed";
+    public const string GitPushFailed = "git.push_failed";
+    public const string RevisionSuperseded = "revision.superseded";
+}
+
+/// <summary>Where a change came from.</summary>
+public static class AuditSources
+{
+    public const string Api = "api";
+    public const string Chatops = "chatops";
+    public const string System = "system";
+}

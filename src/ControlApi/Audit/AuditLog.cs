@@ -1,0 +1,69 @@
+using System.Security.Cryptography;
+using System.Text;
+using System.Text.Json;
+using ControlApi.Data;
+using ControlApi.Data.Entities;
+using Microsoft.EntityFrameworkCore;
+
+namespace ControlApi.Audit;
+
+/// <summary>What happened, before it is stamped and chained.</summary>
+public sealed record AuditEntry(
+    string Kind,
+    string? ClusterId,
+    int? Revision,
+    string Actor,
+    string Source,
+    string Summary,
+    object? Details = null);
+
+/// <summary>
+/// Appends hash-chained audit events. Call inside a write transaction held through
+/// <see cref="Persistence.DatabaseWriteGate"/> so the previous hash read here is still the last one;
+/// it saves the context (the caller's transaction decides whether it all lands).
+/// </summary>
+public sealed class AuditLog(TimeProvider time)
+{
+    /// <summary>The previous hash of the very first event.</summary>
+    public const string GenesisHash = "0000000000000000000000000000000000000000000000000000000000000000";
+
+    private static readonly JsonSerializerOptions DetailsJson = new(JsonSerializerDefaults.Web);
+
+    public async Task<AuditEvent> AppendAsync(ControlApiDbContext db, AuditEntry entry, CancellationToken cancellationToken)
+    {
+        // Everything pending is saved first (inside the caller's transaction) so the chain reads real ids.
+        await db.SaveChangesAsync(cancellationToken);
+        var previous = await db.AuditEvents.OrderByDescending(e => e.Id).Select(e => e.Hash).FirstOrDefaultAsync(cancellationToken)
+            ?? GenesisHash;
+
+        var audit = new AuditEvent
+        {
+            Time = time.GetUtcNow(),
+            ClusterId = entry.ClusterId,
+            Revision = entry.Revision,
+            Kind = entry.Kind,
+            Actor = entry.Actor,
+            Source = entry.Source,
+            Summary = entry.Summary,
+            DetailsJson = JsonSerializer.Serialize(entry.Details ?? new { }, DetailsJson),
+            PreviousHash = previous,
+            Hash = "",
+        };
+        audit.Hash = ComputeHash(audit);
+        db.AuditEvents.Add(audit);
+        await db.SaveChangesAsync(cancellationToken);
+        return audit;
+    }
+
+    /// <summary>SHA-256 over the canonical content and the previous hash (hex, lowercase).</summary>
+    public static string ComputeHash(AuditEvent e)
+    {
+        var canonical = string.Join('\n',
+            e.PreviousHash,
+            e.Time.UtcTicks.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            e.ClusterId ?? "",
+            e.Revision?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "",
+            e.Kind, e.Actor, e.Source, e.Summary, e.DetailsJson);
+        return Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(canonical)));
+    }
+}

@@ -1,0 +1,185 @@
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using ControlApi.Configuration;
+using ControlApi.Core.Json;
+using ControlApi.Core.Settings;
+using ControlApi.Core.Validation;
+using ControlApi.Http;
+using ControlApi.Revisions;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.Extensions.Options;
+
+namespace ControlApi.Cilium;
+
+/// <summary>The desired Cilium settings of a cluster: read, replace, merge-patch, plan.</summary>
+public static class CiliumApi
+{
+    public const string MergePatchMediaType = "application/merge-patch+json";
+
+    public static RouteGroupBuilder MapCiliumApi(this RouteGroupBuilder api)
+    {
+        var group = api.MapGroup("/clusters/{cluster}/cilium").WithTags("Cilium settings");
+
+        group.MapGet("", GetSettings)
+            .WithName("GetCiliumSettings")
+            .WithSummary("The desired Cilium settings and the revision holding them (ETag = revision).")
+            .ProducesProblem(StatusCodes.Status404NotFound);
+
+        group.MapPut("", PutSettings)
+            .WithName("PutCiliumSettings")
+            .WithSummary("Replace the desired settings; a new revision is accepted and committed in the background.")
+            .Accepts<CiliumSettings>("application/json")
+            .WithChangeProblems();
+
+        group.MapPatch("", PatchSettings)
+            .WithName("PatchCiliumSettings")
+            .WithSummary("Change some settings with a JSON merge patch (RFC 7396); null resets a member to its default.")
+            .Accepts<JsonObject>(MergePatchMediaType)
+            .WithChangeProblems();
+
+        group.MapPost("/plan", Plan)
+            .WithName("PlanCiliumSettings")
+            .WithSummary("Validate settings or a merge patch without storing anything: errors, warnings, the normalized result.")
+            .Accepts<CiliumSettings>("application/json", MergePatchMediaType)
+            .ProducesProblem(StatusCodes.Status400BadRequest)
+            .ProducesProblem(StatusCodes.Status404NotFound)
+            .ProducesProblem(StatusCodes.Status413PayloadTooLarge)
+            .ProducesProblem(StatusCodes.Status415UnsupportedMediaType);
+
+        return api;
+    }
+
+    public static async Task<Results<Ok<DesiredSettingsResource>, ProblemHttpResult>> GetSettings(
+        string cluster, HttpContext context, ClusterCatalog clusters, RevisionReader revisions, CancellationToken cancellationToken)
+    {
+        if (clusters.Find(cluster) is not { } managed) return Problems.ClusterNotFound(cluster, clusters.All.Select(c => c.Id));
+        var current = await revisions.CurrentAsync(managed.Id, cancellationToken);
+        context.Response.Headers.ETag = ETags.ForRevision(current.Number);
+        return TypedResults.Ok(new DesiredSettingsResource(managed.Id, current.Number, current.State, current.Settings));
+    }
+
+    public static async Task<Results<Accepted<ChangeResource>, Ok<ChangeResource>, ContentHttpResult, ProblemHttpResult>> PutSettings(
+        string cluster, HttpContext context, ClusterCatalog clusters, ChangeService changes, IOptions<ControlApiOptions> options, CancellationToken cancellationToken)
+    {
+        if (clusters.Find(cluster) is not { } managed) return Problems.ClusterNotFound(cluster, clusters.All.Select(c => c.Id));
+        if (!RequestBody.HasMediaType(context.Request, "application/json"))
+            return Problems.UnsupportedMediaType(context.Request.ContentType, "application/json with the full settings (or PATCH with application/merge-patch+json)");
+
+        var limits = options.Value.Limits;
+        var body = await ReadBodyAsync(context, limits, cancellationToken);
+        if (body.Problem is { } tooLarge) return tooLarge;
+
+        var parsed = SettingsJson.Parse(body.Bytes);
+        if (parsed.Settings is null) return Problems.BadRequest("malformed-settings", "The settings could not be read", parsed.Error!, parsed.Pointer);
+        return await ChangeEndpoint.RunAsync(context, managed, body.Bytes, _ => parsed, changes, limits, cancellationToken);
+    }
+
+    public static async Task<Results<Accepted<ChangeResource>, Ok<ChangeResource>, ContentHttpResult, ProblemHttpResult>> PatchSettings(
+        string cluster, HttpContext context, ClusterCatalog clusters, ChangeService changes, IOptions<ControlApiOptions> options, CancellationToken cancellationToken)
+    {
+        if (clusters.Find(cluster) is not { } managed) return Problems.ClusterNotFound(cluster, clusters.All.Select(c => c.Id));
+        if (!RequestBody.HasMediaType(context.Request, MergePatchMediaType))
+            return Problems.UnsupportedMediaType(context.Request.ContentType, MergePatchMediaType);
+
+        var limits = options.Value.Limits;
+        var body = await ReadBodyAsync(context, limits, cancellationToken);
+        if (body.Problem is { } tooLarge) return tooLarge;
+
+        var patch = ParsePatch(body.Bytes);
+        if (patch.Problem is { } malformed) return malformed;
+        return await ChangeEndpoint.RunAsync(context, managed, body.Bytes, current => Merge(current, patch.Patch!), changes, limits, cancellationToken);
+    }
+
+    public static async Task<Results<Ok<PlanResource>, ProblemHttpResult>> Plan(
+        string cluster, HttpContext context, ClusterCatalog clusters, RevisionReader revisions, IOptions<ControlApiOptions> options, CancellationToken cancellationToken)
+    {
+        if (clusters.Find(cluster) is not { } managed) return Problems.ClusterNotFound(cluster, clusters.All.Select(c => c.Id));
+        var isPatch = RequestBody.HasMediaType(context.Request, MergePatchMediaType);
+        if (!isPatch && !RequestBody.HasMediaType(context.Request, "application/json"))
+            return Problems.UnsupportedMediaType(context.Request.ContentType, $"application/json (full settings) or {MergePatchMediaType}");
+
+        var body = await ReadBodyAsync(context, options.Value.Limits, cancellationToken);
+        if (body.Problem is { } tooLarge) return tooLarge;
+
+        var current = await revisions.CurrentAsync(managed.Id, cancellationToken);
+        SettingsParseResult desired;
+        if (isPatch)
+        {
+            var patch = ParsePatch(body.Bytes);
+            if (patch.Problem is { } malformed) return malformed;
+            desired = Merge(current.Settings, patch.Patch!);
+        }
+        else
+        {
+            desired = SettingsJson.Parse(body.Bytes);
+        }
+        if (desired.Settings is not { } settings)
+            return Problems.BadRequest("malformed-settings", "The settings could not be read", desired.Error!, desired.Pointer);
+
+        var validation = SettingsValidator.Validate(managed.Profile, settings, current.Settings);
+        return TypedResults.Ok(new PlanResource(
+            managed.Id,
+            current.Number,
+            validation.IsValid,
+            settings.SameAs(current.Settings),
+            SettingsChanges.Phrases(current.Settings, settings),
+            validation.Errors.Select(IssueResource.From).ToList(),
+            validation.Warnings.Select(IssueResource.From).ToList(),
+            settings));
+    }
+
+    private static SettingsParseResult Merge(CiliumSettings current, JsonObject patch)
+    {
+        var merged = JsonMergePatch.Apply(JsonSerializer.SerializeToNode(current, SettingsJson.Options), patch);
+        return SettingsJson.Parse(JsonSerializer.SerializeToUtf8Bytes(merged, SettingsJson.Options));
+    }
+
+    private static (JsonObject? Patch, ProblemHttpResult? Problem) ParsePatch(byte[] body)
+    {
+        try
+        {
+            var node = JsonNode.Parse(body, documentOptions: new JsonDocumentOptions { MaxDepth = 16 });
+            return node is JsonObject patch
+                ? (patch, null)
+                : (null, Problems.BadRequest("malformed-patch", "The merge patch is not an object",
+                    "A JSON merge patch for the settings must be a JSON object, e.g. {\"hostFirewall\":{\"enabled\":true}}.", ""));
+        }
+        catch (JsonException ex)
+        {
+            return (null, Problems.BadRequest("malformed-patch", "The merge patch is not valid JSON",
+                $"The body is not valid JSON (line {ex.LineNumber + 1}, byte {ex.BytePositionInLine + 1}); send a JSON object.", SettingsJson.ToPointer(ex.Path)));
+        }
+    }
+
+    private static async Task<(byte[] Bytes, ProblemHttpResult? Problem)> ReadBodyAsync(HttpContext context, RequestLimitOptions limits, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return (await RequestBody.ReadAsync(context.Request, limits.MaxSettingsBodyBytes, cancellationToken), null);
+        }
+        catch (RequestBody.TooLargeException ex)
+        {
+            return ([], Problems.PayloadTooLarge(ex.Limit));
+        }
+    }
+
+    private static RouteHandlerBuilder WithChangeProblems(this RouteHandlerBuilder builder) => builder
+        .Produces<ChangeResource>(StatusCodes.Status202Accepted)
+        .ProducesProblem(StatusCodes.Status400BadRequest)
+        .ProducesProblem(StatusCodes.Status404NotFound)
+        .ProducesProblem(StatusCodes.Status412PreconditionFailed)
+        .ProducesProblem(StatusCodes.Status413PayloadTooLarge)
+        .ProducesProblem(StatusCodes.Status415UnsupportedMediaType)
+        .ProducesProblem(StatusCodes.Status422UnprocessableEntity);
+}
+
+/// <summary>What a change would do, computed without side effects.</summary>
+public sealed record PlanResource(
+    string Cluster,
+    int BaseRevision,
+    bool Valid,
+    bool NoChange,
+    IReadOnlyList<string> Changes,
+    IReadOnlyList<IssueResource> Errors,
+    IReadOnlyList<IssueResource> Warnings,
+    CiliumSettings Settings);

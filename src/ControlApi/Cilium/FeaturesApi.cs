@@ -1,0 +1,91 @@
+using System.Text.Json;
+using ControlApi.Configuration;
+using ControlApi.Core.Features;
+using ControlApi.Core.Settings;
+using ControlApi.Http;
+using ControlApi.Revisions;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.Extensions.Options;
+
+namespace ControlApi.Cilium;
+
+/// <summary>Features by name (SPEC §2): the switchboard for scripts and chat.</summary>
+public static class FeaturesApi
+{
+    public static RouteGroupBuilder MapFeaturesApi(this RouteGroupBuilder api)
+    {
+        var group = api.MapGroup("/clusters/{cluster}/features").WithTags("Features");
+
+        group.MapGet("", ListFeatures)
+            .WithName("ListFeatures")
+            .WithSummary("Each feature with its desired state and a one-line description.")
+            .ProducesProblem(StatusCodes.Status404NotFound);
+
+        group.MapPut("/{feature}", SwitchFeature)
+            .WithName("SwitchFeature")
+            .WithSummary("Turn one feature on or off; a change like any other (validation, revision, commit).")
+            .Accepts<FeatureSwitch>("application/json")
+            .Produces<ChangeResource>(StatusCodes.Status202Accepted)
+            .ProducesProblem(StatusCodes.Status400BadRequest)
+            .ProducesProblem(StatusCodes.Status404NotFound)
+            .ProducesProblem(StatusCodes.Status412PreconditionFailed)
+            .ProducesProblem(StatusCodes.Status413PayloadTooLarge)
+            .ProducesProblem(StatusCodes.Status415UnsupportedMediaType)
+            .ProducesProblem(StatusCodes.Status422UnprocessableEntity);
+
+        return api;
+    }
+
+    public static async Task<Results<Ok<FeatureList>, ProblemHttpResult>> ListFeatures(
+        string cluster, ClusterCatalog clusters, RevisionReader revisions, CancellationToken cancellationToken)
+    {
+        if (clusters.Find(cluster) is not { } managed) return Problems.ClusterNotFound(cluster, clusters.All.Select(c => c.Id));
+        var current = await revisions.CurrentAsync(managed.Id, cancellationToken);
+        return TypedResults.Ok(new FeatureList(managed.Id, current.Number,
+            FeatureCatalog.All.Select(f => new FeatureState(f.Name, f.IsEnabled(current.Settings), f.Description)).ToList()));
+    }
+
+    public static async Task<Results<Accepted<ChangeResource>, Ok<ChangeResource>, ContentHttpResult, ProblemHttpResult>> SwitchFeature(
+        string cluster, string feature, HttpContext context, ClusterCatalog clusters, ChangeService changes, IOptions<ControlApiOptions> options, CancellationToken cancellationToken)
+    {
+        if (clusters.Find(cluster) is not { } managed) return Problems.ClusterNotFound(cluster, clusters.All.Select(c => c.Id));
+        if (FeatureCatalog.Find(feature) is not { } known) return Problems.FeatureNotFound(feature, FeatureCatalog.Names);
+        if (!RequestBody.HasMediaType(context.Request, "application/json"))
+            return Problems.UnsupportedMediaType(context.Request.ContentType, "application/json, e.g. {\"enabled\": true}");
+
+        var limits = options.Value.Limits;
+        byte[] body;
+        try
+        {
+            body = await RequestBody.ReadAsync(context.Request, limits.MaxSettingsBodyBytes, cancellationToken);
+        }
+        catch (RequestBody.TooLargeException ex)
+        {
+            return Problems.PayloadTooLarge(ex.Limit);
+        }
+
+        FeatureSwitch? request;
+        try
+        {
+            request = JsonSerializer.Deserialize<FeatureSwitch>(body, SettingsJson.Options);
+        }
+        catch (JsonException ex)
+        {
+            return Problems.BadRequest("malformed-feature-switch", "The feature switch could not be read",
+                "Send {\"enabled\": true} or {\"enabled\": false} and nothing else.", SettingsJson.ToPointer(ex.Path));
+        }
+        if (request?.Enabled is not { } enabled)
+            return Problems.BadRequest("malformed-feature-switch", "The feature switch could not be read",
+                "Send {\"enabled\": true} or {\"enabled\": false}; 'enabled' is required.", "/enabled");
+
+        return await ChangeEndpoint.RunAsync(context, managed, body,
+            current => SettingsParseResult.Ok(known.With(current, enabled)), changes, limits, cancellationToken);
+    }
+}
+
+/// <summary>Body of <c>PUT /features/{feature}</c>.</summary>
+public sealed record FeatureSwitch(bool? Enabled);
+
+public sealed record FeatureState(string Name, bool Enabled, string Description);
+
+public sealed record FeatureList(string Cluster, int Revision, IReadOnlyList<FeatureState> Features);

@@ -1,0 +1,78 @@
+namespace ControlApi.Configuration;
+
+/// <summary>The <c>ControlApi</c> configuration section (root appsettings.json, environment variables override).</summary>
+public sealed class ControlApiOptions
+{
+    public const string SectionName = "ControlApi";
+
+    /// <summary>Where SQLite files, Hangfire storage and git working copies live; relative to the content root.</summary>
+    public string DataDirectory { get; set; } = "data";
+
+    public List<ClusterOptions> Clusters { get; set; } = [];
+
+    public RequestLimitOptions Limits { get; set; } = new();
+}
+
+public sealed class ClusterOptions
+{
+    public string Id { get; set; } = "";
+    public string DisplayName { get; set; } = "";
+    public GitOpsOptions GitOps { get; set; } = new();
+    public KubernetesOptions Kubernetes { get; set; } = new();
+    public TalosOptions Talos { get; set; } = new();
+    public FluxOptions Flux { get; set; } = new();
+    public ChartOptions Chart { get; set; } = new();
+}
+
+public sealed class GitOpsOptions
+{
+    /// <summary>Remote URL: a local path (relative to the data directory), <c>file://</c>, <c>ssh://</c>, <c>user@host:path</c> or <c>https://</c>.</summary>
+    public string Repository { get; set; } = "";
+    public string Branch { get; set; } = "main";
+    public string CiliumPath { get; set; } = "gitops/infrastructure/cilium";
+    public string TalosPatchPath { get; set; } = "talos/patches/cilium.yaml";
+    public string AuthorName { get; set; } = "ControlApi";
+    public string AuthorEmail { get; set; } = "controlapi@localhost";
+    /// <summary>Deploy key for SSH remotes (file path; the key itself never enters configuration).</summary>
+    public string? SshKeyFile { get; set; }
+    public string? KnownHostsFile { get; set; }
+    /// <summary>File holding an HTTPS token; read when needed, never logged.</summary>
+    public string? TokenFile { get; set; }
+}
+
+public sealed class KubernetesOptions
+{
+    public string? Kubeconfig { get; set; }
+    public string? Context { get; set; }
+    public bool InCluster { get; set; }
+
+    public bool IsConfigured => InCluster || !string.IsNullOrWhiteSpace(Kubeconfig);
+}
+
+public sealed class TalosOptions
+{
+    public string Version { get; set; } = "1.13";
+    public int KubePrismPort { get; set; } = 7445;
+}
+
+public sealed class FluxOptions
+{
+    public string GitRepository { get; set; } = "flux-system/flux-system";
+    public string Kustomization { get; set; } = "flux-system/cilium";
+    public string HelmRelease { get; set; } = "kube-system/cilium";
+}
+
+public sealed class ChartOptions
+{
+    public string Repository { get; set; } = "https://helm.cilium.io/";
+    public string Version { get; set; } = "1.18.2";
+}
+
+public sealed class RequestLimitOptions
+{
+    /// <summary>Largest accepted settings body (SPEC: 64 KiB → 413 beyond).</summary>
+    public int MaxSettingsBodyBytes { get; set; } = 64 * 1024;
+    public int MaxReasonLength { get; set; } = 500;
+    public int MaxOnBehalfOfLength { get; set; } = 200;
+    public int MaxIdempotencyKeyLength { get; set; } = 200;
+}

@@ -1,0 +1,37 @@
+using ControlApi.Data;
+using Microsoft.EntityFrameworkCore;
+
+namespace ControlApi.Health;
+
+/// <summary><c>/healthz</c>: the process answers. <c>/readyz</c>: the database is reachable and fully migrated.</summary>
+public static class HealthApi
+{
+    public static IEndpointRouteBuilder MapHealthApi(this IEndpointRouteBuilder app)
+    {
+        app.MapGet("/healthz", () => TypedResults.Ok(new HealthStatus("ok", null)))
+            .WithTags("Health").WithName("Healthz").WithSummary("Liveness: the process is up.");
+        app.MapGet("/readyz", Ready)
+            .WithTags("Health").WithName("Readyz").WithSummary("Readiness: database reachable and migrations applied.")
+            .Produces<HealthStatus>(StatusCodes.Status503ServiceUnavailable);
+        return app;
+    }
+
+    public static async Task<IResult> Ready(ControlApiDbContext db, CancellationToken cancellationToken)
+    {
+        try
+        {
+            if (!await db.Database.CanConnectAsync(cancellationToken))
+                return TypedResults.Json(new HealthStatus("unavailable", "The database cannot be opened."), statusCode: StatusCodes.Status503ServiceUnavailable);
+            var pending = (await db.Database.GetPendingMigrationsAsync(cancellationToken)).ToList();
+            if (pending.Count > 0)
+                return TypedResults.Json(new HealthStatus("unavailable", $"{pending.Count} migration(s) not applied yet."), statusCode: StatusCodes.Status503ServiceUnavailable);
+            return TypedResults.Ok(new HealthStatus("ready", null));
+        }
+        catch (Microsoft.Data.Sqlite.SqliteException ex)
+        {
+            return TypedResults.Json(new HealthStatus("unavailable", $"Database error {ex.SqliteErrorCode}."), statusCode: StatusCodes.Status503ServiceUnavailable);
+        }
+    }
+}
+
+public sealed record HealthStatus(string Status, string? Detail);

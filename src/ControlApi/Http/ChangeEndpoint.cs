@@ -1,0 +1,73 @@
+using System.Security.Cryptography;
+using System.Text;
+using ControlApi.Audit;
+using ControlApi.Configuration;
+using ControlApi.Core.Settings;
+using ControlApi.Revisions;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.Extensions.Options;
+
+namespace ControlApi.Http;
+
+/// <summary>
+/// The shared shape of every change endpoint (PUT, PATCH, feature switch): headers checked,
+/// the change run through <see cref="ChangeService"/>, and each outcome mapped to its answer.
+/// </summary>
+public static class ChangeEndpoint
+{
+    public static async Task<Results<Accepted<ChangeResource>, Ok<ChangeResource>, ContentHttpResult, ProblemHttpResult>> RunAsync(
+        HttpContext context,
+        ManagedCluster cluster,
+        ReadOnlyMemory<byte> body,
+        Func<CiliumSettings, SettingsParseResult> desire,
+        ChangeService changes,
+        RequestLimitOptions limits,
+        CancellationToken cancellationToken)
+    {
+        var (headers, headerError) = ChangeHeaders.Parse(context.Request, limits);
+        if (headers is null) return Problems.BadRequest("invalid-header", "Invalid change header", headerError!);
+
+        var outcome = await changes.ApplyAsync(new ChangeRequest(
+            cluster, desire, Caller.Name(context), AuditSources.Api,
+            headers.Reason, headers.OnBehalfOf, headers.IfMatchRevision, headers.IdempotencyKey,
+            Fingerprint(context.Request, body.Span)), cancellationToken);
+
+        switch (outcome)
+        {
+            case ChangeOutcome.Accepted accepted:
+                context.Response.Headers.ETag = ETags.ForRevision(accepted.Change.Revision.Number);
+                return TypedResults.Accepted(RevisionLinks.Revision(cluster.Id, accepted.Change.Revision.Number), accepted.Change);
+            case ChangeOutcome.Unchanged unchanged:
+                context.Response.Headers.ETag = ETags.ForRevision(unchanged.Change.Revision.Number);
+                return TypedResults.Ok(unchanged.Change);
+            case ChangeOutcome.Replayed replayed:
+                if (replayed.Location is { } location) context.Response.Headers.Location = location;
+                context.Response.Headers["Idempotent-Replayed"] = "true";
+                return TypedResults.Content(replayed.Json, "application/json", Encoding.UTF8, replayed.StatusCode);
+            case ChangeOutcome.Malformed malformed:
+                return Problems.BadRequest("malformed-settings", "The settings could not be read", malformed.Error, malformed.Pointer);
+            case ChangeOutcome.PreconditionFailed failed:
+                context.Response.Headers.ETag = ETags.ForRevision(failed.CurrentRevision);
+                return Problems.PreconditionFailed(cluster.Id, failed.CurrentRevision);
+            case ChangeOutcome.Rejected rejected:
+                return Problems.ValidationFailed(cluster.Id,
+                    rejected.Validation.Errors.Select(IssueResource.From).ToList(),
+                    rejected.Validation.Warnings.Select(IssueResource.From).ToList());
+            case ChangeOutcome.IdempotencyKeyReused reused:
+                return Problems.IdempotencyKeyReused(reused.Key);
+            default:
+                throw new InvalidOperationException($"Unhandled change outcome {outcome.GetType().Name}.");
+        }
+    }
+
+    /// <summary>Method, path and body: what makes two requests "the same" for an Idempotency-Key.</summary>
+    private static string Fingerprint(HttpRequest request, ReadOnlySpan<byte> body)
+    {
+        using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+        hash.AppendData(Encoding.UTF8.GetBytes($"{request.Method}\n{request.Path}\n{request.ContentType}\n"));
+        hash.AppendData(body);
+        return Convert.ToHexStringLower(hash.GetHashAndReset());
+    }
+
+    public static RequestLimitOptions Limits(IOptions<ControlApiOptions> options) => options.Value.Limits;
+}

@@ -1,0 +1,60 @@
+using ControlApi.Configuration;
+
+namespace ControlApi.Http;
+
+/// <summary>The headers that accompany a change: why, for whom, preconditions and retry safety.</summary>
+public sealed record ChangeHeaders(string? Reason, string? OnBehalfOf, int? IfMatchRevision, string? IdempotencyKey)
+{
+    public const string ReasonHeader = "X-Change-Reason";
+    public const string OnBehalfOfHeader = "X-On-Behalf-Of";
+    public const string IdempotencyKeyHeader = "Idempotency-Key";
+
+    /// <summary>Parses and checks the headers; the error names the header and the fix.</summary>
+    public static (ChangeHeaders? Headers, string? Error) Parse(HttpRequest request, RequestLimitOptions limits)
+    {
+        var reason = Single(request, ReasonHeader);
+        if (Check(reason, ReasonHeader, limits.MaxReasonLength) is { } reasonError) return (null, reasonError);
+        var onBehalfOf = Single(request, OnBehalfOfHeader);
+        if (Check(onBehalfOf, OnBehalfOfHeader, limits.MaxOnBehalfOfLength) is { } behalfError) return (null, behalfError);
+        var key = Single(request, IdempotencyKeyHeader);
+        if (Check(key, IdempotencyKeyHeader, limits.MaxIdempotencyKeyLength) is { } keyError) return (null, keyError);
+
+        int? ifMatch = null;
+        var ifMatchRaw = request.Headers.IfMatch.ToString();
+        if (!string.IsNullOrWhiteSpace(ifMatchRaw) && ifMatchRaw.Trim() != "*")
+        {
+            if (!ETags.TryParseRevision(ifMatchRaw, out var revision))
+                return (null, $"If-Match '{ifMatchRaw}' is not a revision ETag; send the ETag from GET .../cilium, e.g. If-Match: \"3\".");
+            ifMatch = revision;
+        }
+        return (new ChangeHeaders(Empty(reason), Empty(onBehalfOf), ifMatch, Empty(key)), null);
+    }
+
+    private static string? Single(HttpRequest request, string name) =>
+        request.Headers.TryGetValue(name, out var values) ? string.Join(",", values.ToArray()) : null;
+
+    private static string? Empty(string? value) => string.IsNullOrWhiteSpace(value) ? null : value.Trim();
+
+    private static string? Check(string? value, string header, int maxLength)
+    {
+        if (value is null) return null;
+        if (value.Length > maxLength) return $"{header} is longer than {maxLength} characters; shorten it.";
+        if (value.Any(char.IsControl)) return $"{header} contains control characters; send plain text on one line.";
+        return null;
+    }
+}
+
+/// <summary>Revision ETags: <c>"n"</c> (a weak <c>W/"n"</c> is accepted on input).</summary>
+public static class ETags
+{
+    public static string ForRevision(int revision) => $"\"{revision}\"";
+
+    public static bool TryParseRevision(string value, out int revision)
+    {
+        revision = 0;
+        var text = value.Trim();
+        if (text.StartsWith("W/", StringComparison.Ordinal)) text = text[2..];
+        if (text.Length < 3 || text[0] != '"' || text[^1] != '"') return false;
+        return int.TryParse(text.AsSpan(1, text.Length - 2), System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out revision);
+    }
+}

@@ -1,0 +1,55 @@
+using ControlApi.Revisions;
+using Microsoft.AspNetCore.Http.HttpResults;
+
+namespace ControlApi.Http;
+
+/// <summary>
+/// RFC 9457 problem details for every error a caller can hit: what happened, and what to do.
+/// Types are stable URNs scripts can match on; titles are short, details specific.
+/// </summary>
+public static class Problems
+{
+    public const string TypePrefix = "urn:controlapi:problem:";
+
+    public static ProblemHttpResult ClusterNotFound(string cluster, IEnumerable<string> known) => Create(
+        StatusCodes.Status404NotFound, "cluster-not-found", "Unknown cluster",
+        $"No cluster '{cluster}' is configured. Known clusters: {string.Join(", ", known)}.");
+
+    public static ProblemHttpResult RevisionNotFound(string cluster, int number, int current) => Create(
+        StatusCodes.Status404NotFound, "revision-not-found", "Unknown revision",
+        $"Cluster '{cluster}' has no revision {number}; its newest revision is {current}.",
+        new() { ["currentRevision"] = current });
+
+    public static ProblemHttpResult FeatureNotFound(string feature, string known) => Create(
+        StatusCodes.Status404NotFound, "feature-not-found", "Unknown feature",
+        $"'{feature}' is not a feature ControlApi switches. Features: {known}.");
+
+    public static ProblemHttpResult BadRequest(string code, string title, string detail, string? pointer = null) => Create(
+        StatusCodes.Status400BadRequest, code, title, detail,
+        pointer is null ? null : new() { ["pointer"] = pointer });
+
+    public static ProblemHttpResult PayloadTooLarge(int limit) => Create(
+        StatusCodes.Status413PayloadTooLarge, "payload-too-large", "Request body too large",
+        $"The body is larger than {limit} bytes; Cilium settings are far smaller. Send only the settings object.");
+
+    public static ProblemHttpResult UnsupportedMediaType(string? given, string expected) => Create(
+        StatusCodes.Status415UnsupportedMediaType, "unsupported-media-type", "Unsupported content type",
+        $"Content-Type '{given ?? "(none)"}' is not accepted here; send {expected}.");
+
+    public static ProblemHttpResult PreconditionFailed(string cluster, int current) => Create(
+        StatusCodes.Status412PreconditionFailed, "revision-mismatch", "The settings changed meanwhile",
+        $"If-Match does not name the current revision of '{cluster}', which is revision {current} (ETag \"{current}\"). Read the settings again and retry with If-Match: \"{current}\".",
+        new() { ["currentRevision"] = current });
+
+    public static ProblemHttpResult ValidationFailed(string cluster, IReadOnlyList<IssueResource> errors, IReadOnlyList<IssueResource> warnings) => Create(
+        StatusCodes.Status422UnprocessableEntity, "validation-failed", "The settings are not allowed",
+        $"{errors.Count} rule(s) refuse this change to '{cluster}'; nothing was stored. Fix every listed error and send it again.",
+        new() { ["errors"] = errors, ["warnings"] = warnings });
+
+    public static ProblemHttpResult IdempotencyKeyReused(string key) => Create(
+        StatusCodes.Status422UnprocessableEntity, "idempotency-key-reused", "Idempotency-Key already used",
+        $"Idempotency-Key '{key}' was already used for a different request. Use a new key for a new change.");
+
+    public static ProblemHttpResult Create(int status, string code, string title, string detail, Dictionary<string, object?>? extensions = null) =>
+        TypedResults.Problem(detail: detail, statusCode: status, title: title, type: TypePrefix + code, extensions: extensions);
+}

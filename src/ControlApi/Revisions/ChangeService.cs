@@ -1,0 +1,151 @@
+using System.Text.Json;
+using ControlApi.Audit;
+using ControlApi.Configuration;
+using ControlApi.Core.Revisions;
+using ControlApi.Core.Settings;
+using ControlApi.Core.Validation;
+using ControlApi.Data;
+using ControlApi.Data.Entities;
+using ControlApi.Persistence;
+using Microsoft.EntityFrameworkCore;
+
+namespace ControlApi.Revisions;
+
+/// <summary>
+/// Who asks for a change, why, and under which preconditions. <paramref name="Desire"/> turns the
+/// current settings into the desired ones; it runs inside the write turn so a merge patch or a
+/// feature switch is applied to the settings it will actually replace.
+/// </summary>
+public sealed record ChangeRequest(
+    ManagedCluster Cluster,
+    Func<CiliumSettings, SettingsParseResult> Desire,
+    string Actor,
+    string Source,
+    string? Reason = null,
+    string? OnBehalfOf = null,
+    int? IfMatchRevision = null,
+    string? IdempotencyKey = null,
+    string? RequestFingerprint = null);
+
+/// <summary>Every way a change request can end.</summary>
+public abstract record ChangeOutcome
+{
+    public sealed record Accepted(ChangeResource Change) : ChangeOutcome;
+    public sealed record Unchanged(ChangeResource Change) : ChangeOutcome;
+    public sealed record Malformed(string Pointer, string Error) : ChangeOutcome;
+    public sealed record Rejected(ValidationResult Validation, int CurrentRevision) : ChangeOutcome;
+    public sealed record PreconditionFailed(int CurrentRevision) : ChangeOutcome;
+    public sealed record IdempotencyKeyReused(string Key) : ChangeOutcome;
+    public sealed record Replayed(int StatusCode, string Json, string? Location) : ChangeOutcome;
+}
+
+/// <summary>
+/// The one path every change takes (API, features, chatops, rollback): validate with Core, then
+/// write revision + outbox row + audit event in one transaction. Nothing is stored for a rejected
+/// change except its <c>change.rejected</c> audit event.
+/// </summary>
+public sealed class ChangeService(
+    ControlApiDbContext db,
+    DatabaseWriteGate writeGate,
+    AuditLog audit,
+    RevisionReader reader,
+    TimeProvider time,
+    ILogger<ChangeService> logger)
+{
+    public async Task<ChangeOutcome> ApplyAsync(ChangeRequest request, CancellationToken cancellationToken)
+    {
+        var clusterId = request.Cluster.Id;
+        using var turn = await writeGate.EnterAsync(cancellationToken);
+        await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
+
+        if (request.IdempotencyKey is { } key)
+        {
+            var earlier = await db.IdempotencyRecords.AsNoTracking()
+                .FirstOrDefaultAsync(r => r.ClusterId == clusterId && r.Key == key, cancellationToken);
+            if (earlier is not null)
+            {
+                return earlier.RequestHash == request.RequestFingerprint
+                    ? new ChangeOutcome.Replayed(earlier.StatusCode, earlier.ResponseJson, earlier.Location)
+                    : new ChangeOutcome.IdempotencyKeyReused(key);
+            }
+        }
+
+        var current = await reader.CurrentAsync(clusterId, cancellationToken);
+        if (request.IfMatchRevision is { } expected && expected != current.Number)
+            return new ChangeOutcome.PreconditionFailed(current.Number);
+
+        var desire = request.Desire(current.Settings);
+        if (desire.Settings is not { } desired) return new ChangeOutcome.Malformed(desire.Pointer ?? "", desire.Error ?? "The settings could not be read.");
+
+        var validation = SettingsValidator.Validate(request.Cluster.Profile, desired, current.Settings);
+        var warnings = validation.Warnings.Select(IssueResource.From).ToList();
+        if (!validation.IsValid)
+        {
+            await audit.AppendAsync(db, new AuditEntry(
+                AuditKinds.ChangeRejected, clusterId, null, request.Actor, request.Source,
+                $"change to {clusterId} rejected: {string.Join(", ", validation.Errors.Select(e => e.Code).Distinct())}",
+                new { onBehalfOf = request.OnBehalfOf, reason = request.Reason, errors = validation.Errors.Select(IssueResource.From) }),
+                cancellationToken);
+            await transaction.CommitAsync(cancellationToken);
+            return new ChangeOutcome.Rejected(validation, current.Number);
+        }
+
+        if (desired.SameAs(current.Settings))
+        {
+            var unchanged = new ChangeResource(clusterId, true, current, warnings);
+            await RememberAsync(request, StatusCodes.Status200OK, unchanged, cancellationToken);
+            await transaction.CommitAsync(cancellationToken);
+            return new ChangeOutcome.Unchanged(unchanged);
+        }
+
+        var now = time.GetUtcNow();
+        var revision = new Revision
+        {
+            ClusterId = clusterId,
+            Number = current.Number + 1,
+            SettingsJson = SettingsJson.Serialize(desired),
+            Author = request.Actor,
+            OnBehalfOf = request.OnBehalfOf,
+            Reason = request.Reason,
+            Source = request.Source,
+            WarningsJson = JsonSerializer.Serialize(warnings, ApiJson.Options),
+            CreatedAt = now,
+            State = nameof(RevisionState.Accepted),
+            StateChangedAt = now,
+            Timeline = [new RevisionTransition { State = nameof(RevisionState.Accepted), At = now, Message = request.Reason }],
+        };
+        db.Revisions.Add(revision);
+        await db.SaveChangesAsync(cancellationToken);
+        db.Outbox.Add(new OutboxMessage { ClusterId = clusterId, RevisionId = revision.Id, RevisionNumber = revision.Number, CreatedAt = now });
+
+        var changes = Core.Settings.SettingsChanges.Describe(current.Settings, desired);
+        await audit.AppendAsync(db, new AuditEntry(
+            AuditKinds.ChangeAccepted, clusterId, revision.Number, request.Actor, request.Source,
+            $"{clusterId} revision {revision.Number}: {changes}",
+            new { onBehalfOf = request.OnBehalfOf, reason = request.Reason, previousRevision = current.Number, changes, warnings = warnings.Select(w => w.Code) }),
+            cancellationToken);
+
+        var accepted = new ChangeResource(clusterId, false, RevisionResource.From(revision), warnings);
+        await RememberAsync(request, StatusCodes.Status202Accepted, accepted, cancellationToken);
+        await transaction.CommitAsync(cancellationToken);
+
+        logger.LogInformation("Accepted revision {Cluster}/{Revision} from {Actor}: {Changes}", clusterId, revision.Number, request.Actor, changes);
+        return new ChangeOutcome.Accepted(accepted);
+    }
+
+    private async Task RememberAsync(ChangeRequest request, int status, ChangeResource response, CancellationToken cancellationToken)
+    {
+        if (request.IdempotencyKey is null) return;
+        db.IdempotencyRecords.Add(new IdempotencyRecord
+        {
+            ClusterId = request.Cluster.Id,
+            Key = request.IdempotencyKey,
+            RequestHash = request.RequestFingerprint ?? "",
+            StatusCode = status,
+            ResponseJson = JsonSerializer.Serialize(response, ApiJson.Options),
+            Location = response.NoChange ? null : RevisionLinks.Revision(response.Cluster, response.Revision.Number),
+            CreatedAt = time.GetUtcNow(),
+        });
+        await db.SaveChangesAsync(cancellationToken);
+    }
+}

@@ -1,0 +1,67 @@
+using System.Text.Json;
+using ControlApi.Core.Revisions;
+using ControlApi.Core.Settings;
+using ControlApi.Core.Validation;
+using ControlApi.Data.Entities;
+
+namespace ControlApi.Revisions;
+
+/// <summary>A revision as the API shows it.</summary>
+public sealed record RevisionResource(
+    string Cluster,
+    int Number,
+    RevisionState? State,
+    string? StateReason,
+    CiliumSettings Settings,
+    string Author,
+    string? OnBehalfOf,
+    string? Reason,
+    string Source,
+    DateTimeOffset? CreatedAt,
+    string? CommitSha,
+    IReadOnlyList<IssueResource> Warnings,
+    IReadOnlyList<TimelineEntry> Timeline,
+    double? SecondsToVerified)
+{
+    /// <summary>Revision 0: the defaults a cluster has before anyone changed anything. It has no lifecycle.</summary>
+    public static RevisionResource Initial(string cluster) => new(
+        cluster, 0, null, null, CiliumSettings.Defaults, "system", null, "defaults", "system", null, null, [], [], null);
+
+    public static RevisionResource From(Revision revision)
+    {
+        var timeline = revision.Timeline.OrderBy(t => t.Id).Select(t => new TimelineEntry(RevisionStates.Parse(t.State), t.At, t.Message)).ToList();
+        var verified = timeline.FirstOrDefault(t => t.State == RevisionState.Verified);
+        return new RevisionResource(
+            revision.ClusterId,
+            revision.Number,
+            RevisionStates.Parse(revision.State),
+            revision.StateReason,
+            SettingsJson.Parse(revision.SettingsJson).Settings ?? throw new InvalidOperationException($"Stored settings of revision {revision.ClusterId}/{revision.Number} no longer parse."),
+            revision.Author,
+            revision.OnBehalfOf,
+            revision.Reason,
+            revision.Source,
+            revision.CreatedAt,
+            revision.CommitSha,
+            JsonSerializer.Deserialize<List<IssueResource>>(revision.WarningsJson, ApiJson.Options) ?? [],
+            timeline,
+            verified is null ? null : (verified.At - revision.CreatedAt).TotalSeconds);
+    }
+}
+
+public sealed record TimelineEntry(RevisionState State, DateTimeOffset At, string? Message);
+
+/// <summary>A validation finding in API form: stable code, JSON pointer, message.</summary>
+public sealed record IssueResource(string Code, string Pointer, string Message)
+{
+    public static IssueResource From(ValidationIssue issue) => new(issue.Code, issue.Pointer, issue.Message);
+}
+
+/// <summary><c>GET /clusters/{cluster}/cilium</c>: the desired settings and the revision that holds them.</summary>
+public sealed record DesiredSettingsResource(string Cluster, int Revision, RevisionState? State, CiliumSettings Settings);
+
+/// <summary>The answer to a change: the new revision (202) or the unchanged current one (200, <c>noChange</c>).</summary>
+public sealed record ChangeResource(string Cluster, bool NoChange, RevisionResource Revision, IReadOnlyList<IssueResource> Warnings);
+
+/// <summary>One page of revisions, newest first; <c>next</c> is an opaque cursor or null at the end.</summary>
+public sealed record RevisionPage(IReadOnlyList<RevisionResource> Items, string? Next);

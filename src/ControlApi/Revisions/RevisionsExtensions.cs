@@ -1,0 +1,14 @@
+using ControlApi.Audit;
+
+namespace ControlApi.Revisions;
+
+public static class RevisionsExtensions
+{
+    public static IServiceCollection AddRevisions(this IServiceCollection services)
+    {
+        services.AddSingleton<AuditLog>();
+        services.AddScoped<RevisionReader>();
+        services.AddScoped<ChangeService>();
+        return services;
+    }
+}
