@@ -1,0 +1,42 @@
+using ControlApi.Tests.Support;
+using Microsoft.Extensions.Options;
+
+namespace ControlApi.Tests.Api;
+
+public sealed class ConfigurationTests
+{
+    [Theory]
+    [InlineData("ControlApi:Clusters:1:Id", "local", "ControlApi:Clusters:1:Id 'local' duplicates ControlApi:Clusters:0:Id")]
+    [InlineData("ControlApi:Clusters:0:Talos:Version", "0.9", "ControlApi:Clusters:0:Talos:Version '0.9'")]
+    [InlineData("ControlApi:Clusters:0:GitOps:CiliumPath", "../outside", "ControlApi:Clusters:0:GitOps:CiliumPath '../outside'")]
+    [InlineData("ControlApi:Clusters:0:Flux:HelmRelease", "cilium", "ControlApi:Clusters:0:Flux:HelmRelease 'cilium'")]
+    [InlineData("ControlApi:Clusters:0:Chart:Version", "1.99.0", "ControlApi:Clusters:0:Chart:Version '1.99.0'")]
+    public void An_invalid_configuration_stops_the_start_naming_the_key(string key, string value, string expected)
+    {
+        var settings = new Dictionary<string, string?> { [key] = value };
+        if (key.StartsWith("ControlApi:Clusters:1:", StringComparison.Ordinal))
+            settings["ControlApi:Clusters:1:GitOps:Repository"] = "other.git";
+        using var factory = new ControlApiFactory(settings);
+
+        var failure = Assert.ThrowsAny<OptionsValidationException>(() => factory.CreateClient());
+
+        Assert.Contains(expected, failure.Message);
+    }
+
+    [Fact]
+    public async Task A_second_cluster_can_be_added_by_configuration()
+    {
+        using var factory = new ControlApiFactory(new Dictionary<string, string?>
+        {
+            ["ControlApi:Clusters:1:Id"] = "goldentooth",
+            ["ControlApi:Clusters:1:GitOps:Repository"] = "goldentooth.git",
+            ["ControlApi:Clusters:1:Talos:Version"] = "v1.14.0",
+        });
+        var client = factory.CreateClient();
+
+        var cluster = await (await client.GetAsync("/api/v1/clusters/goldentooth")).ReadJsonAsync();
+
+        Assert.Equal("1.14", (string)cluster["talos"]!["version"]!);
+        Assert.Equal("kube-system/cilium", (string)cluster["flux"]!["helmRelease"]!);
+    }
+}
