@@ -1,0 +1,37 @@
+# syntax=docker/dockerfile:1
+# ControlApi: multi-stage build (SDK → ASP.NET runtime), non-root, git + OpenSSH client inside.
+
+FROM mcr.microsoft.com/dotnet/sdk:10.0 AS build
+WORKDIR /src
+# Restore first, on the project files alone, so source edits keep the restore layer cached.
+COPY ControlApi.sln Directory.Build.props Directory.Packages.props appsettings.json ./
+COPY src/ControlApi/ControlApi.csproj src/ControlApi/
+COPY src/ControlApi.Core/ControlApi.Core.csproj src/ControlApi.Core/
+COPY src/ControlApi.Data/ControlApi.Data.csproj src/ControlApi.Data/
+COPY migrations/ControlApi.Migrations/ControlApi.Migrations.csproj migrations/ControlApi.Migrations/
+RUN dotnet restore src/ControlApi/ControlApi.csproj
+COPY src/ src/
+COPY migrations/ migrations/
+RUN dotnet publish src/ControlApi/ControlApi.csproj -c Release --no-restore -o /app
+
+FROM mcr.microsoft.com/dotnet/aspnet:10.0 AS runtime
+# git (and ssh for deploy keys) commit to the GitOps repository; curl serves the HEALTHCHECK.
+RUN apt-get update \
+ && apt-get install -y --no-install-recommends git openssh-client curl ca-certificates \
+ && rm -rf /var/lib/apt/lists/* \
+ && groupadd --system --gid 10001 controlapi \
+ && useradd --system --uid 10001 --gid controlapi --home-dir /home/controlapi --create-home controlapi \
+ && mkdir -p /data \
+ && chown controlapi:controlapi /data
+WORKDIR /app
+COPY --from=build /app ./
+ENV URLS=http://+:8080 \
+    ControlApi__DataDirectory=/data \
+    DOTNET_gcServer=0 \
+    HOME=/home/controlapi
+USER 10001:10001
+VOLUME ["/data"]
+EXPOSE 8080
+HEALTHCHECK --interval=30s --timeout=3s --start-period=20s --retries=3 \
+  CMD curl --fail --silent --show-error http://127.0.0.1:8080/healthz || exit 1
+ENTRYPOINT ["dotnet", "ControlApi.dll"]
