@@ -39,7 +39,7 @@ public sealed record ClusterResource(
     string Id,
     string DisplayName,
     int CurrentRevision,
-    GitOpsTarget GitOps,
+    GitOpsTargetResource GitOps,
     KubernetesAccess Kubernetes,
     TalosResource Talos,
     FluxObjects Flux,
@@ -51,7 +51,7 @@ public sealed record ClusterResource(
         var git = cluster.GitOps;
         return new ClusterResource(
             p.Id, p.DisplayName, currentRevision,
-            new GitOpsTarget(RedactedUrl(git.Repository), git.Branch, p.CiliumPath, p.TalosPatchPath,
+            new GitOpsTargetResource(RedactedUrl(git.Repository), git.Branch, p.CiliumPath, p.TalosPatchPath,
                 Credential: git.SshKeyFile is not null ? "ssh-deploy-key" : git.TokenFile is not null ? "https-token" : "none"),
             new KubernetesAccess(cluster.Kubernetes.IsConfigured, cluster.Kubernetes.InCluster, cluster.Kubernetes.Context,
                 cluster.Kubernetes.IsConfigured ? "configured" : "not connected: no Kubernetes access is configured for this cluster"),
@@ -67,7 +67,7 @@ public sealed record ClusterResource(
             : url;
 }
 
-public sealed record GitOpsTarget(string Repository, string Branch, string CiliumPath, string TalosPatchPath, string Credential);
+public sealed record GitOpsTargetResource(string Repository, string Branch, string CiliumPath, string TalosPatchPath, string Credential);
 public sealed record KubernetesAccess(bool Configured, bool InCluster, string? Context, string Status);
 public sealed record TalosResource(string Version, int KubePrismPort);
 public sealed record FluxObjects(string GitRepository, string Kustomization, string HelmRelease);
