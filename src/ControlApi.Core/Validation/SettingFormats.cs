@@ -20,22 +20,22 @@ public static partial class SettingFormats
     /// </summary>
     public const string SupportedChartVersions = "1.18.<patch> (e.g. 1.18.2), written without a 'v' and without a pre-release suffix";
 
-    [GeneratedRegex(@"^1\.18\.(0|[1-9][0-9]{0,8})$", RegexOptions.CultureInvariant)]
+    [GeneratedRegex(@"^1\.18\.(0|[1-9][0-9]{0,8})\z", RegexOptions.CultureInvariant)]
     private static partial Regex ChartVersionPattern();
 
     // Dotted quad, no leading zeros (the CiliumBGPClusterConfig peerAddress pattern has none either,
     // and '010' reads as octal to some parsers).
-    [GeneratedRegex(@"^(25[0-5]|2[0-4][0-9]|1[0-9]{2}|[1-9]?[0-9])(\.(25[0-5]|2[0-4][0-9]|1[0-9]{2}|[1-9]?[0-9])){3}$", RegexOptions.CultureInvariant)]
+    [GeneratedRegex(@"^(25[0-5]|2[0-4][0-9]|1[0-9]{2}|[1-9]?[0-9])(\.(25[0-5]|2[0-4][0-9]|1[0-9]{2}|[1-9]?[0-9])){3}\z", RegexOptions.CultureInvariant)]
     private static partial Regex Ipv4Pattern();
 
     // Hex groups and colons; an embedded IPv4 tail is allowed. The parser decides the rest.
-    [GeneratedRegex(@"^[0-9A-Fa-f:.]{2,45}$", RegexOptions.CultureInvariant)]
+    [GeneratedRegex(@"^[0-9A-Fa-f:.]{2,45}\z", RegexOptions.CultureInvariant)]
     private static partial Regex Ipv6Characters();
 
-    [GeneratedRegex(@"^(?<address>[0-9.]{7,15})/(?<prefix>3[0-2]|[12]?[0-9])$", RegexOptions.CultureInvariant)]
+    [GeneratedRegex(@"^(?<address>[0-9.]{7,15})/(?<prefix>3[0-2]|[12]?[0-9])\z", RegexOptions.CultureInvariant)]
     private static partial Regex Ipv4CidrPattern();
 
-    [GeneratedRegex(@"^[0-9]+$", RegexOptions.CultureInvariant)]
+    [GeneratedRegex(@"^[0-9]+\z", RegexOptions.CultureInvariant)]
     private static partial Regex DigitsOnly();
 
     public static bool IsSupportedChartVersion(string? version) => version is not null && ChartVersionPattern().IsMatch(version);

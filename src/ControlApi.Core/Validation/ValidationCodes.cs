@@ -120,7 +120,7 @@ internal static class ValidationMessages
 
     // BGP
     public const string BgpLocalAsnRequired =
-        "bgp.enabled needs bgp.localAsn, the cluster's own autonomous system number (1–4294967295; private ASNs are 64512–65534 or 4200000000–4294967294).";
+        "bgp.enabled needs bgp.localAsn. Set it to the cluster's own autonomous system number (1–4294967295; private ASNs are 64512–65534 and 4200000000–4294967294), or turn BGP off.";
     public const string BgpPeerRequired =
         "bgp.enabled needs at least one entry in bgp.peers: without a peer the routers learn no pod routes. Add a peer with name, address and peerAsn.";
     public const string BgpAsnOutOfRange =
