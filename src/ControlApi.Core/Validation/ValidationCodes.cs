@@ -148,7 +148,7 @@ internal static class ValidationMessages
     public const string BbrNeedsEbpfHostRouting =
         "BBR for pods needs eBPF host routing, but bpf.hostLegacyRouting forces legacy routing; the agent would refuse to start ('BBR setup requires BPF host routing'). Turn bpf.hostLegacyRouting off, or set bandwidthManager.bbrHostNamespaceOnly to use BBR for the host only.";
     public const string BbrConflictsWithTalosHostDns =
-        "BBR for pods needs eBPF host routing, but on Talos {0} (1.8 and later) kube-dns is forwarded to the host DNS, which Cilium's Talos guide says does not work with eBPF host routing (it pairs host-DNS forwarding with bpf.hostLegacyRouting: true): DNS lookups from pods may fail. Either set bandwidthManager.bbrHostNamespaceOnly (BBR for the host only, legacy routing allowed), or set machine.features.hostDNS.forwardKubeDNSToHost: false in the Talos machine config and set the cluster's Talos:ForwardKubeDnsToHost to false.";
+        "BBR for pods needs eBPF host routing, but Talos {0}, like every Talos from 1.8 on, forwards kube-dns to the host DNS, which Cilium's Talos guide says does not work with eBPF host routing (it pairs host-DNS forwarding with bpf.hostLegacyRouting: true): DNS lookups from pods may fail. Either set bandwidthManager.bbrHostNamespaceOnly (BBR for the host only, legacy routing allowed), or set machine.features.hostDNS.forwardKubeDNSToHost: false in the Talos machine config and set the cluster's Talos:ForwardKubeDnsToHost to false.";
 
     // Routing
     public const string NativeRoutingCidrRequired =
@@ -168,5 +168,5 @@ internal static class ValidationMessages
     public const string TalosKubeProxyReplacementRequired =
         "kubeProxyReplacement cannot be off: ControlApi's Talos patch disables kube-proxy, so with the replacement off nothing would load-balance Services at all (no ClusterIP, NodePort or LoadBalancer traffic). Keep kubeProxyReplacement on.";
     public const string TalosHostDnsNeedsLegacyHostRouting =
-        "These settings make Cilium use eBPF host routing, but on Talos {0} (1.8 and later) kube-dns is forwarded to the host DNS, which Cilium's Talos guide says needs bpf.hostLegacyRouting: true; DNS lookups from pods may fail. Set bpf.hostLegacyRouting to true, or set machine.features.hostDNS.forwardKubeDNSToHost: false in the Talos machine config and set the cluster's Talos:ForwardKubeDnsToHost to false.";
+        "These settings make Cilium use eBPF host routing, but Talos {0}, like every Talos from 1.8 on, forwards kube-dns to the host DNS, which Cilium's Talos guide says needs bpf.hostLegacyRouting: true; DNS lookups from pods may fail. Set bpf.hostLegacyRouting to true, or set machine.features.hostDNS.forwardKubeDNSToHost: false in the Talos machine config and set the cluster's Talos:ForwardKubeDnsToHost to false.";
 }

@@ -17,8 +17,9 @@ internal static class TalosRules
         if (desired.Ipam.Mode != IpamMode.Kubernetes)
             yield return Issue.Error(TalosIpamMustBeKubernetes, SettingsPointers.IpamMode, ValidationMessages.TalosIpamMustBeKubernetes);
 
-        // talos/NOTES.md: the rendered patch always disables kube-proxy (`cluster.proxy.disabled: true`, or from 1.14
-        // `KubeProxyConfig` `enabled: false`); with KPR off nothing would implement Services.
+        // talos/NOTES.md "Disabling the CNI and kube-proxy…" (`cluster.proxy.disabled: true`) and "Talos 1.14 moves these
+        // settings…" (`KubeProxyConfig` `enabled: false`): SPEC §3 renders one of them always, so with KPR off nothing
+        // would implement Services (cilium/NOTES.md: kube-proxy replacement — kubeproxy-free.rst).
         if (!desired.KubeProxyReplacement)
             yield return Issue.Error(TalosKubeProxyReplacementRequired, SettingsPointers.KubeProxyReplacement,
                 ValidationMessages.TalosKubeProxyReplacementRequired);
