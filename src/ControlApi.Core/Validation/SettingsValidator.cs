@@ -1,5 +1,6 @@
 using ControlApi.Core.Clusters;
 using ControlApi.Core.Settings;
+using ControlApi.Core.Validation.Rules;
 
 namespace ControlApi.Core.Validation;
 
@@ -10,11 +11,29 @@ namespace ControlApi.Core.Validation;
 /// </summary>
 public static class SettingsValidator
 {
+    /// <summary>The rule groups, one per feature; each reports all it finds, in a stable order.</summary>
+    private static readonly IReadOnlyList<Func<ValidationContext, IEnumerable<ValidationIssue>>> RuleGroups =
+    [
+        YamlStringRules.Check,
+        ChartVersionRules.Check,
+        EncryptionRules.Check,
+        HostFirewallRules.Check,
+        HubbleRules.Check,
+        BgpRules.Check,
+        BandwidthManagerRules.Check,
+        RoutingRules.Check,
+        TalosRules.Check,
+    ];
+
     public static ValidationResult Validate(ClusterProfile cluster, CiliumSettings desired, CiliumSettings? current = null)
     {
         ArgumentNullException.ThrowIfNull(cluster);
         ArgumentNullException.ThrowIfNull(desired);
-        // Rules are filled in by the validation work (issue 2 part 3).
-        return new ValidationResult([], []);
+
+        var context = new ValidationContext(cluster, desired, current);
+        var issues = RuleGroups.SelectMany(group => group(context)).ToList();
+        return new ValidationResult(
+            issues.Where(issue => issue.Severity == IssueSeverity.Error).ToList(),
+            issues.Where(issue => issue.Severity == IssueSeverity.Warning).ToList());
     }
 }
