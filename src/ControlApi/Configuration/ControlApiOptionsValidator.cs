@@ -1,5 +1,5 @@
 using ControlApi.Core.Clusters;
-using ControlApi.Core.Settings;
+using ControlApi.Core.Validation;
 using Microsoft.Extensions.Options;
 
 namespace ControlApi.Configuration;
@@ -45,8 +45,8 @@ public sealed class ControlApiOptionsValidator : IValidateOptions<ControlApiOpti
 
             if (!Uri.TryCreate(cluster.Chart.Repository, UriKind.Absolute, out var chartUri) || chartUri.Scheme is not ("https" or "http" or "oci"))
                 failures.Add($"{key}:Chart:Repository '{cluster.Chart.Repository}' is not an http(s) or oci URL.");
-            if (!ChartVersions.IsSupported(cluster.Chart.Version))
-                failures.Add($"{key}:Chart:Version '{cluster.Chart.Version}' is not a supported Cilium chart version ({ChartVersions.SupportedDescription}).");
+            if (!SettingFormats.IsSupportedChartVersion(cluster.Chart.Version))
+                failures.Add($"{key}:Chart:Version '{cluster.Chart.Version}' is not a supported Cilium chart version ({SettingFormats.SupportedChartVersions}).");
 
             if (cluster.Kubernetes.InCluster && !string.IsNullOrWhiteSpace(cluster.Kubernetes.Kubeconfig))
                 failures.Add($"{key}:Kubernetes: set either InCluster or Kubeconfig, not both.");
