@@ -2,6 +2,7 @@ using ControlApi.Cilium;
 using ControlApi.Clusters;
 using ControlApi.Configuration;
 using ControlApi.Health;
+using ControlApi.Jobs;
 using ControlApi.Http;
 using ControlApi.Persistence;
 using ControlApi.Revisions;
@@ -17,11 +18,13 @@ var builder = WebApplication.CreateBuilder(new WebApplicationOptions
 builder.AddControlApiConfiguration();
 builder.Services.AddPersistence();
 builder.Services.AddRevisions();
+builder.AddJobs();
 builder.AddHttpApi();
 
 var app = builder.Build();
 
 app.UseHttpApi();
+app.UseJobsDashboard();
 app.MapHealthApi();
 
 var api = app.MapGroup("/api/v1");

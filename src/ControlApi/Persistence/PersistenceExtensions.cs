@@ -55,18 +55,5 @@ public sealed class DatabaseWriteGate
 {
     private readonly SemaphoreSlim _gate = new(1, 1);
 
-    public async Task<IDisposable> EnterAsync(CancellationToken cancellationToken)
-    {
-        await _gate.WaitAsync(cancellationToken);
-        return new Release(_gate);
-    }
-
-    private sealed class Release(SemaphoreSlim gate) : IDisposable
-    {
-        private int _released;
-        public void Dispose()
-        {
-            if (Interlocked.Exchange(ref _released, 1) == 0) gate.Release();
-        }
-    }
+    public Task<IDisposable> EnterAsync(CancellationToken cancellationToken) => Turn.TakeAsync(_gate, cancellationToken);
 }

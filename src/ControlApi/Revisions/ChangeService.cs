@@ -49,6 +49,7 @@ public sealed class ChangeService(
     DatabaseWriteGate writeGate,
     AuditLog audit,
     RevisionReader reader,
+    Commits.CommitScheduler commits,
     TimeProvider time,
     ILogger<ChangeService> logger)
 {
@@ -129,6 +130,8 @@ public sealed class ChangeService(
         await RememberAsync(request, StatusCodes.Status202Accepted, accepted, cancellationToken);
         await transaction.CommitAsync(cancellationToken);
 
+        // After the commit: the outbox row is durable, so a lost enqueue is only a delay (the sweep finds it).
+        commits.ScheduleNow(clusterId);
         logger.LogInformation("Accepted revision {Cluster}/{Revision} from {Actor}: {Changes}", clusterId, revision.Number, request.Actor, changes);
         return new ChangeOutcome.Accepted(accepted);
     }

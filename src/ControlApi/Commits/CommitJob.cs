@@ -1,0 +1,192 @@
+using ControlApi.Audit;
+using ControlApi.Configuration;
+using ControlApi.Core.Rendering;
+using ControlApi.Core.Revisions;
+using ControlApi.Core.Settings;
+using ControlApi.Data;
+using ControlApi.Data.Entities;
+using ControlApi.GitOps;
+using ControlApi.Persistence;
+using ControlApi.Revisions;
+using Hangfire;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Options;
+
+namespace ControlApi.Commits;
+
+/// <summary>
+/// The Hangfire <c>commit</c> job: works one cluster's outbox in revision order, rendering each
+/// revision and publishing it to the GitOps repository exactly once.
+/// Precondition: the revision, its outbox row and its <c>change.accepted</c> event are stored.
+/// Every revision gets its own commit, in order; once a newer one is committed, older ones that
+/// had not converged become <c>Superseded</c> — the history keeps every step, and Flux only ever
+/// converges on the newest.
+/// </summary>
+public sealed class CommitJob(
+    ClusterCatalog clusters,
+    DataPaths paths,
+    ControlApiDbContext db,
+    DatabaseWriteGate writeGate,
+    ClusterTurns turns,
+    AuditLog audit,
+    IGitOpsRepository repository,
+    CommitScheduler scheduler,
+    IOptions<CommitOptions> options,
+    TimeProvider time,
+    ILogger<CommitJob> logger,
+    ICommitFaultPoint? faultPoint = null)
+{
+    [AutomaticRetry(Attempts = 0)] // Retries are the outbox's: back-off per revision, visible in the API.
+    public async Task RunAsync(string clusterId, CancellationToken cancellationToken)
+    {
+        if (clusters.Find(clusterId) is not { } cluster)
+        {
+            logger.LogWarning("Commit job for unknown cluster {Cluster} ignored; it is no longer configured", clusterId);
+            return;
+        }
+
+        using var turn = await turns.EnterAsync(clusterId, cancellationToken);
+        while (!cancellationToken.IsCancellationRequested)
+        {
+            var message = await db.Outbox
+                .Where(m => m.ClusterId == clusterId && m.ProcessedAt == null)
+                .OrderBy(m => m.RevisionNumber)
+                .FirstOrDefaultAsync(cancellationToken);
+            if (message is null) return;
+            if (message.NextAttemptAt is { } due && due > time.GetUtcNow())
+            {
+                scheduler.ScheduleAt(clusterId, due);
+                return;
+            }
+
+            var revision = await db.Revisions.Include(r => r.Timeline).SingleAsync(r => r.Id == message.RevisionId, cancellationToken);
+            var result = await PublishAsync(cluster, revision, cancellationToken);
+            if (result.Outcome == PublishOutcome.Failed)
+            {
+                await RecordFailureAsync(message, revision, result, cancellationToken);
+                return;
+            }
+
+            if (faultPoint is not null) await faultPoint.AfterPushAsync(clusterId, revision.Number, cancellationToken);
+            await RecordPublishedAsync(message, revision, result, cancellationToken);
+        }
+    }
+
+    private async Task<PublishResult> PublishAsync(ManagedCluster cluster, Revision revision, CancellationToken cancellationToken)
+    {
+        try
+        {
+            var settings = Settings(revision);
+            var previous = await PreviousSettingsAsync(revision, cancellationToken);
+            var rendered = ManifestRenderer.Render(cluster.Profile, settings);
+            var commit = new ManifestCommit(
+                rendered.Files,
+                rendered.OwnedPaths,
+                new CommitMessage
+                {
+                    Changes = SettingsChanges.Phrases(previous, settings),
+                    ClusterId = cluster.Id,
+                    Revision = revision.Number,
+                    Author = revision.Author,
+                    OnBehalfOf = revision.OnBehalfOf,
+                    Reason = revision.Reason,
+                },
+                new GitAuthor(cluster.GitOps.AuthorName, cluster.GitOps.AuthorEmail));
+            return await repository.PublishAsync(GitOpsTargets.For(cluster, paths), commit, cancellationToken);
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            // Failed before anything reached the remote (or the remote refused): retry like an outage.
+            logger.LogError(ex, "Publishing revision {Cluster}/{Revision} failed", revision.ClusterId, revision.Number);
+            return new PublishResult(PublishOutcome.Failed, null, $"ControlApi could not publish the revision ({ex.GetType().Name}); it retries with back-off.", 0);
+        }
+    }
+
+    private async Task RecordPublishedAsync(OutboxMessage message, Revision revision, PublishResult result, CancellationToken cancellationToken)
+    {
+        using var gate = await writeGate.EnterAsync(cancellationToken);
+        await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
+        var now = time.GetUtcNow();
+        message.ProcessedAt = now;
+        message.LastError = null;
+
+        if (result.Outcome == PublishOutcome.NoChange)
+        {
+            RevisionLifecycle.MoveTo(revision, RevisionState.NoChange, now, "The repository already holds exactly these files.");
+            revision.CommitSha = null;
+            await audit.AppendAsync(db, new AuditEntry(AuditKinds.ChangeNoop, revision.ClusterId, revision.Number, AuditSources.System, AuditSources.System,
+                $"{revision.ClusterId} revision {revision.Number}: the repository already holds these files, nothing to commit",
+                new { head = result.CommitSha }), cancellationToken);
+        }
+        else
+        {
+            revision.CommitSha = result.CommitSha;
+            RevisionLifecycle.MoveTo(revision, RevisionState.Committed, now, $"Commit {Short(result.CommitSha)} pushed.");
+            await audit.AppendAsync(db, new AuditEntry(AuditKinds.GitCommitted, revision.ClusterId, revision.Number, AuditSources.System, AuditSources.System,
+                $"{revision.ClusterId} revision {revision.Number} committed as {Short(result.CommitSha)}",
+                new { commit = result.CommitSha, attempts = result.Attempts, recovered = result.Outcome == PublishOutcome.AlreadyCommitted }), cancellationToken);
+            await SupersedeOlderAsync(revision, now, cancellationToken);
+        }
+
+        await db.SaveChangesAsync(cancellationToken);
+        await transaction.CommitAsync(cancellationToken);
+        logger.LogInformation("Revision {Cluster}/{Revision} is {State} ({Commit})", revision.ClusterId, revision.Number, revision.State, result.CommitSha);
+    }
+
+    private async Task SupersedeOlderAsync(Revision committed, DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        string[] converging = [nameof(RevisionState.Committed), nameof(RevisionState.Applied), nameof(RevisionState.RolledOut)];
+        var older = await db.Revisions.Include(r => r.Timeline)
+            .Where(r => r.ClusterId == committed.ClusterId && r.Number < committed.Number && converging.Contains(r.State))
+            .ToListAsync(cancellationToken);
+        foreach (var revision in older)
+        {
+            RevisionLifecycle.MoveTo(revision, RevisionState.Superseded, now, $"Revision {committed.Number} was committed before this one converged.");
+            await audit.AppendAsync(db, new AuditEntry(AuditKinds.RevisionSuperseded, revision.ClusterId, revision.Number, AuditSources.System, AuditSources.System,
+                $"{revision.ClusterId} revision {revision.Number} superseded by revision {committed.Number}",
+                new { supersededBy = committed.Number }), cancellationToken);
+        }
+    }
+
+    private async Task RecordFailureAsync(OutboxMessage message, Revision revision, PublishResult result, CancellationToken cancellationToken)
+    {
+        var reason = result.Reason ?? "The GitOps repository could not be reached.";
+        DateTimeOffset retryAt;
+        using (await writeGate.EnterAsync(cancellationToken))
+        {
+            await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
+            var now = time.GetUtcNow();
+            message.Attempts++;
+            message.LastError = reason;
+            retryAt = now + options.Value.RetryDelay(message.Attempts);
+            message.NextAttemptAt = retryAt;
+            // Audit the failure when it starts or its reason changes, not on every retry of the same outage.
+            if (RevisionLifecycle.MoveTo(revision, RevisionState.CommitFailed, now, reason))
+            {
+                await audit.AppendAsync(db, new AuditEntry(AuditKinds.GitPushFailed, revision.ClusterId, revision.Number, AuditSources.System, AuditSources.System,
+                    $"{revision.ClusterId} revision {revision.Number} not pushed: {reason}",
+                    new { reason, attempts = message.Attempts, retryAt }), cancellationToken);
+            }
+            await db.SaveChangesAsync(cancellationToken);
+            await transaction.CommitAsync(cancellationToken);
+        }
+        logger.LogWarning("Revision {Cluster}/{Revision} not pushed (attempt {Attempts}): {Reason}; retrying at {RetryAt}",
+            revision.ClusterId, revision.Number, message.Attempts, reason, retryAt);
+        scheduler.ScheduleAt(revision.ClusterId, retryAt);
+    }
+
+    private async Task<CiliumSettings> PreviousSettingsAsync(Revision revision, CancellationToken cancellationToken)
+    {
+        var json = await db.Revisions.AsNoTracking()
+            .Where(r => r.ClusterId == revision.ClusterId && r.Number == revision.Number - 1)
+            .Select(r => r.SettingsJson)
+            .FirstOrDefaultAsync(cancellationToken);
+        return json is null ? CiliumSettings.Defaults : SettingsJson.Parse(json).Settings ?? CiliumSettings.Defaults;
+    }
+
+    private static CiliumSettings Settings(Revision revision) =>
+        SettingsJson.Parse(revision.SettingsJson).Settings
+        ?? throw new InvalidOperationException($"Stored settings of revision {revision.ClusterId}/{revision.Number} no longer parse.");
+
+    private static string Short(string? sha) => sha is { Length: > 12 } ? sha[..12] : sha ?? "";
+}

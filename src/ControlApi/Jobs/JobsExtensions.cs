@@ -1,0 +1,63 @@
+using ControlApi.Commits;
+using ControlApi.Configuration;
+using ControlApi.GitOps;
+using Hangfire;
+using Hangfire.AspNetCore;
+using Hangfire.Dashboard;
+using Hangfire.Storage.SQLite;
+
+namespace ControlApi.Jobs;
+
+public static class JobsExtensions
+{
+    /// <summary>
+    /// Hangfire on SQLite in the data directory. The storage and job activator are this host's own
+    /// singletons (registered before <c>AddHangfire</c>, which only fills gaps), so two hosts in one
+    /// process — parallel tests — never share Hangfire's static <c>JobStorage.Current</c>.
+    /// </summary>
+    public static WebApplicationBuilder AddJobs(this WebApplicationBuilder builder)
+    {
+        var services = builder.Services;
+        services.AddOptions<CommitOptions>().Bind(builder.Configuration.GetSection(CommitOptions.SectionName));
+        services.AddGitOps(builder.Configuration);
+
+        services.AddSingleton<JobStorage>(provider =>
+        {
+            var paths = provider.GetRequiredService<DataPaths>();
+            Directory.CreateDirectory(paths.Root);
+            // The default 15 s queue poll would make every commit late; changes should land in seconds.
+            return new SQLiteStorage(paths.HangfireDatabase, new SQLiteStorageOptions { QueuePollInterval = TimeSpan.FromMilliseconds(500) });
+        });
+        services.AddSingleton<JobActivator>(provider => new AspNetCoreJobActivator(provider.GetRequiredService<IServiceScopeFactory>()));
+        services.AddHangfire(configuration => configuration
+            .SetDataCompatibilityLevel(CompatibilityLevel.Version_180)
+            .UseSimpleAssemblyNameTypeSerializer()
+            .UseRecommendedSerializerSettings());
+        services.AddHangfireServer(server =>
+        {
+            server.WorkerCount = Math.Max(2, Environment.ProcessorCount);
+            server.SchedulePollingInterval = TimeSpan.FromSeconds(1);
+            server.ServerName = $"controlapi:{Environment.MachineName}:{Environment.ProcessId}";
+        });
+
+        services.AddSingleton<ClusterTurns>();
+        services.AddSingleton<CommitScheduler>();
+        services.AddScoped<CommitJob>();
+        // Order matters: the repository exists before the first sweep hands work to the commit job.
+        services.AddHostedService<EmbeddedRepositoryInitializer>();
+        services.AddSingleton<OutboxSweeper>();
+        services.AddHostedService(provider => provider.GetRequiredService<OutboxSweeper>());
+        return builder;
+    }
+
+    /// <summary>The Hangfire dashboard, from loopback only until API keys and roles exist.</summary>
+    public static WebApplication UseJobsDashboard(this WebApplication app)
+    {
+        app.UseHangfireDashboard("/hangfire", new DashboardOptions
+        {
+            Authorization = [new LocalRequestsOnlyAuthorizationFilter()],
+            DisplayStorageConnectionString = false,
+        }, app.Services.GetRequiredService<JobStorage>());
+        return app;
+    }
+}
