@@ -37,7 +37,8 @@ public static partial class YamlWriter
             emitter.Emit(new DocumentEnd(isImplicit: true));
         }
         emitter.Emit(new StreamEnd());
-        var yaml = text.ToString().Replace("\r\n", "\n", StringComparison.Ordinal);
+        // The emitter writes only "\n" (NewLine above) and escapes line breaks inside scalars.
+        var yaml = text.ToString();
         return yaml.EndsWith('\n') ? yaml : yaml + "\n";
     }
 
