@@ -20,6 +20,12 @@ public sealed record ClusterProfile
 
     /// <summary>The HelmRelease that installs Cilium.</summary>
     public ObjectRef HelmRelease { get; init; } = new("kube-system", "cilium");
+
+    /// <summary>The Flux HelmRepository for the Cilium chart that the HelmRelease pulls from.</summary>
+    public ObjectRef HelmRepository { get; init; } = new("flux-system", "cilium");
+
+    /// <summary>How often Flux re-checks the rendered objects on its own (requests can trigger it sooner).</summary>
+    public FluxIntervals Intervals { get; init; } = new();
     public ObjectRef Kustomization { get; init; } = new("flux-system", "cilium");
     public ObjectRef GitRepository { get; init; } = new("flux-system", "flux-system");
 }
@@ -37,6 +43,16 @@ public sealed record ChartSource
 {
     public string Repository { get; init; } = "https://helm.cilium.io/";
     public string Version { get; init; } = "1.18.2";
+}
+
+/// <summary>Flux <c>spec.interval</c> of the rendered objects, written as Go durations.</summary>
+public sealed record FluxIntervals
+{
+    /// <summary>Chart index refresh; a new chart version is seen at most this late.</summary>
+    public TimeSpan HelmRepository { get; init; } = TimeSpan.FromHours(1);
+
+    /// <summary>Drift correction of the release.</summary>
+    public TimeSpan HelmRelease { get; init; } = TimeSpan.FromMinutes(30);
 }
 
 /// <summary>A namespaced Kubernetes object name, written <c>namespace/name</c>.</summary>
