@@ -1,0 +1,176 @@
+using System.Collections.Concurrent;
+using ControlApi.Core.Rendering;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+
+namespace ControlApi.GitOps;
+
+/// <summary>Where a cluster's GitOps repository is: its remote, and the local folder ControlApi keeps its working copy in.</summary>
+public sealed record GitOpsTarget(GitRemote Remote, string WorkingDirectory);
+
+/// <summary>
+/// One revision's commit: the rendered files, every path ControlApi manages (rendered or not, so
+/// files no longer rendered are deleted), the message (whose trailer identifies the revision) and
+/// who commits.
+/// </summary>
+public sealed record ManifestCommit(
+    IReadOnlyList<ManagedFile> Files,
+    IReadOnlyCollection<string> ManagedPaths,
+    CommitMessage Message,
+    GitAuthor Author);
+
+public enum PublishOutcome
+{
+    /// <summary>A new commit is on the remote branch.</summary>
+    Committed,
+    /// <summary>The remote branch already has a commit for this revision (an earlier attempt pushed it).</summary>
+    AlreadyCommitted,
+    /// <summary>The remote head already has exactly these files; no commit was made.</summary>
+    NoChange,
+    /// <summary>Not published; <see cref="PublishResult.Reason"/> says why. Worth retrying later.</summary>
+    Failed,
+}
+
+/// <param name="CommitSha">The revision's commit (Committed, AlreadyCommitted), the unchanged remote head (NoChange), or null.</param>
+/// <param name="Reason">Redacted, human: why it failed, or null.</param>
+/// <param name="Attempts">How many times the change was applied (more than one when the remote moved ahead).</param>
+public sealed record PublishResult(PublishOutcome Outcome, string? CommitSha, string? Reason, int Attempts);
+
+/// <summary>Files at the remote head, for plan diffs. A null content means the file does not exist there.</summary>
+public sealed record RemoteFiles(string? HeadSha, IReadOnlyDictionary<string, string?> Files);
+
+/// <summary>The GitOps repository as the rest of ControlApi sees it: publish a revision, read what is there.</summary>
+public interface IGitOpsRepository
+{
+    /// <summary>
+    /// Commits and pushes a revision exactly once: if the remote branch already has a commit with the
+    /// revision's trailer (a crash after a push), that commit is returned instead of a second one; if
+    /// the remote moved ahead, the files are re-applied onto the new head and pushed again.
+    /// Failures of the remote come back as <see cref="PublishOutcome.Failed"/>, not exceptions.
+    /// </summary>
+    Task<PublishResult> PublishAsync(GitOpsTarget target, ManifestCommit commit, CancellationToken cancellationToken);
+
+    /// <summary>Fetches, then reads <paramref name="paths"/> at the remote head. Throws <see cref="GitCommandException"/> when the remote cannot be reached.</summary>
+    Task<RemoteFiles> ReadFilesAsync(GitOpsTarget target, IReadOnlyCollection<string> paths, CancellationToken cancellationToken);
+}
+
+/// <summary>
+/// Publishing over <see cref="GitWorkingCopy"/> primitives, with operations on one working copy
+/// serialized within this process. Across processes, safety comes from git itself: a push never
+/// forces, and every retry looks for the revision's trailer first.
+/// </summary>
+public sealed partial class GitOpsRepository : IGitOpsRepository
+{
+    private readonly GitWorkingCopyFactory _workingCopies;
+    private readonly IOptions<GitClientOptions> _options;
+    private readonly ILogger<GitOpsRepository> _logger;
+    private readonly ConcurrentDictionary<string, SemaphoreSlim> _locks = new(StringComparer.Ordinal);
+
+    public GitOpsRepository(GitWorkingCopyFactory workingCopies, IOptions<GitClientOptions> options, ILogger<GitOpsRepository> logger)
+    {
+        _workingCopies = workingCopies;
+        _options = options;
+        _logger = logger;
+    }
+
+    public async Task<PublishResult> PublishAsync(GitOpsTarget target, ManifestCommit commit, CancellationToken cancellationToken)
+    {
+        var trailer = commit.Message.RevisionTrailerValue;
+        var message = commit.Message.Render();
+        var maxAttempts = Math.Max(1, _options.Value.MaxPublishAttempts);
+
+        using var exclusive = await LockAsync(target, cancellationToken);
+        using var workingCopy = OpenOrFail(target, out var openFailure);
+        if (workingCopy is null) return new PublishResult(PublishOutcome.Failed, null, openFailure, 0);
+
+        for (var attempt = 1; attempt <= maxAttempts; attempt++)
+        {
+            try
+            {
+                var head = await workingCopy.EnsureCloneAsync(cancellationToken);
+                var existing = await workingCopy.FindCommitByTrailerAsync(CommitMessage.RevisionTrailerKey, trailer, cancellationToken);
+                if (existing is not null)
+                {
+                    LogAlreadyCommitted(_logger, trailer, existing);
+                    return new PublishResult(PublishOutcome.AlreadyCommitted, existing, null, attempt);
+                }
+
+                var sha = await workingCopy.CommitOntoRemoteHeadAsync(commit.Files, commit.ManagedPaths, message, commit.Author, cancellationToken);
+                if (sha is null)
+                {
+                    return new PublishResult(PublishOutcome.NoChange, head, null, attempt);
+                }
+
+                var push = await workingCopy.PushAsync(cancellationToken);
+                switch (push.Outcome)
+                {
+                    case GitPushOutcome.Pushed:
+                        LogCommitted(_logger, trailer, sha, target.Remote.DisplayUrl);
+                        return new PublishResult(PublishOutcome.Committed, sha, null, attempt);
+                    case GitPushOutcome.Failed:
+                        return new PublishResult(PublishOutcome.Failed, null, push.Reason, attempt);
+                    case GitPushOutcome.RejectedNonFastForward:
+                        LogReapplying(_logger, trailer, attempt);
+                        continue;
+                }
+            }
+            catch (GitCommandException ex)
+            {
+                return new PublishResult(PublishOutcome.Failed, null, ex.Reason, attempt);
+            }
+        }
+
+        return new PublishResult(PublishOutcome.Failed, null,
+            $"the remote branch kept moving ahead; gave up after {maxAttempts} attempts", maxAttempts);
+    }
+
+    public async Task<RemoteFiles> ReadFilesAsync(GitOpsTarget target, IReadOnlyCollection<string> paths, CancellationToken cancellationToken)
+    {
+        using var exclusive = await LockAsync(target, cancellationToken);
+        using var workingCopy = _workingCopies.Open(target.WorkingDirectory, target.Remote);
+        var head = await workingCopy.EnsureCloneAsync(cancellationToken);
+        var files = new Dictionary<string, string?>(StringComparer.Ordinal);
+        foreach (var path in paths)
+        {
+            files[path] = await workingCopy.ReadFileAtRemoteHeadAsync(path, cancellationToken);
+        }
+
+        return new RemoteFiles(head, files);
+    }
+
+    /// <summary>An unreadable credential file is a failed publish with a reason, like an unreachable remote.</summary>
+    private GitWorkingCopy? OpenOrFail(GitOpsTarget target, out string? failure)
+    {
+        try
+        {
+            failure = null;
+            return _workingCopies.Open(target.WorkingDirectory, target.Remote);
+        }
+        catch (GitCommandException ex)
+        {
+            failure = ex.Reason;
+            return null;
+        }
+    }
+
+    private async Task<IDisposable> LockAsync(GitOpsTarget target, CancellationToken cancellationToken)
+    {
+        var gate = _locks.GetOrAdd(Path.GetFullPath(target.WorkingDirectory), _ => new SemaphoreSlim(1, 1));
+        await gate.WaitAsync(cancellationToken);
+        return new Release(gate);
+    }
+
+    private sealed class Release(SemaphoreSlim gate) : IDisposable
+    {
+        public void Dispose() => gate.Release();
+    }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Revision {Revision} committed as {Sha} to {Remote}")]
+    private static partial void LogCommitted(ILogger logger, string revision, string sha, string remote);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Revision {Revision} is already on the remote as {Sha}; not committing it again")]
+    private static partial void LogAlreadyCommitted(ILogger logger, string revision, string sha);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Revision {Revision}: the remote moved ahead (attempt {Attempt}); re-applying onto the new head")]
+    private static partial void LogReapplying(ILogger logger, string revision, int attempt);
+}
