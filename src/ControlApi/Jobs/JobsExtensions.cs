@@ -23,13 +23,16 @@ public static class JobsExtensions
 
         services.AddSingleton<JobStorage>(provider =>
         {
+            // Hangfire's global configuration (its log provider) must be this host's before storage logs anything.
+            provider.GetRequiredService<IGlobalConfiguration>();
             var paths = provider.GetRequiredService<DataPaths>();
             Directory.CreateDirectory(paths.Root);
             // The default 15 s queue poll would make every commit late; changes should land in seconds.
             return new SQLiteStorage(paths.HangfireDatabase, new SQLiteStorageOptions { QueuePollInterval = TimeSpan.FromMilliseconds(500) });
         });
         services.AddSingleton<JobActivator>(provider => new AspNetCoreJobActivator(provider.GetRequiredService<IServiceScopeFactory>()));
-        services.AddHangfire(configuration => configuration
+        services.AddHangfire((provider, configuration) => configuration
+            .UseLogProvider(new HangfireLogProvider(provider.GetRequiredService<ILoggerFactory>()))
             .SetDataCompatibilityLevel(CompatibilityLevel.Version_180)
             .UseSimpleAssemblyNameTypeSerializer()
             .UseRecommendedSerializerSettings());

@@ -1,5 +1,6 @@
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Mvc.Testing;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace ControlApi.Tests.Support;
 
@@ -10,14 +11,26 @@ namespace ControlApi.Tests.Support;
 public sealed class ControlApiFactory : WebApplicationFactory<Program>
 {
     private readonly Dictionary<string, string?> _settings;
+    private readonly Action<IServiceCollection>? _services;
+    private readonly bool _ownsDataDirectory;
 
-    public ControlApiFactory(Dictionary<string, string?>? settings = null)
+    /// <param name="settings">Configuration keys to add or override.</param>
+    /// <param name="dataDirectory">An existing data directory to reuse ("restart"); a new one otherwise.</param>
+    /// <param name="services">Service overrides, e.g. a fault point.</param>
+    public ControlApiFactory(Dictionary<string, string?>? settings = null, string? dataDirectory = null, Action<IServiceCollection>? services = null)
     {
-        DataDirectory = Directory.CreateTempSubdirectory("controlapi-test-").FullName;
-        _settings = new Dictionary<string, string?>(settings ?? [])
+        _ownsDataDirectory = dataDirectory is null;
+        DataDirectory = dataDirectory ?? Directory.CreateTempSubdirectory("controlapi-test-").FullName;
+        _services = services;
+        _settings = new Dictionary<string, string?>
         {
             ["ControlApi:DataDirectory"] = DataDirectory,
+            // Fast retries and sweeps so recovery is observable in seconds.
+            ["ControlApi:Commits:RetryBaseDelay"] = "00:00:00.200",
+            ["ControlApi:Commits:MaxRetryDelay"] = "00:00:01",
+            ["ControlApi:Commits:SweepInterval"] = "00:00:02",
         };
+        foreach (var (key, value) in settings ?? []) _settings[key] = value;
     }
 
     public string DataDirectory { get; }
@@ -26,12 +39,13 @@ public sealed class ControlApiFactory : WebApplicationFactory<Program>
     {
         foreach (var (key, value) in _settings) builder.UseSetting(key, value);
         builder.UseEnvironment("Testing");
+        if (_services is not null) builder.ConfigureServices(_services);
     }
 
     protected override void Dispose(bool disposing)
     {
         base.Dispose(disposing);
-        if (disposing)
+        if (disposing && _ownsDataDirectory)
         {
             try
             {

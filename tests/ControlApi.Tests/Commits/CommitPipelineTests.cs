@@ -1,0 +1,189 @@
+using System.Net;
+using System.Text.Json.Nodes;
+using ControlApi.Commits;
+using ControlApi.Data;
+using ControlApi.Tests.GitOps.Support;
+using ControlApi.Tests.Support;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
+using static ControlApi.Tests.Support.HttpJson;
+
+namespace ControlApi.Tests.Commits;
+
+/// <summary>Accepted revisions reach a real bare repository through the real Hangfire commit job.</summary>
+public sealed class CommitPipelineTests : IDisposable
+{
+    private const string Settings = "/api/v1/clusters/local/cilium";
+    private readonly TempDirectory _temp = new();
+    private readonly PlainGit _git;
+    private readonly string _remote;
+
+    public CommitPipelineTests()
+    {
+        _git = new PlainGit(_temp.Combine("home"));
+        _remote = _temp.Combine("fleet.git");
+    }
+
+    public void Dispose() => _temp.Dispose();
+
+    private ControlApiFactory Service(string? dataDirectory = null, Action<IServiceCollection>? services = null, string? remoteUrl = null) =>
+        new(new Dictionary<string, string?>
+        {
+            ["ControlApi:Clusters:0:GitOps:Repository"] = remoteUrl ?? _remote,
+            ["ControlApi:Clusters:0:GitOps:AuthorName"] = "Fleet Bot",
+            ["ControlApi:Clusters:0:GitOps:AuthorEmail"] = "fleet-bot@example.test",
+        }, dataDirectory, services);
+
+    [Fact]
+    public async Task An_accepted_change_becomes_a_commit_with_the_files_message_trailer_and_author()
+    {
+        using var service = Service();
+        var client = service.CreateClient();
+
+        var put = await client.SendAsync(Request(HttpMethod.Put, Settings, Json(SeedSettings.Json),
+            ("X-Change-Reason", "seed cluster final state"), ("X-On-Behalf-Of", "alice")));
+        Assert.Equal(HttpStatusCode.Accepted, put.StatusCode);
+
+        var revision = await WaitForStateAsync(client, 1, "Committed");
+        var sha = (string)revision["commitSha"]!;
+        Assert.Equal(sha, (await _git.RunAsync(_remote, "rev-parse", "main")).Trim());
+        var message = await _git.RunAsync(_remote, "log", "-1", "--format=%B", sha);
+        Assert.StartsWith("cilium: enable encryption (wireguard)", message);
+        Assert.Contains("seed cluster final state", message);
+        Assert.Contains("alice", message);
+        Assert.Contains("ControlApi-Revision: local/1", message);
+        Assert.Equal("Fleet Bot <fleet-bot@example.test>", (await _git.RunAsync(_remote, "log", "-1", "--format=%an <%ae>", sha)).Trim());
+        var release = await _git.ShowAsync(_remote, sha, "gitops/infrastructure/cilium/release.yaml");
+        Assert.Contains("kind: HelmRelease", release);
+        Assert.Contains("external-dns.alpha.kubernetes.io/hostname: hubble.goldentooth.net", release);
+        Assert.NotNull(await _git.ShowAsync(_remote, sha, "talos/patches/cilium.yaml"));
+        Assert.Equal(["Accepted", "Committed"], revision["timeline"]!.AsArray().Select(t => (string)t!["state"]!));
+        Assert.Contains(await AuditKindsAsync(service), k => k == "git.committed");
+    }
+
+    [Fact]
+    public async Task A_revision_that_renders_the_same_files_makes_no_commit()
+    {
+        using var service = Service();
+        var client = service.CreateClient();
+        await client.PutAsync(Settings, Json("""{"hostFirewall":{"enabled":true}}"""));
+        var first = await WaitForStateAsync(client, 1, "Committed");
+
+        // An explicit vxlan is what the chart does by default: different settings, identical files.
+        await client.PutAsync(Settings, Json("""{"hostFirewall":{"enabled":true},"routing":{"tunnelProtocol":"vxlan"}}"""));
+
+        await WaitForStateAsync(client, 2, "NoChange");
+        Assert.Equal((string)first["commitSha"]!, (await _git.RunAsync(_remote, "rev-parse", "main")).Trim());
+        Assert.Contains(await AuditKindsAsync(service), k => k == "change.noop");
+    }
+
+    [Fact]
+    public async Task A_remote_that_moved_ahead_keeps_the_other_commit_and_gets_ours_on_top()
+    {
+        using var service = Service();
+        var client = service.CreateClient();
+        await client.PutAsync(Settings, Json("""{"hostFirewall":{"enabled":true}}"""));
+        await WaitForStateAsync(client, 1, "Committed");
+        var theirs = await _git.CommitAndPushAsync(_remote, "main", _temp.Path, "docs: add runbook", ("docs/runbook.md", "# Runbook\n"));
+
+        await client.PutAsync(Settings, Json("""{"hostFirewall":{"enabled":true},"l7Proxy":false}"""));
+
+        var ours = await WaitForStateAsync(client, 2, "Committed");
+        var sha = (string)ours["commitSha"]!;
+        Assert.Equal(theirs, (await _git.RunAsync(_remote, "rev-parse", sha + "^")).Trim());
+        Assert.Equal("# Runbook\n", await _git.ShowAsync(_remote, "main", "docs/runbook.md"));
+    }
+
+    [Fact]
+    public async Task An_unreachable_remote_fails_visibly_then_every_queued_revision_lands_in_order()
+    {
+        await _git.InitBareAsync(_remote);
+        var parked = _remote + ".parked";
+        Directory.Move(_remote, parked);
+        // A file:// URL is a remote someone else provides: missing means unreachable, not "create it".
+        using var service = Service(remoteUrl: "file://" + _remote);
+        var client = service.CreateClient();
+
+        await client.PutAsync(Settings, Json("""{"hostFirewall":{"enabled":true}}"""));
+        var failed = await WaitForStateAsync(client, 1, "CommitFailed");
+        Assert.False(string.IsNullOrWhiteSpace((string?)failed["stateReason"]));
+        await client.PutAsync(Settings, Json("""{"hostFirewall":{"enabled":true},"l7Proxy":false}"""));
+        await client.PutAsync(Settings, Json("""{"hostFirewall":{"enabled":true},"l7Proxy":false,"bpf":{"masquerade":true}}"""));
+        Assert.Contains(await AuditKindsAsync(service), k => k == "git.push_failed");
+
+        Directory.Move(parked, _remote);
+
+        await WaitForStateAsync(client, 3, "Committed");
+        var trailers = (await _git.RunAsync(_remote, "log", "--reverse", "--format=%(trailers:key=ControlApi-Revision,valueonly)", "main"))
+            .Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+        Assert.Equal(["local/1", "local/2", "local/3"], trailers);
+        Assert.Equal("Superseded", (string)(await RevisionAsync(client, 1))["state"]!);
+        Assert.Equal("Superseded", (string)(await RevisionAsync(client, 2))["state"]!);
+        var first = await RevisionAsync(client, 1);
+        Assert.Equal(["Accepted", "CommitFailed", "Committed", "Superseded"], first["timeline"]!.AsArray().Select(t => (string)t!["state"]!));
+    }
+
+    [Fact]
+    public async Task A_crash_between_push_and_database_update_makes_exactly_one_commit_after_restart()
+    {
+        var dataDirectory = _temp.Combine("data");
+        Directory.CreateDirectory(dataDirectory);
+        var crash = new CrashAfterPush();
+        using (var first = Service(dataDirectory, s => s.AddSingleton<ICommitFaultPoint>(crash)))
+        {
+            var client = first.CreateClient();
+            await client.PutAsync(Settings, Json("""{"hostFirewall":{"enabled":true}}"""));
+            await crash.Crashed.Task.WaitAsync(TimeSpan.FromSeconds(30));
+            Assert.Equal("Accepted", (string)(await RevisionAsync(client, 1))["state"]!);
+        }
+
+        using var restarted = Service(dataDirectory);
+        var after = restarted.CreateClient();
+
+        var revision = await WaitForStateAsync(after, 1, "Committed");
+        var log = await _git.RunAsync(_remote, "log", "--format=%H %(trailers:key=ControlApi-Revision,valueonly,separator=)", "main");
+        var ours = log.Split('\n', StringSplitOptions.RemoveEmptyEntries).Where(l => l.EndsWith("local/1", StringComparison.Ordinal)).ToList();
+        Assert.Single(ours);
+        Assert.StartsWith((string)revision["commitSha"]!, ours[0]);
+    }
+
+    [Fact]
+    public async Task The_embedded_default_creates_its_bare_repository_with_an_initial_commit()
+    {
+        using var service = new ControlApiFactory();
+        var client = service.CreateClient();
+        var embedded = Path.Combine(service.DataDirectory, "gitops.git");
+
+        await client.PutAsync(Settings, Json("""{"hostFirewall":{"enabled":true}}"""));
+
+        await WaitForStateAsync(client, 1, "Committed");
+        var subjects = await _git.RunAsync(embedded, "log", "--reverse", "--format=%s", "main");
+        Assert.Equal(2, subjects.Split('\n', StringSplitOptions.RemoveEmptyEntries).Length);
+    }
+
+    private static async Task<JsonNode> RevisionAsync(HttpClient client, int number) =>
+        await (await client.GetAsync($"/api/v1/clusters/local/revisions/{number}")).ReadJsonAsync();
+
+    private static Task<JsonNode> WaitForStateAsync(HttpClient client, int number, string state) =>
+        Eventually.WaitAsync(() => RevisionAsync(client, number)!, r => (string?)r?["state"] == state,
+            TimeSpan.FromSeconds(45), $"revision {number} to be {state}");
+
+    private static async Task<List<string>> AuditKindsAsync(ControlApiFactory service)
+    {
+        await using var scope = service.Services.CreateAsyncScope();
+        var db = scope.ServiceProvider.GetRequiredService<ControlApiDbContext>();
+        return await db.AuditEvents.OrderBy(e => e.Id).Select(e => e.Kind).ToListAsync();
+    }
+
+    /// <summary>Dies right after the push, before the database learns about it — once.</summary>
+    private sealed class CrashAfterPush : ICommitFaultPoint
+    {
+        public TaskCompletionSource Crashed { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        public Task AfterPushAsync(string clusterId, int revision, CancellationToken cancellationToken)
+        {
+            Crashed.TrySetResult();
+            throw new InvalidOperationException("simulated crash between push and database update");
+        }
+    }
+}
