@@ -9,6 +9,7 @@ public static class AuditKinds
     public const string GitCommitted = "git.committed";
     public const string GitPushFailed = "git.push_failed";
     public const string RevisionSuperseded = "revision.superseded";
+    public const string WebhookFailed = "webhook.failed";
 }
 
 /// <summary>Where a change came from.</summary>
