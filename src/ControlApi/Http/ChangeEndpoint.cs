@@ -22,14 +22,15 @@ public static class ChangeEndpoint
         Func<CiliumSettings, SettingsParseResult> desire,
         ChangeService changes,
         RequestLimitOptions limits,
-        CancellationToken cancellationToken)
+        CancellationToken cancellationToken,
+        Func<string?, string?>? reason = null)
     {
         var (headers, headerError) = ChangeHeaders.Parse(context.Request, limits);
         if (headers is null) return Problems.BadRequest("invalid-header", "Invalid change header", headerError!);
 
         var outcome = await changes.ApplyAsync(new ChangeRequest(
             cluster, desire, Caller.Name(context), AuditSources.Api,
-            headers.Reason, headers.OnBehalfOf, headers.IfMatchRevision, headers.IdempotencyKey,
+            reason is null ? headers.Reason : reason(headers.Reason), headers.OnBehalfOf, headers.IfMatchRevision, headers.IdempotencyKey,
             Fingerprint(context.Request, body.Span)), cancellationToken);
 
         switch (outcome)
