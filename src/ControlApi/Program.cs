@@ -1,9 +1,12 @@
+using ControlApi.Audit;
 using ControlApi.Cilium;
 using ControlApi.Clusters;
 using ControlApi.Configuration;
 using ControlApi.Health;
 using ControlApi.Jobs;
 using ControlApi.Http;
+using ControlApi.Metrics;
+using ControlApi.Notifications;
 using ControlApi.Persistence;
 using ControlApi.Revisions;
 
@@ -20,18 +23,25 @@ builder.Services.AddPersistence();
 builder.Services.AddRevisions();
 builder.AddJobs();
 builder.AddHttpApi();
+builder.AddAudit();
+builder.AddNotifications();
+builder.AddServiceMetrics();
 
 var app = builder.Build();
 
 app.UseHttpApi();
 app.UseJobsDashboard();
 app.MapHealthApi();
+app.MapMetricsEndpoint();
 
 var api = app.MapGroup("/api/v1");
 api.MapClustersApi();
 api.MapCiliumApi();
 api.MapFeaturesApi();
 api.MapRevisionsApi();
+api.MapRollbackApi();
+api.MapAuditApi();
+api.MapWebhooksApi();
 
 app.Run();
 
