@@ -32,8 +32,11 @@ public sealed class NotificationDelivery
 
     public int Attempts { get; set; }
 
-    /// <summary>When the next try is due; while a try runs, the end of its lease.</summary>
+    /// <summary>When the next try is due.</summary>
     public DateTimeOffset NextAttemptAt { get; set; }
+
+    /// <summary>While a try runs: until when it holds the delivery (a job that died frees it then).</summary>
+    public DateTimeOffset? LeasedUntil { get; set; }
 
     /// <summary>A job for the next try has been handed to Hangfire.</summary>
     public bool Dispatched { get; set; }

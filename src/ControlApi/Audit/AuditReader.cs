@@ -42,7 +42,7 @@ public sealed class AuditReader(ControlApiDbContext db)
     }
 
     /// <summary>Up to <paramref name="take"/> matching events with an id below <paramref name="before"/>, newest first.</summary>
-    internal async Task<List<AuditEvent>> ReadAsync(AuditFilter filter, int take, long? before, CancellationToken cancellationToken)
+    public async Task<List<AuditEvent>> ReadAsync(AuditFilter filter, int take, long? before, CancellationToken cancellationToken)
     {
         var range = await IdRangeAsync(filter, cancellationToken);
         if (range is null) return [];

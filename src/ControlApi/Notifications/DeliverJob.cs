@@ -49,18 +49,41 @@ public sealed class DeliverJob(
         await RecordAsync(delivery.Id, result, cancellationToken);
     }
 
-    /// <summary>Takes the try if it is due: the lease moves the due time forward so no second job takes it meanwhile.</summary>
+    /// <summary>
+    /// Hangfire keeps schedule times in whole seconds (rounded down), so a job can start up to a
+    /// second before its try is due; scheduling at the next whole second keeps it from being early.
+    /// </summary>
+    public static void ScheduleTry(IBackgroundJobClient jobs, long deliveryId, DateTimeOffset due)
+    {
+        var ticks = due.UtcTicks % TimeSpan.TicksPerSecond;
+        var at = ticks == 0 ? due : due.AddTicks(TimeSpan.TicksPerSecond - ticks);
+        jobs.Schedule<DeliverJob>(job => job.RunAsync(deliveryId, CancellationToken.None), at);
+    }
+
+    /// <summary>
+    /// Takes the try if it is due and nobody holds it: the lease keeps a duplicate job (after a
+    /// sweep) from sending it twice. A job that arrives early goes back to wait for the due time.
+    /// </summary>
     private async Task<NotificationDelivery?> ClaimAsync(long deliveryId, CancellationToken cancellationToken)
     {
-        using var turn = await writeGate.EnterAsync(cancellationToken);
-        await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
-        var delivery = await db.NotificationDeliveries.FirstOrDefaultAsync(d => d.Id == deliveryId, cancellationToken);
-        var now = time.GetUtcNow();
-        if (delivery is null || delivery.State != DeliveryStates.Pending || delivery.NextAttemptAt > now) return null;
-        delivery.NextAttemptAt = now + options.Value.Lease;
-        await db.SaveChangesAsync(cancellationToken);
-        await transaction.CommitAsync(cancellationToken);
-        return delivery;
+        DateTimeOffset? early = null;
+        using (await writeGate.EnterAsync(cancellationToken))
+        {
+            await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
+            var delivery = await db.NotificationDeliveries.FirstOrDefaultAsync(d => d.Id == deliveryId, cancellationToken);
+            var now = time.GetUtcNow();
+            if (delivery is null || delivery.State != DeliveryStates.Pending || delivery.LeasedUntil > now) return null;
+            if (delivery.NextAttemptAt <= now)
+            {
+                delivery.LeasedUntil = now + options.Value.Lease;
+                await db.SaveChangesAsync(cancellationToken);
+                await transaction.CommitAsync(cancellationToken);
+                return delivery;
+            }
+            early = delivery.NextAttemptAt;
+        }
+        ScheduleTry(jobs, deliveryId, early.Value);
+        return null;
     }
 
     private async Task<(OutgoingRequest? Request, string? Problem)> BuildRequestAsync(NotificationDelivery delivery, CancellationToken cancellationToken)
@@ -122,6 +145,7 @@ public sealed class DeliverJob(
             delivery = await db.NotificationDeliveries.Include(d => d.Tries).FirstOrDefaultAsync(d => d.Id == deliveryId, cancellationToken);
             if (delivery is null) return; // The webhook was deleted meanwhile, and its log with it.
             var now = time.GetUtcNow();
+            delivery.LeasedUntil = null;
             delivery.Attempts++;
             delivery.Tries.Add(new DeliveryAttempt
             {
@@ -156,7 +180,7 @@ public sealed class DeliverJob(
         {
             logger.LogInformation("Delivery {Delivery} of {Kind} ({Channel}) failed on try {Attempt}: {Error}; next try at {RetryAt}",
                 delivery.DeliveryId, delivery.EventKind, delivery.Channel, delivery.Attempts, result.Error, due);
-            jobs.Schedule<DeliverJob>(job => job.RunAsync(deliveryId, CancellationToken.None), due);
+            ScheduleTry(jobs, deliveryId, due);
         }
     }
 

@@ -61,8 +61,9 @@ public sealed class DeliveryDispatcher(
     public async Task<int> DispatchAsync(CancellationToken cancellationToken)
     {
         var now = time.GetUtcNow();
-        // A handed-over try that is this late was lost with its job (a crash between our commit and Hangfire's).
-        var lostBefore = now - options.Value.Lease - 5 * options.Value.SweepInterval;
+        // A handed-over try this late (or a lease this long expired) was lost with its job: a crash
+        // between our commit and Hangfire's, or during a try.
+        var lostBefore = now - 5 * options.Value.SweepInterval;
         List<(long Id, DateTimeOffset Due)> handOver;
 
         await using (var scope = scopes.CreateAsyncScope())
@@ -71,13 +72,18 @@ public sealed class DeliveryDispatcher(
             using var turn = await writeGate.EnterAsync(cancellationToken);
             await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
             var due = await db.NotificationDeliveries
-                .Where(d => d.State == DeliveryStates.Pending && (!d.Dispatched || d.NextAttemptAt < lostBefore))
+                .Where(d => d.State == DeliveryStates.Pending
+                    && (!d.Dispatched || (d.LeasedUntil == null ? d.NextAttemptAt < lostBefore : d.LeasedUntil < lostBefore)))
                 .OrderBy(d => d.Id)
                 .Take(Batch)
                 .ToListAsync(cancellationToken);
             foreach (var delivery in due)
             {
-                if (delivery.Dispatched) delivery.NextAttemptAt = now;
+                if (delivery.Dispatched)
+                {
+                    delivery.NextAttemptAt = now;
+                    delivery.LeasedUntil = null;
+                }
                 delivery.Dispatched = true;
             }
             await db.SaveChangesAsync(cancellationToken);
@@ -88,7 +94,7 @@ public sealed class DeliveryDispatcher(
         foreach (var (id, due) in handOver)
         {
             if (due <= now) jobs.Enqueue<DeliverJob>(job => job.RunAsync(id, CancellationToken.None));
-            else jobs.Schedule<DeliverJob>(job => job.RunAsync(id, CancellationToken.None), due);
+            else DeliverJob.ScheduleTry(jobs, id, due);
         }
         if (handOver.Count > 0) logger.LogDebug("Handed {Count} webhook deliveries to the deliver job", handOver.Count);
         return handOver.Count;

@@ -33,7 +33,7 @@ public sealed class NotificationOptions
         return delay > MaxRetryDelay ? MaxRetryDelay : delay;
     }
 
-    /// <summary>A try holds its delivery this long; a job that died mid-try frees it again after that.</summary>
+    /// <summary>A try holds its delivery this long (the request timeout and room to record it).</summary>
     public TimeSpan Lease => RequestTimeout + TimeSpan.FromSeconds(30);
 }
 

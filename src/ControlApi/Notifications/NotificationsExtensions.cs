@@ -26,8 +26,10 @@ public static class NotificationsExtensions
             keys.XmlRepository = new FileSystemXmlRepository(new DirectoryInfo(Path.Combine(paths.Root, "keys")), logs));
         services.AddSingleton<WebhookSecrets>();
 
-        // Receivers are told, not followed: a redirect could point a signed event anywhere.
+        // Receivers are told, not followed: a redirect could point a signed event anywhere. The
+        // client's own request logging is off: it would write receiver URLs (Slack's is a credential).
         services.AddHttpClient(DeliverJob.HttpClientName)
+            .RemoveAllLoggers()
             .ConfigurePrimaryHttpMessageHandler(() => new SocketsHttpHandler { AllowAutoRedirect = false, UseCookies = false })
             .ConfigureHttpClient(client => client.Timeout = Timeout.InfiniteTimeSpan); // the job's own timeout applies
 

@@ -21,6 +21,7 @@ public static class WebhooksApi
     {
         // Role: admin (SPEC §8) — a webhook receives every matching event, so only admins manage them.
         var group = api.MapGroup("/webhooks").WithTags("Webhooks");
+        // Ids are bound as long but constrained like every other numeric route segment (:int).
 
         group.MapGet("", ListWebhooks)
             .WithName("ListWebhooks")
@@ -34,12 +35,12 @@ public static class WebhooksApi
             .ProducesProblem(StatusCodes.Status413PayloadTooLarge)
             .ProducesProblem(StatusCodes.Status415UnsupportedMediaType);
 
-        group.MapGet("/{id:long}", GetWebhook)
+        group.MapGet("/{id:int}", GetWebhook)
             .WithName("GetWebhook")
             .WithSummary("One webhook subscription.")
             .ProducesProblem(StatusCodes.Status404NotFound);
 
-        group.MapPut("/{id:long}", ReplaceWebhook)
+        group.MapPut("/{id:int}", ReplaceWebhook)
             .WithName("ReplaceWebhook")
             .WithSummary("Replace a webhook's URL, events and description; the secret stays unless a new one is sent.")
             .Accepts<WebhookRequest>("application/json")
@@ -48,12 +49,12 @@ public static class WebhooksApi
             .ProducesProblem(StatusCodes.Status413PayloadTooLarge)
             .ProducesProblem(StatusCodes.Status415UnsupportedMediaType);
 
-        group.MapDelete("/{id:long}", DeleteWebhook)
+        group.MapDelete("/{id:int}", DeleteWebhook)
             .WithName("DeleteWebhook")
             .WithSummary("Remove a webhook and its delivery log; pending deliveries are dropped.")
             .ProducesProblem(StatusCodes.Status404NotFound);
 
-        group.MapGet("/{id:long}/deliveries", ListDeliveries)
+        group.MapGet("/{id:int}/deliveries", ListDeliveries)
             .WithName("ListWebhookDeliveries")
             .WithSummary("The delivery log, newest first: each delivery with every try (time, status code or error, duration).")
             .ProducesProblem(StatusCodes.Status400BadRequest)

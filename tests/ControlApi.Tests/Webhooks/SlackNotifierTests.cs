@@ -4,6 +4,8 @@ using System.Text.Json.Nodes;
 using ControlApi.Notifications;
 using ControlApi.Tests.GitOps.Support;
 using ControlApi.Tests.Support;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
 using static ControlApi.Tests.Support.HttpJson;
 
 namespace ControlApi.Tests.Webhooks;
@@ -13,6 +15,7 @@ public sealed class SlackNotifierTests : IAsyncLifetime
 {
     private const string SlackPath = "/services/T000/B000/not-a-real-token";
     private readonly TempDirectory _temp = new();
+    private readonly CapturingLoggerProvider _logs = new();
     private WebhookReceiver _receiver = null!;
     private ControlApiFactory _service = null!;
 
@@ -27,7 +30,7 @@ public sealed class SlackNotifierTests : IAsyncLifetime
             ["ControlApi:Notifications:Slack:Events:0"] = "change.accepted",
             ["ControlApi:Notifications:Slack:Events:1"] = "git.",
             ["ControlApi:Notifications:Slack:LinkBaseUrl"] = "https://controlapi.example.test/",
-        });
+        }, services: s => s.AddSingleton<ILoggerProvider>(_logs));
     }
 
     public async Task DisposeAsync()
@@ -65,6 +68,10 @@ public sealed class SlackNotifierTests : IAsyncLifetime
         var revision = await (await client.GetAsync("/api/v1/clusters/local/revisions/1")).ReadJsonAsync();
         var sha = (string)revision["commitSha"]!;
         Assert.Contains($"*Commit*\n`{sha[..7]}`", Texts(committed["attachments"]![0]!));
+
+        // The incoming-webhook URL is a credential: it is used, never written down.
+        Assert.NotEmpty(_logs.Lines);
+        Assert.DoesNotContain("not-a-real-token", _logs.AllText);
     }
 
     /// <summary>All mrkdwn text in an attachment's blocks, fields and context elements.</summary>

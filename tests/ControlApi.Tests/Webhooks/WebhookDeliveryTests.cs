@@ -8,6 +8,7 @@ using ControlApi.Notifications;
 using ControlApi.Tests.Support;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
 using static ControlApi.Tests.Support.HttpJson;
 
 namespace ControlApi.Tests.Webhooks;
@@ -16,6 +17,7 @@ namespace ControlApi.Tests.Webhooks;
 public sealed class WebhookDeliveryTests : IAsyncLifetime
 {
     private const string Secret = "correct-horse-battery-staple-42";
+    private readonly ControlApi.Tests.GitOps.Support.CapturingLoggerProvider _logs = new();
     private WebhookReceiver _receiver = null!;
     private ControlApiFactory _service = null!;
     private HttpClient _client = null!;
@@ -30,7 +32,7 @@ public sealed class WebhookDeliveryTests : IAsyncLifetime
             ["ControlApi:Notifications:MaxRetryDelay"] = "00:00:00.200",
             ["ControlApi:Notifications:RequestTimeout"] = "00:00:05",
             ["ControlApi:Notifications:SweepInterval"] = "00:00:02",
-        });
+        }, services: s => s.AddSingleton<ILoggerProvider>(_logs));
         _client = _service.CreateClient();
     }
 
@@ -130,6 +132,10 @@ public sealed class WebhookDeliveryTests : IAsyncLifetime
         Assert.Equal((long)failed["id"]!, (long)JsonNode.Parse(told[0].Body)!["id"]!);
         // The failing receiver is not told about its own failure.
         Assert.DoesNotContain(_receiver.At("/hooks/down"), r => r.Header("X-ControlApi-Event") == "webhook.failed");
+        // Logs name the receiver's host at most: never the secret, nor the URL's path (tokens live there).
+        Assert.Contains("Delivery", _logs.AllText);
+        Assert.DoesNotContain(Secret, _logs.AllText);
+        Assert.DoesNotContain("/hooks/down", _logs.AllText);
     }
 
     [Fact]

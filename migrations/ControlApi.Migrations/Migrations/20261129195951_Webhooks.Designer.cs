@@ -10,7 +10,7 @@ using Microsoft.EntityFrameworkCore.Storage.ValueConversion;
 namespace ControlApi.Migrations
 {
     [DbContext(typeof(ControlApiDbContext))]
-    [Migration("20261129191946_Webhooks")]
+    [Migration("20261129195951_Webhooks")]
     partial class Webhooks
     {
         /// <inheritdoc />
@@ -188,6 +188,9 @@ namespace ControlApi.Migrations
                         .IsRequired()
                         .HasMaxLength(64)
                         .HasColumnType("TEXT");
+
+                    b.Property<long?>("LeasedUntil")
+                        .HasColumnType("INTEGER");
 
                     b.Property<long>("NextAttemptAt")
                         .HasColumnType("INTEGER");
