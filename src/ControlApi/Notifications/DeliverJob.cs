@@ -44,9 +44,26 @@ public sealed class DeliverJob(
     public async Task RunAsync(long deliveryId, CancellationToken cancellationToken)
     {
         if (await ClaimAsync(deliveryId, cancellationToken) is not { } delivery) return;
-        var (request, problem) = await BuildRequestAsync(delivery, cancellationToken);
+        var (request, problem) = await PrepareAsync(delivery, cancellationToken);
         var result = request is null ? new TryResult(null, problem, TimeSpan.Zero) : await SendAsync(request, cancellationToken);
         await RecordAsync(delivery.Id, result, cancellationToken);
+    }
+
+    /// <summary>
+    /// A request that cannot even be prepared (a key ring that lost the secret's key, an unreadable
+    /// payload) is a failed try like any other: counted, logged, and in the end reported.
+    /// </summary>
+    private async Task<(OutgoingRequest? Request, string? Problem)> PrepareAsync(NotificationDelivery delivery, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await BuildRequestAsync(delivery, cancellationToken);
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            logger.LogError(ex, "Delivery {Delivery} of {Kind} ({Channel}) could not be prepared", delivery.DeliveryId, delivery.EventKind, delivery.Channel);
+            return (null, $"ControlApi could not prepare the request ({ex.GetType().Name}).");
+        }
     }
 
     /// <summary>
