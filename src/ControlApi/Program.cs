@@ -1,3 +1,4 @@
+using ControlApi.Chatops;
 using ControlApi.Cilium;
 using ControlApi.Clusters;
 using ControlApi.Configuration;
@@ -20,6 +21,7 @@ builder.Services.AddPersistence();
 builder.Services.AddRevisions();
 builder.AddJobs();
 builder.AddHttpApi();
+builder.AddChatops();
 
 var app = builder.Build();
 
@@ -32,6 +34,7 @@ api.MapClustersApi();
 api.MapCiliumApi();
 api.MapFeaturesApi();
 api.MapRevisionsApi();
+api.MapChatopsApi();
 
 app.Run();
 

@@ -9,6 +9,8 @@ public static class AuditKinds
     public const string GitCommitted = "git.committed";
     public const string GitPushFailed = "git.push_failed";
     public const string RevisionSuperseded = "revision.superseded";
+    public const string ChatopsCommand = "chatops.command";
+    public const string AuthDenied = "auth.denied";
 }
 
 /// <summary>Where a change came from.</summary>

@@ -1,0 +1,57 @@
+using ControlApi.Audit;
+using ControlApi.Data;
+using ControlApi.Persistence;
+
+namespace ControlApi.Chatops;
+
+/// <summary>Writes chat's audit events: every command run, every refusal. Actor = the platform, source = chatops.</summary>
+public sealed class ChatAudit(ControlApiDbContext db, DatabaseWriteGate writeGate, AuditLog audit)
+{
+    private const int MaxTextLength = 500;
+
+    public Task CommandAsync(ChatRequest request, ChatCommand command, ChatReply reply, CancellationToken cancellationToken) => AppendAsync(new AuditEntry(
+        AuditKinds.ChatopsCommand, reply.Cluster, reply.Tracking?.Revision, request.Platform, AuditSources.Chatops,
+        $"{request.Platform} user {request.User.Display} ran '{command.Verb}': {reply.Headline}",
+        new
+        {
+            platform = request.Platform,
+            userId = request.User.Id,
+            userName = request.User.Name,
+            channel = request.Channel,
+            text = Bounded(request.Text),
+            command = command.Verb,
+            outcome = reply.Tone.ToString(),
+        }), cancellationToken);
+
+    /// <summary>A verified user asked for something their role does not allow.</summary>
+    public Task DeniedAsync(ChatRequest request, ChatCommand command, string? cluster, ChatRole? role, CancellationToken cancellationToken) => AppendAsync(new AuditEntry(
+        AuditKinds.AuthDenied, cluster, null, request.Platform, AuditSources.Chatops,
+        $"{request.Platform} user {request.User.Display} may not run '{command.Verb}' ({(role is { } r ? ChatRoles.Name(r) : "not allowed in chat")})",
+        new
+        {
+            platform = request.Platform,
+            userId = request.User.Id,
+            userName = request.User.Name,
+            channel = request.Channel,
+            text = Bounded(request.Text),
+            command = command.Verb,
+            role = role is { } known ? ChatRoles.Name(known) : null,
+            required = ChatRoles.Name(command.RequiredRole),
+        }), cancellationToken);
+
+    /// <summary>A request that did not prove it came from the platform (signature, token, timestamp, replay).</summary>
+    public Task RejectedRequestAsync(string platform, string reason, string? remoteAddress, CancellationToken cancellationToken) => AppendAsync(new AuditEntry(
+        AuditKinds.AuthDenied, null, null, platform, AuditSources.Chatops,
+        $"{platform} request refused: {reason}",
+        new { platform, reason, remoteAddress }), cancellationToken);
+
+    private async Task AppendAsync(AuditEntry entry, CancellationToken cancellationToken)
+    {
+        using var turn = await writeGate.EnterAsync(cancellationToken);
+        await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
+        await audit.AppendAsync(db, entry, cancellationToken);
+        await transaction.CommitAsync(cancellationToken);
+    }
+
+    private static string Bounded(string text) => text.Length > MaxTextLength ? text[..MaxTextLength] + "…" : text;
+}
