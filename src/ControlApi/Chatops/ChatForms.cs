@@ -91,8 +91,8 @@ public sealed partial record TeamsActivity(
     public string CommandText()
     {
         var text = Mention().Replace(Text ?? "", " ");
-        text = Tag().Replace(text, " ");
-        return System.Net.WebUtility.HtmlDecode(text).Replace('\u00a0', ' ').Trim();
+        text = System.Net.WebUtility.HtmlDecode(Tag().Replace(text, " "));
+        return Whitespace().Replace(text, " ").Trim();
     }
 
     /// <summary>The Entra (AAD) object id is stable across chats; the channel account id is the fallback.</summary>
@@ -107,6 +107,10 @@ public sealed partial record TeamsActivity(
 
     [GeneratedRegex("<[^>]*>")]
     private static partial Regex Tag();
+
+    // Includes the no-break space Teams puts after a mention.
+    [GeneratedRegex(@"\s+")]
+    private static partial Regex Whitespace();
 }
 
 public sealed record TeamsAccount(
