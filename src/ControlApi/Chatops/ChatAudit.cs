@@ -5,7 +5,7 @@ using ControlApi.Persistence;
 namespace ControlApi.Chatops;
 
 /// <summary>Writes chat's audit events: every command run, every refusal. Actor = the platform, source = chatops.</summary>
-public sealed class ChatAudit(ControlApiDbContext db, DatabaseWriteGate writeGate, AuditLog audit)
+public sealed class ChatAudit(ControlApiDbContext db, DatabaseWriteGate writeGate, AuditLog audit, ILogger<ChatAudit> logger)
 {
     private const int MaxTextLength = 500;
 
@@ -40,10 +40,14 @@ public sealed class ChatAudit(ControlApiDbContext db, DatabaseWriteGate writeGat
         }), cancellationToken);
 
     /// <summary>A request that did not prove it came from the platform (signature, token, timestamp, replay).</summary>
-    public Task RejectedRequestAsync(string platform, string reason, string? remoteAddress, CancellationToken cancellationToken) => AppendAsync(new AuditEntry(
-        AuditKinds.AuthDenied, null, null, platform, AuditSources.Chatops,
-        $"{platform} request refused: {reason}",
-        new { platform, reason, remoteAddress }), cancellationToken);
+    public Task RejectedRequestAsync(string platform, string reason, string? remoteAddress, CancellationToken cancellationToken)
+    {
+        logger.LogWarning("Refused a {Platform} request from {Remote}: {Reason}", platform, remoteAddress, reason);
+        return AppendAsync(new AuditEntry(
+            AuditKinds.AuthDenied, null, null, platform, AuditSources.Chatops,
+            $"{platform} request refused: {reason}",
+            new { platform, reason, remoteAddress }), cancellationToken);
+    }
 
     private async Task AppendAsync(AuditEntry entry, CancellationToken cancellationToken)
     {

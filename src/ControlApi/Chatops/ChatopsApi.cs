@@ -93,10 +93,7 @@ public static class ChatopsApi
 
     private static async Task<ProblemHttpResult> RefuseAsync(string platform, RequestCheck check, HttpContext context, ChatAudit audit, CancellationToken cancellationToken)
     {
-        var remote = context.Connection.RemoteIpAddress?.ToString();
-        context.RequestServices.GetRequiredService<ILoggerFactory>().CreateLogger(typeof(ChatopsApi))
-            .LogWarning("Refused a {Platform} request from {Remote}: {Reason}", platform, remote, check.Describe());
-        await audit.RejectedRequestAsync(platform, check.Describe(), remote, cancellationToken);
+        await audit.RejectedRequestAsync(platform, check.Describe(), context.Connection.RemoteIpAddress?.ToString(), cancellationToken);
         return ChatProblems.Unauthorized(platform, check);
     }
 
