@@ -2,6 +2,7 @@ using ControlApi.Cilium;
 using ControlApi.Clusters;
 using ControlApi.Configuration;
 using ControlApi.Health;
+using ControlApi.Hosting;
 using ControlApi.Jobs;
 using ControlApi.Http;
 using ControlApi.Persistence;
@@ -15,6 +16,8 @@ var builder = WebApplication.CreateBuilder(new WebApplicationOptions
     ContentRootPath = AppContext.BaseDirectory,
 });
 
+builder.AddProductionLogging();
+builder.AddGracefulShutdown();
 builder.AddControlApiConfiguration();
 builder.Services.AddPersistence();
 builder.Services.AddRevisions();
@@ -23,6 +26,7 @@ builder.AddHttpApi();
 
 var app = builder.Build();
 
+app.UseHttpLogging();
 app.UseHttpApi();
 app.UseJobsDashboard();
 app.MapHealthApi();

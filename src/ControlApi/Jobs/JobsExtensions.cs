@@ -41,6 +41,9 @@ public static class JobsExtensions
             server.WorkerCount = Math.Max(2, Environment.ProcessorCount);
             server.SchedulePollingInterval = TimeSpan.FromSeconds(1);
             server.ServerName = $"controlapi:{Environment.MachineName}:{Environment.ProcessId}";
+            // Within the pod's termination grace period: running jobs get cancelled and may finish.
+            server.ShutdownTimeout = TimeSpan.FromSeconds(20);
+            server.StopTimeout = TimeSpan.FromSeconds(15);
         });
 
         services.AddSingleton<ClusterTurns>();
