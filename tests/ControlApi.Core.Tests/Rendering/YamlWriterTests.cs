@@ -76,6 +76,12 @@ public sealed class YamlWriterTests
     }
 
     [Fact]
+    public void Text_that_is_not_valid_UTF16_is_refused_not_written()
+    {
+        Assert.ThrowsAny<YamlDotNet.Core.YamlException>(() => YamlWriter.Write(new YamlMap().Add("text", "a\ud800b")));
+    }
+
+    [Fact]
     public void A_key_added_twice_is_a_builder_bug()
     {
         Assert.Throws<InvalidOperationException>(() => new YamlMap().Add("a", 1).Add("a", 2));
