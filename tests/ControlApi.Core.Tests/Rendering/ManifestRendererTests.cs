@@ -90,12 +90,12 @@ public sealed class ManifestRendererTests
     }
 
     [Fact]
-    public void The_HelmRelease_points_at_the_configured_HelmRepository_with_the_configured_intervals()
+    public void The_HelmRelease_points_at_the_configured_HelmRepository_with_the_configured_timings()
     {
         var cluster = Cluster with
         {
             HelmRepository = new ObjectRef("sources", "cilium-charts"),
-            Intervals = new FluxIntervals { HelmRepository = TimeSpan.FromHours(12), HelmRelease = TimeSpan.FromMinutes(5) },
+            Flux = new FluxTimings { HelmRepositoryInterval = TimeSpan.FromHours(12), HelmReleaseInterval = TimeSpan.FromMinutes(5), HelmReleaseTimeout = TimeSpan.FromMinutes(90) },
         };
         var rendered = ManifestRenderer.Render(cluster, CiliumSettings.Defaults);
         var repository = YamlJson.ParseSingle(rendered.Find("gitops/infrastructure/cilium/repository.yaml")!.Content);
@@ -104,6 +104,7 @@ public sealed class ManifestRendererTests
         Assert.Equal("cilium-charts", repository["metadata"]!["name"]!.GetValue<string>());
         Assert.Equal("12h", repository["spec"]!["interval"]!.GetValue<string>());
         Assert.Equal("5m", release["spec"]!["interval"]!.GetValue<string>());
+        Assert.Equal("1h30m", release["spec"]!["timeout"]!.GetValue<string>());
         Assert.True(JsonNode.DeepEquals(JsonNode.Parse("""{"kind":"HelmRepository","name":"cilium-charts","namespace":"sources"}"""),
             release["spec"]!["chart"]!["spec"]!["sourceRef"]));
     }
