@@ -42,8 +42,8 @@ internal sealed partial class GitCommandRunner(IOptions<GitClientOptions> option
 
     public async Task<GitOutput> RunAsync(GitInvocation invocation, CancellationToken cancellationToken)
     {
-        var secrets = invocation.Session.Secrets.Concat(invocation.ExtraSecrets).ToArray();
-        var display = GitRedactor.Redact("git " + string.Join(' ', invocation.Arguments.Select(QuoteForDisplay)), secrets);
+        var secrets = SecretsOf(invocation);
+        var display = Display(invocation);
         var timeout = options.Value.CommandTimeout;
 
         var environment = new Dictionary<string, string?>(invocation.Session.Environment, StringComparer.Ordinal)
@@ -89,10 +89,19 @@ internal sealed partial class GitCommandRunner(IOptions<GitClientOptions> option
             return new GitOutput(result.ExitCode, result.StandardOutput, result.StandardError);
         }
 
-        var failure = Reason(result.StandardError, result.StandardOutput, secrets);
-        LogFailed(logger, display, result.ExitCode, failure);
-        throw new GitCommandException(display, result.ExitCode, failure);
+        var failure = FailureOf(invocation, new GitOutput(result.ExitCode, result.StandardOutput, result.StandardError));
+        LogFailed(logger, display, result.ExitCode, failure.Reason);
+        throw failure;
     }
+
+    /// <summary>The exception for a finished command whose exit code the caller decided is a failure.</summary>
+    internal static GitCommandException FailureOf(GitInvocation invocation, GitOutput output) =>
+        new(Display(invocation), output.ExitCode, Reason(output.StandardError, output.StandardOutput, SecretsOf(invocation)));
+
+    private static string[] SecretsOf(GitInvocation invocation) => [.. invocation.Session.Secrets, .. invocation.ExtraSecrets];
+
+    private static string Display(GitInvocation invocation) =>
+        GitRedactor.Redact("git " + string.Join(' ', invocation.Arguments.Select(QuoteForDisplay)), SecretsOf(invocation));
 
     /// <summary>
     /// The readable part of git's complaint: its messages without the "hint:" paragraphs, on one

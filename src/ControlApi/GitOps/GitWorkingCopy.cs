@@ -55,18 +55,26 @@ public sealed partial class GitWorkingCopy : IDisposable
     /// </summary>
     public async Task<string?> FetchAsync(CancellationToken cancellationToken)
     {
-        // Ask first: fetching a branch that does not exist is a fatal error that reads just like an
-        // unreachable remote, and an empty remote is a normal state for a fresh repository.
-        var listed = await RunAsync(["ls-remote", "--heads", "origin", LocalBranchRef], cancellationToken);
-        var exists = listed.StandardOutput.Split('\n', StringSplitOptions.RemoveEmptyEntries)
-            .Any(line => line.EndsWith("\t" + LocalBranchRef, StringComparison.Ordinal));
-        if (!exists)
+        var invocation = new GitInvocation(
+            Directory, ["fetch", "--quiet", "--no-tags", "--no-write-fetch-head", "origin", $"+{LocalBranchRef}:{RemoteTrackingRef}"], _session)
         {
+            AcceptedExitCodes = null,
+        };
+        var fetch = await _runner.RunAsync(invocation, cancellationToken);
+        if (fetch.ExitCode != 0)
+        {
+            // An empty remote is a normal state for a fresh repository. git says so only in words
+            // (LC_ALL=C keeps them stable); recognising them saves a second connection (ls-remote)
+            // on every sync, which over SSH is a whole handshake.
+            if (!fetch.StandardError.Contains($"couldn't find remote ref {LocalBranchRef}", StringComparison.Ordinal))
+            {
+                throw GitCommandRunner.FailureOf(invocation, fetch);
+            }
+
             await RunAsync(["update-ref", "-d", RemoteTrackingRef], cancellationToken);
             return null;
         }
 
-        await RunAsync(["fetch", "--quiet", "--no-tags", "--no-write-fetch-head", "origin", $"+{LocalBranchRef}:{RemoteTrackingRef}"], cancellationToken);
         return await GetRemoteHeadAsync(cancellationToken);
     }
 
