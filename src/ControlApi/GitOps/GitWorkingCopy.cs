@@ -303,10 +303,21 @@ public sealed partial class GitWorkingCopy : IDisposable
                 && (summary.Contains("non-fast-forward", StringComparison.Ordinal) || summary.Contains("fetch first", StringComparison.Ordinal))
                 => new GitPushResult(GitPushOutcome.RejectedNonFastForward, "the remote branch moved ahead: " + summary),
             "!" when summary.StartsWith("[remote rejected]", StringComparison.Ordinal)
-                => new GitPushResult(GitPushOutcome.Failed, GitRedactor.Redact("the remote refused the push: " + summary, secrets)),
+                => new GitPushResult(GitPushOutcome.Failed, GitRedactor.Redact("the remote refused the push: " + summary + RemoteSays(output.StandardError), secrets)),
             _ => new GitPushResult(GitPushOutcome.Failed,
                 GitRedactor.Redact($"push not accepted: {summary}; {GitCommandRunner.Reason(output.StandardError, "", secrets)}", secrets)),
         };
+    }
+
+    /// <summary>What the server printed (hooks, protection rules), which says why better than git's summary.</summary>
+    private static string RemoteSays(string standardError)
+    {
+        var lines = standardError.Split('\n', StringSplitOptions.TrimEntries)
+            .Where(l => l.StartsWith("remote:", StringComparison.Ordinal))
+            .Select(l => l["remote:".Length..].Trim())
+            .Where(l => l.Length > 0)
+            .ToList();
+        return lines.Count == 0 ? "" : " — " + string.Join(' ', lines);
     }
 
     private async Task<bool> IsWorkingCopyOfRemoteAsync(CancellationToken cancellationToken)

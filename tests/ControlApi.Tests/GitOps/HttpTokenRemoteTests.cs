@@ -124,6 +124,20 @@ public sealed class HttpTokenRemoteTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_push_the_server_refuses_fails_with_the_servers_reason()
+    {
+        var hook = Path.Combine(_bare, "hooks", "pre-receive");
+        await File.WriteAllTextAsync(hook, "#!/bin/sh\necho 'main is protected: open a pull request' >&2\nexit 1\n", Ct);
+        if (!OperatingSystem.IsWindows()) File.SetUnixFileMode(hook, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+
+        var result = await _bed.Repository.PublishAsync(TargetWithTokenFile(Token), GitTestBed.Revision(1, ("release.yaml", "a: 1\n")), Ct);
+
+        Assert.Equal(PublishOutcome.Failed, result.Outcome);
+        Assert.Contains("the remote refused the push", result.Reason);
+        Assert.Contains("main is protected: open a pull request", result.Reason);
+    }
+
+    [Fact]
     public async Task A_missing_token_file_is_a_failed_publish_that_says_which_file()
     {
         var remote = new GitRemote(_server.UrlOf("gitops.git"), "main") { TokenFile = _bed.Temp.Combine("no-such-token") };
