@@ -21,9 +21,6 @@ internal sealed record GitInvocation(string WorkingDirectory, IReadOnlyList<stri
 
     /// <summary>Variables for this command only (the commit author).</summary>
     public IReadOnlyDictionary<string, string> ExtraEnvironment { get; init; } = new Dictionary<string, string>();
-
-    /// <summary>Secrets beyond the session's that must not appear in logs or errors.</summary>
-    public IReadOnlyCollection<string> ExtraSecrets { get; init; } = [];
 }
 
 /// <summary>What a finished git command printed. Output is raw (not redacted): callers parse it.</summary>
@@ -34,7 +31,7 @@ internal sealed record GitOutput(int ExitCode, string StandardOutput, string Sta
 /// working directory that git cannot climb out of, a timeout that kills the whole process tree
 /// (git spawns ssh, remote helpers and pack processes), and redaction of everything it reports.
 /// </summary>
-internal sealed partial class GitCommandRunner(IOptions<GitClientOptions> options, ILogger<GitCommandRunner> logger)
+internal sealed partial class GitCommandRunner(IOptions<GitClientOptions> options, TimeProvider time, ILogger<GitCommandRunner> logger)
 {
     private static readonly Encoding Utf8 = new UTF8Encoding(encoderShouldEmitUTF8Identifier: false);
 
@@ -42,7 +39,6 @@ internal sealed partial class GitCommandRunner(IOptions<GitClientOptions> option
 
     public async Task<GitOutput> RunAsync(GitInvocation invocation, CancellationToken cancellationToken)
     {
-        var secrets = SecretsOf(invocation);
         var display = Display(invocation);
         var timeout = options.Value.CommandTimeout;
 
@@ -64,8 +60,8 @@ internal sealed partial class GitCommandRunner(IOptions<GitClientOptions> option
             command = command.WithStandardInputPipe(PipeSource.FromString(invocation.StandardInput, Utf8));
         }
 
-        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        deadline.CancelAfter(timeout);
+        using var timer = new CancellationTokenSource(timeout, time);
+        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, timer.Token);
 
         LogStarting(logger, display, invocation.WorkingDirectory);
         var started = Stopwatch.GetTimestamp();
@@ -74,6 +70,13 @@ internal sealed partial class GitCommandRunner(IOptions<GitClientOptions> option
         {
             // Forceful cancellation: CliWrap kills the process and its children.
             result = await command.ExecuteBufferedAsync(Utf8, Utf8, deadline.Token);
+        }
+        catch (System.ComponentModel.Win32Exception ex)
+        {
+            // git is missing or not executable: a deployment problem, said plainly.
+            var reason = $"'{options.Value.GitExecutable}' could not be started ({ex.Message}); is git installed?";
+            LogFailed(logger, display, null, reason);
+            throw new GitCommandException(display, null, reason, timedOut: false, ex);
         }
         catch (OperationCanceledException ex) when (!cancellationToken.IsCancellationRequested)
         {
@@ -98,7 +101,7 @@ internal sealed partial class GitCommandRunner(IOptions<GitClientOptions> option
     internal static GitCommandException FailureOf(GitInvocation invocation, GitOutput output) =>
         new(Display(invocation), output.ExitCode, Reason(output.StandardError, output.StandardOutput, SecretsOf(invocation)));
 
-    private static string[] SecretsOf(GitInvocation invocation) => [.. invocation.Session.Secrets, .. invocation.ExtraSecrets];
+    private static IReadOnlyList<string> SecretsOf(GitInvocation invocation) => invocation.Session.Secrets;
 
     private static string Display(GitInvocation invocation) =>
         GitRedactor.Redact("git " + string.Join(' ', invocation.Arguments.Select(QuoteForDisplay)), SecretsOf(invocation));
