@@ -188,14 +188,6 @@ public static class CiliumApi
         }
     }
 
-    private static RouteHandlerBuilder WithChangeProblems(this RouteHandlerBuilder builder) => builder
-        .Produces<ChangeResource>(StatusCodes.Status202Accepted)
-        .ProducesProblem(StatusCodes.Status400BadRequest)
-        .ProducesProblem(StatusCodes.Status404NotFound)
-        .ProducesProblem(StatusCodes.Status412PreconditionFailed)
-        .ProducesProblem(StatusCodes.Status413PayloadTooLarge)
-        .ProducesProblem(StatusCodes.Status415UnsupportedMediaType)
-        .ProducesProblem(StatusCodes.Status422UnprocessableEntity);
 }
 
 /// <summary>
