@@ -3,6 +3,7 @@ using ControlApi.Cilium;
 using ControlApi.Clusters;
 using ControlApi.Configuration;
 using ControlApi.Health;
+using ControlApi.Hosting;
 using ControlApi.Jobs;
 using ControlApi.Http;
 using ControlApi.Persistence;
@@ -16,6 +17,8 @@ var builder = WebApplication.CreateBuilder(new WebApplicationOptions
     ContentRootPath = AppContext.BaseDirectory,
 });
 
+builder.AddProductionLogging();
+builder.AddGracefulShutdown();
 builder.AddControlApiConfiguration();
 builder.Services.AddPersistence();
 builder.Services.AddRevisions();
@@ -25,6 +28,7 @@ builder.AddChatops();
 
 var app = builder.Build();
 
+app.UseHttpLogging();
 app.UseHttpApi();
 app.UseJobsDashboard();
 app.MapHealthApi();

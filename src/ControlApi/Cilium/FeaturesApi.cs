@@ -25,13 +25,7 @@ public static class FeaturesApi
             .WithName("SwitchFeature")
             .WithSummary("Turn one feature on or off; a change like any other (validation, revision, commit).")
             .Accepts<FeatureSwitch>("application/json")
-            .Produces<ChangeResource>(StatusCodes.Status202Accepted)
-            .ProducesProblem(StatusCodes.Status400BadRequest)
-            .ProducesProblem(StatusCodes.Status404NotFound)
-            .ProducesProblem(StatusCodes.Status412PreconditionFailed)
-            .ProducesProblem(StatusCodes.Status413PayloadTooLarge)
-            .ProducesProblem(StatusCodes.Status415UnsupportedMediaType)
-            .ProducesProblem(StatusCodes.Status422UnprocessableEntity);
+            .WithChangeProblems();
 
         return api;
     }

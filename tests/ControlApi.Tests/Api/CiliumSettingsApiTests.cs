@@ -261,9 +261,12 @@ public sealed class CiliumSettingsApiTests : IDisposable
         Assert.Contains(body["errors"]!.AsArray(), e => (string)e!["pointer"]! == "/bandwidthManager/bbr");
         Assert.True((bool)body["settings"]!["bandwidthManager"]!["bbr"]!);
 
+        // The defaults again: no settings change, but the fresh repository lacks every file, so committing would add them.
         var same = await (await _client.PostAsync(Settings + "/plan", Json("{}"))).ReadJsonAsync();
         Assert.True((bool)same["valid"]!);
-        Assert.True((bool)same["noChange"]!);
+        Assert.Empty(same["changes"]!.AsArray());
+        Assert.False((bool)same["noChange"]!);
+        Assert.All(same["repository"]!["files"]!.AsArray(), f => Assert.Equal("added", (string)f!["change"]!));
         Assert.Equal(0, await RevisionCountAsync());
     }
 
