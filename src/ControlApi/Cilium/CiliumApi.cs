@@ -6,6 +6,7 @@ using ControlApi.Core.Settings;
 using ControlApi.Core.Validation;
 using ControlApi.Http;
 using ControlApi.Revisions;
+using ControlApi.Security;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.Extensions.Options;
 
@@ -27,18 +28,21 @@ public static class CiliumApi
 
         group.MapPut("", PutSettings)
             .WithName("PutCiliumSettings")
+            .RequireRole(Role.Operator)
             .WithSummary("Replace the desired settings; a new revision is accepted and committed in the background.")
             .Accepts<CiliumSettings>("application/json")
             .WithChangeProblems();
 
         group.MapPatch("", PatchSettings)
             .WithName("PatchCiliumSettings")
+            .RequireRole(Role.Operator)
             .WithSummary("Change some settings with a JSON merge patch (RFC 7396); null resets a member to its default.")
             .Accepts<JsonObject>(MergePatchMediaType)
             .WithChangeProblems();
 
         group.MapPost("/plan", Plan)
             .WithName("PlanCiliumSettings")
+            .RequireRole(Role.Operator)
             .WithSummary("Validate settings or a merge patch without storing anything: errors, warnings, the normalized result.")
             .Accepts<CiliumSettings>("application/json", MergePatchMediaType)
             .ProducesProblem(StatusCodes.Status400BadRequest)

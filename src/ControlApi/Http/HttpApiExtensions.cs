@@ -69,7 +69,8 @@ public static class HttpApiExtensions
             await result.ExecuteAsync(context);
         });
 
-        app.MapOpenApi("/openapi/{documentName}.json");
+        // Public, like Swagger UI: the document says how to authenticate, so it cannot require it.
+        app.MapOpenApi("/openapi/{documentName}.json").AllowAnonymous();
         app.UseSwaggerUI(ui =>
         {
             ui.SwaggerEndpoint("/openapi/v1.json", "ControlApi v1");
