@@ -25,7 +25,8 @@ public static class HttpApiExtensions
 
         builder.Services.AddProblemDetails(problems => problems.CustomizeProblemDetails = context =>
         {
-            context.ProblemDetails.Instance ??= context.HttpContext.Request.Path;
+            // A key pasted into a URL must not come back in the answer.
+            context.ProblemDetails.Instance ??= Security.ApiKeyTokens.Redact(context.HttpContext.Request.Path.Value ?? "");
             context.ProblemDetails.Extensions["traceId"] = context.HttpContext.TraceIdentifier;
         });
 

@@ -24,8 +24,6 @@ public sealed record AuthenticationAttempt(string Reason, string? KeyId = null, 
     DateTimeOffset? RevokedAt = null, TimeSpan? RetryAfter = null)
 {
     public static readonly AuthenticationAttempt Missing = new(DenialReasons.MissingKey);
-
-    public bool Succeeded => Role is not null && Reason == "";
 }
 
 /// <summary>Claim types this service puts on an authenticated caller.</summary>

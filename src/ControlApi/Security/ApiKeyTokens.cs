@@ -2,6 +2,7 @@ using System.Buffers;
 using System.Buffers.Text;
 using System.Security.Cryptography;
 using System.Text;
+using System.Text.RegularExpressions;
 
 namespace ControlApi.Security;
 
@@ -10,7 +11,7 @@ namespace ControlApi.Security;
 /// and finds the key; the secret (256 random bits, base64url) proves possession. Only the secret's
 /// SHA-256 is stored — a plain hash suffices because the secret is random, not a password.
 /// </summary>
-public static class ApiKeyTokens
+public static partial class ApiKeyTokens
 {
     public const string Prefix = "cak_";
     private const int IdBytes = 8;
@@ -45,6 +46,13 @@ public static class ApiKeyTokens
         secret = secretPart.ToString();
         return true;
     }
+
+    /// <summary>Text with any of our keys in it (a key pasted into a URL) reduced to the public id.</summary>
+    public static string Redact(string text) =>
+        text.Contains(Prefix, StringComparison.Ordinal) ? KeyText().Replace(text, match => $"{Prefix}{match.Groups[1].Value}_(redacted)") : text;
+
+    [GeneratedRegex(@"cak_([0-9a-f]{16})_[A-Za-z0-9_-]{43}")]
+    private static partial Regex KeyText();
 
     public static string Hash(string secret) => Convert.ToHexStringLower(HashBytes(secret));
 

@@ -20,7 +20,7 @@ public sealed class DeniedRequestResponder(DeniedRequestAudit audit, IHostApplic
 
         var attempt = context.Features.Get<AuthenticationAttempt>() ?? AuthenticationAttempt.Missing;
         var request = context.Request;
-        var route = (context.GetEndpoint() as RouteEndpoint)?.RoutePattern.RawText is { } pattern ? "/" + pattern.TrimStart('/') : "(no route)";
+        var route = (context.GetEndpoint() as RouteEndpoint)?.RoutePattern.RawText is { } pattern ? "/" + pattern.Trim('/') : "(no route)";
         var needed = SecurityPolicies.RequiredRole(policy, request);
         IResult answer;
         int status;
@@ -45,7 +45,7 @@ public sealed class DeniedRequestResponder(DeniedRequestAudit audit, IHostApplic
         }
 
         // Recorded before answering, so the event exists by the time the caller reads the refusal.
-        await audit.RecordAsync(new DeniedRequest(status, reason, request.Method, route, Truncate(request.Path.Value ?? "", 300),
+        await audit.RecordAsync(new DeniedRequest(status, reason, request.Method, route, Truncate(ApiKeyTokens.Redact(request.Path.Value ?? ""), 300),
             ClientAddress.Of(context), attempt.KeyId, attempt.KeyName, needed), lifetime.ApplicationStopping);
         await answer.ExecuteAsync(context);
     }
