@@ -7,6 +7,7 @@ using ControlApi.Jobs;
 using ControlApi.Http;
 using ControlApi.Persistence;
 using ControlApi.Revisions;
+using ControlApi.Security;
 
 // The root appsettings.json is copied next to the binaries; reading it from there makes
 // `dotnet run`, the published image and the tests see the same file.
@@ -23,11 +24,13 @@ builder.Services.AddPersistence();
 builder.Services.AddRevisions();
 builder.AddJobs();
 builder.AddHttpApi();
+builder.AddSecurity();
 
 var app = builder.Build();
 
 app.UseHttpLogging();
 app.UseHttpApi();
+app.UseSecurity();
 app.UseJobsDashboard();
 app.MapHealthApi();
 
@@ -36,6 +39,7 @@ api.MapClustersApi();
 api.MapCiliumApi();
 api.MapFeaturesApi();
 api.MapRevisionsApi();
+api.MapApiKeysApi();
 
 app.Run();
 

@@ -9,6 +9,7 @@ namespace ControlApi.Tests.Hosting;
 /// <summary>The service as a pod runs it: its own process, Production logs, SIGTERM to stop.</summary>
 public sealed class ProcessLifecycleTests : IDisposable
 {
+    private static readonly string AdminKey = "process-test-" + Guid.NewGuid().ToString("N");
     private readonly string _data = Directory.CreateTempSubdirectory("controlapi-process-").FullName;
 
     public void Dispose() => Directory.Delete(_data, recursive: true);
@@ -28,6 +29,7 @@ public sealed class ProcessLifecycleTests : IDisposable
                 ["ASPNETCORE_ENVIRONMENT"] = "Production",
                 ["URLS"] = $"http://127.0.0.1:{port}",
                 ["ControlApi__DataDirectory"] = _data,
+                ["CONTROLAPI_ADMIN_KEY"] = AdminKey,
             },
         };
         using var process = Process.Start(start)!;
@@ -38,6 +40,7 @@ public sealed class ProcessLifecycleTests : IDisposable
         try
         {
             using var http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}") };
+            http.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", AdminKey);
             await WaitUntilAnsweringAsync(http);
             var response = await http.GetAsync("/api/v1/clusters/local/cilium?secret=do-not-log-me");
             Assert.Equal(HttpStatusCode.OK, response.StatusCode);
@@ -65,6 +68,7 @@ public sealed class ProcessLifecycleTests : IDisposable
         Assert.Contains(request.GetProperty("Scopes").EnumerateArray(), s => s.TryGetProperty("TraceId", out _));
         Assert.Contains(request.GetProperty("Scopes").EnumerateArray(), s => s.TryGetProperty("RequestId", out _));
         Assert.DoesNotContain(lines, l => l.Contains("do-not-log-me", StringComparison.Ordinal));
+        Assert.DoesNotContain(lines, l => l.Contains(AdminKey, StringComparison.Ordinal));
         Assert.Contains(json, l => l.GetProperty("Message").GetString()!.Contains("Application is shutting down", StringComparison.Ordinal));
     }
 
