@@ -8,6 +8,7 @@ using ControlApi.Jobs;
 using ControlApi.Http;
 using ControlApi.Persistence;
 using ControlApi.Revisions;
+using ControlApi.Security;
 
 // The root appsettings.json is copied next to the binaries; reading it from there makes
 // `dotnet run`, the published image and the tests see the same file.
@@ -24,12 +25,14 @@ builder.Services.AddPersistence();
 builder.Services.AddRevisions();
 builder.AddJobs();
 builder.AddHttpApi();
+builder.AddSecurity();
 builder.AddChatops();
 
 var app = builder.Build();
 
 app.UseHttpLogging();
 app.UseHttpApi();
+app.UseSecurity();
 app.UseJobsDashboard();
 app.MapHealthApi();
 
@@ -38,6 +41,7 @@ api.MapClustersApi();
 api.MapCiliumApi();
 api.MapFeaturesApi();
 api.MapRevisionsApi();
+api.MapApiKeysApi();
 api.MapChatopsApi();
 
 app.Run();

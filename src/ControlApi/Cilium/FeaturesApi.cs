@@ -4,6 +4,7 @@ using ControlApi.Core.Features;
 using ControlApi.Core.Settings;
 using ControlApi.Http;
 using ControlApi.Revisions;
+using ControlApi.Security;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.Extensions.Options;
 
@@ -23,6 +24,7 @@ public static class FeaturesApi
 
         group.MapPut("/{feature}", SwitchFeature)
             .WithName("SwitchFeature")
+            .RequireRole(Role.Operator)
             .WithSummary("Turn one feature on or off; a change like any other (validation, revision, commit).")
             .Accepts<FeatureSwitch>("application/json")
             .WithChangeProblems();

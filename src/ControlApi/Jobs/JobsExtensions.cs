@@ -1,6 +1,7 @@
 using ControlApi.Commits;
 using ControlApi.Configuration;
 using ControlApi.GitOps;
+using ControlApi.Security;
 using Hangfire;
 using Hangfire.AspNetCore;
 using Hangfire.Dashboard;
@@ -57,12 +58,15 @@ public static class JobsExtensions
         return builder;
     }
 
-    /// <summary>The Hangfire dashboard, from loopback only until API keys and roles exist.</summary>
+    /// <summary>
+    /// The Hangfire dashboard, for admin keys only: an endpoint behind the admin policy (bearer header,
+    /// or the browser's Basic prompt with the key as password), so refusals are answered and audited
+    /// like every other route. Hangfire's own filters are off; the policy is the check.
+    /// </summary>
     public static WebApplication UseJobsDashboard(this WebApplication app)
     {
-        app.UseHangfireDashboard("/hangfire", new DashboardOptions
+        app.MapHangfireDashboardWithAuthorizationPolicy(SecurityPolicies.Admin, DashboardPaths.Root, new DashboardOptions
         {
-            Authorization = [new LocalRequestsOnlyAuthorizationFilter()],
             DisplayStorageConnectionString = false,
         }, app.Services.GetRequiredService<JobStorage>());
         return app;

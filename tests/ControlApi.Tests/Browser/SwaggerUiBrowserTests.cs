@@ -1,3 +1,4 @@
+using ControlApi.Security;
 using ControlApi.Tests.Support;
 using OpenQA.Selenium;
 using OpenQA.Selenium.Chrome;
@@ -42,6 +43,8 @@ public sealed class SwaggerUiBrowserTests : IDisposable
         Assert.Contains("/api/v1/clusters/{cluster}/cilium", paths);
         Assert.Contains("/api/v1/clusters/{cluster}/cilium/plan", paths);
 
+        Authorize(wait, _factory.KeyFor(Role.Operator));
+
         var read = TryItOut(wait, "GetCiliumSettings");
         FillParameter(read, "cluster", "local");
         var (status, body) = Execute(wait, read);
@@ -61,6 +64,17 @@ public sealed class SwaggerUiBrowserTests : IDisposable
         Assert.Equal("422", status);
         Assert.Contains("validation-failed", body);
         Assert.Contains("bbr-needs-bandwidth-manager", body);
+    }
+
+    /// <summary>Swagger UI's Authorize button: paste the bearer key into the dialog, as a person does.</summary>
+    private void Authorize(WebDriverWait wait, string key)
+    {
+        _browser.FindElement(By.CssSelector("button.authorize")).Click();
+        var dialog = wait.Until(d => d.FindElements(By.CssSelector(".modal-ux")).FirstOrDefault());
+        dialog.FindElement(By.CssSelector("input[type='text'], input[type='password']")).SendKeys(key);
+        dialog.FindElement(By.CssSelector("button.modal-btn.auth.authorize")).Click();
+        wait.Until(_ => dialog.FindElements(By.CssSelector("button.modal-btn.auth")).Any(b => b.Text.Contains("Logout", StringComparison.Ordinal)));
+        dialog.FindElement(By.CssSelector("button.btn-done")).Click();
     }
 
     private IWebElement TryItOut(WebDriverWait wait, string operationId)
