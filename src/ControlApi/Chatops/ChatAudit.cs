@@ -1,11 +1,12 @@
 using ControlApi.Audit;
 using ControlApi.Data;
 using ControlApi.Persistence;
+using ControlApi.Security;
 
 namespace ControlApi.Chatops;
 
 /// <summary>Writes chat's audit events: every command run, every refusal. Actor = the platform, source = chatops.</summary>
-public sealed class ChatAudit(ControlApiDbContext db, DatabaseWriteGate writeGate, AuditLog audit, ILogger<ChatAudit> logger)
+public sealed class ChatAudit(ControlApiDbContext db, DatabaseWriteGate writeGate, AuditLog audit, DeniedRequestAudit denials, ILogger<ChatAudit> logger)
 {
     private const int MaxTextLength = 500;
 
@@ -39,14 +40,17 @@ public sealed class ChatAudit(ControlApiDbContext db, DatabaseWriteGate writeGat
             required = ChatRoles.Name(command.RequiredRole),
         }), cancellationToken);
 
-    /// <summary>A request that did not prove it came from the platform (signature, token, timestamp, replay).</summary>
-    public Task RejectedRequestAsync(string platform, string reason, string? remoteAddress, CancellationToken cancellationToken)
+    /// <summary>
+    /// A request that did not prove it came from the platform (signature, token, timestamp, replay).
+    /// Anyone can send these, so they go through the same per-address cap as refused API keys.
+    /// </summary>
+    public async Task RejectedRequestAsync(string platform, string reason, HttpContext context, CancellationToken cancellationToken)
     {
-        logger.LogWarning("Refused a {Platform} request from {Remote}: {Reason}", platform, remoteAddress, reason);
-        return AppendAsync(new AuditEntry(
-            AuditKinds.AuthDenied, null, null, platform, AuditSources.Chatops,
-            $"{platform} request refused: {reason}",
-            new { platform, reason, remoteAddress }), cancellationToken);
+        var remote = ClientAddress.Of(context);
+        logger.LogWarning("Refused a {Platform} request from {Remote}: {Reason}", platform, remote, reason);
+        var route = (context.GetEndpoint() as RouteEndpoint)?.RoutePattern.RawText ?? context.Request.Path.Value ?? "";
+        await denials.RecordAsync(new DeniedRequest(StatusCodes.Status401Unauthorized, reason, context.Request.Method, route,
+            context.Request.Path.Value ?? "", remote, null, null, null, Actor: platform, Source: AuditSources.Chatops), cancellationToken);
     }
 
     private async Task AppendAsync(AuditEntry entry, CancellationToken cancellationToken)

@@ -11,13 +11,7 @@ namespace ControlApi.Chatops;
 /// raw bytes the signature covered, never from a re-encoded copy.
 /// </summary>
 public sealed record SlackSlashCommand(
-    [property: JsonPropertyName("user_id")] string? UserId,
-    [property: JsonPropertyName("user_name")] string? UserName,
-    [property: JsonPropertyName("text")] string? Text,
-    [property: JsonPropertyName("command")] string? Command,
-    [property: JsonPropertyName("response_url")] string? ResponseUrl,
-    [property: JsonPropertyName("channel_id")] string? ChannelId,
-    [property: JsonPropertyName("team_id")] string? TeamId)
+    string? UserId, string? UserName, string? Text, string? Command, string? ResponseUrl, string? ChannelId, string? TeamId)
 {
     public static SlackSlashCommand Parse(ReadOnlySpan<byte> body)
     {
@@ -38,13 +32,7 @@ public sealed record SlackSlashCommand(
 /// trigger word at the start of <c>text</c>; it is not part of the command.
 /// </summary>
 public sealed record MattermostCommand(
-    [property: JsonPropertyName("token")] string? Token,
-    [property: JsonPropertyName("user_id")] string? UserId,
-    [property: JsonPropertyName("user_name")] string? UserName,
-    [property: JsonPropertyName("text")] string? Text,
-    [property: JsonPropertyName("trigger_word")] string? TriggerWord,
-    [property: JsonPropertyName("response_url")] string? ResponseUrl,
-    [property: JsonPropertyName("channel_id")] string? ChannelId)
+    string? Token, string? UserId, string? UserName, string? Text, string? TriggerWord, string? ResponseUrl, string? ChannelId)
 {
     public static MattermostCommand Parse(ReadOnlySpan<byte> body)
     {

@@ -13,23 +13,25 @@ public static class ChatopsApi
         // signature, Mattermost's token, Teams' HMAC — before any field is used, so API-key
         // authentication must not apply here: the signature check IS these endpoints' authentication.
         var group = api.MapGroup("/chatops").WithTags("Chatops").AllowAnonymous();
+        // No Accepts<T> metadata: it would make routing answer a wrong content type itself (415)
+        // from an endpoint that is not anonymous. The body is read raw, as it was signed.
 
         group.MapPost("/slack", Slack)
             .WithName("SlackSlashCommand")
             .WithSummary("A Slack slash command, verified by X-Slack-Signature; answers in Block Kit.")
-            .Accepts<SlackSlashCommand>("application/x-www-form-urlencoded")
+            .WithDescription("Form-urlencoded slash command (user_id, user_name, text, command, response_url, channel_id). Headers X-Slack-Request-Timestamp and X-Slack-Signature.")
             .WithChatProblems();
 
         group.MapPost("/mattermost", Mattermost)
             .WithName("MattermostCommand")
             .WithSummary("A Mattermost slash command or outgoing webhook, verified by its token.")
-            .Accepts<MattermostCommand>("application/x-www-form-urlencoded")
+            .WithDescription("Form-urlencoded slash command or outgoing webhook (token, user_id, user_name, text, trigger_word, response_url, channel_id).")
             .WithChatProblems();
 
         group.MapPost("/teams", Teams)
             .WithName("TeamsOutgoingWebhook")
             .WithSummary("A Microsoft Teams outgoing webhook, verified by its HMAC Authorization header.")
-            .Accepts<TeamsActivity>("application/json")
+            .WithDescription("A Bot Framework message activity (JSON: text, from.id, from.name, from.aadObjectId). Header Authorization: HMAC <base64>.")
             .WithChatProblems();
 
         return api;
@@ -93,7 +95,7 @@ public static class ChatopsApi
 
     private static async Task<ProblemHttpResult> RefuseAsync(string platform, RequestCheck check, HttpContext context, ChatAudit audit, CancellationToken cancellationToken)
     {
-        await audit.RejectedRequestAsync(platform, check.Describe(), context.Connection.RemoteIpAddress?.ToString(), cancellationToken);
+        await audit.RejectedRequestAsync(platform, check.Describe(), context, cancellationToken);
         return ChatProblems.Unauthorized(platform, check);
     }
 

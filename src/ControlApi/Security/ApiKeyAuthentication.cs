@@ -49,6 +49,11 @@ public sealed class ApiKeyAuthenticationHandler(
 
     protected override async Task<AuthenticateResult> HandleAuthenticateAsync()
     {
+        // Endpoints that need no key never check one. The chat endpoints carry their platform's own
+        // Authorization header (Teams: "HMAC …"), which must not count as a failed guess.
+        if (Context.GetEndpoint()?.Metadata.GetMetadata<Microsoft.AspNetCore.Authorization.IAllowAnonymous>() is not null)
+            return AuthenticateResult.NoResult();
+
         var presented = PresentedCredential.Read(Request);
         if (!presented.Present)
         {

@@ -5,9 +5,12 @@ using Microsoft.Extensions.Options;
 
 namespace ControlApi.Security;
 
-/// <summary>One refused request, as the audit trail records it.</summary>
+/// <summary>
+/// One refused request, as the audit trail records it. <paramref name="Actor"/> and
+/// <paramref name="Source"/> let endpoints that authenticate otherwise (chat signatures) say who was refused.
+/// </summary>
 public sealed record DeniedRequest(int Status, string Reason, string Method, string Route, string Path, string RemoteAddress,
-    string? KeyId, string? KeyName, Role? RequiredRole);
+    string? KeyId, string? KeyName, Role? RequiredRole, string? Actor = null, string Source = AuditSources.Api);
 
 /// <summary>
 /// Writes <c>auth.denied</c> events, capped so a flood cannot fill the audit log: in each window at
@@ -42,9 +45,9 @@ public sealed class DeniedRequestAudit(
             if (!_window.TryAdmit(denial.RemoteAddress, _limits)) return false;
         }
 
-        var who = denial.KeyName is null ? "anonymous" : denial.KeyName;
+        var who = denial.Actor ?? denial.KeyName ?? "anonymous";
         var summary = $"{denial.Status} {denial.Method} {denial.Route} from {denial.RemoteAddress}: {denial.Reason}";
-        await AppendAsync(new AuditEntry(AuditKinds.AuthDenied, null, null, who, AuditSources.Api, summary, new
+        await AppendAsync(new AuditEntry(AuditKinds.AuthDenied, null, null, who, denial.Source, summary, new
         {
             status = denial.Status,
             reason = denial.Reason,

@@ -77,6 +77,24 @@ public sealed class MattermostAndTeamsTests
     }
 
     [Fact]
+    public async Task Teams_HMAC_headers_are_not_mistaken_for_failed_API_keys()
+    {
+        // Teams sends "Authorization: HMAC …". Were that checked as an API key, every message would
+        // count as a failed guess, and the address would soon be locked out for real keys too.
+        using var service = new ChatopsService(new() { ["ControlApi:Security:FailedAuthentication:PerAddress"] = "3" });
+        const string address = "203.0.113.7";
+
+        var statuses = new List<HttpStatusCode>();
+        for (var i = 0; i < 5; i++) statuses.Add((await service.TeamsAsync("<at>ControlApi</at> status", from: address)).StatusCode);
+        var read = new HttpRequestMessage(HttpMethod.Get, "/api/v1/clusters/local");
+        read.Headers.Add(ControlApiFactory.RemoteAddressHeader, address);
+        read.Headers.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", service.Factory.KeyFor(ControlApi.Security.Role.Viewer));
+
+        Assert.All(statuses, s => Assert.Equal(HttpStatusCode.OK, s));
+        Assert.Equal(HttpStatusCode.OK, (await service.Client.SendAsync(read)).StatusCode);
+    }
+
+    [Fact]
     public async Task A_Teams_user_without_a_role_reads_but_cannot_change()
     {
         using var service = new ChatopsService();

@@ -34,6 +34,10 @@ public sealed class AccessMatrixTests(AccessMatrixTests.Service service) : IClas
         ["CreateApiKey"] = Role.Admin,
         ["ListApiKeys"] = Role.Admin,
         ["RevokeApiKey"] = Role.Admin,
+        // Chat platforms send no key: these authenticate each request by the platform's signature or token.
+        ["SlackSlashCommand"] = Public,
+        ["MattermostCommand"] = Public,
+        ["TeamsOutgoingWebhook"] = Public,
     };
 
     public enum Caller { NoKey, MalformedKey, UnknownKey, RevokedKey, Viewer, Operator, Admin }

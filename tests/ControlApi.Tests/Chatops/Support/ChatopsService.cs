@@ -2,6 +2,7 @@ using System.Text;
 using System.Text.Json.Nodes;
 using ControlApi.Data;
 using ControlApi.Data.Entities;
+using ControlApi.Security;
 using ControlApi.Tests.GitOps.Support;
 using ControlApi.Tests.Support;
 using Microsoft.EntityFrameworkCore;
@@ -50,15 +51,20 @@ public sealed class ChatopsService : IDisposable
 
     public ControlApiFactory Factory { get; }
     private HttpClient? _client;
+    private HttpClient? _api;
 
-    /// <summary>Starts the service on first use.</summary>
+    /// <summary>No API key, as chat platforms send none. Starts the service on first use.</summary>
     public HttpClient Client => _client ??= Factory.CreateClient();
+
+    /// <summary>A viewer's API key, to read what chat did through the HTTP API.</summary>
+    public HttpClient Api => _api ??= Factory.CreateClient(Role.Viewer);
     public PlainGit Git { get; }
     public string Remote { get; }
 
     public void Dispose()
     {
         _client?.Dispose();
+        _api?.Dispose();
         Factory.Dispose();
         _temp.Dispose();
     }
@@ -103,7 +109,7 @@ public sealed class ChatopsService : IDisposable
         return Client.PostAsync("/api/v1/chatops/mattermost", new StringContent(body, Encoding.UTF8, "application/x-www-form-urlencoded"));
     }
 
-    public Task<HttpResponseMessage> TeamsAsync(string text, string? authorization = null, string aadObjectId = TeamsOperator)
+    public Task<HttpResponseMessage> TeamsAsync(string text, string? authorization = null, string aadObjectId = TeamsOperator, string? from = null)
     {
         var activity = new JsonObject
         {
@@ -119,17 +125,18 @@ public sealed class ChatopsService : IDisposable
         }.ToJsonString();
         var request = new HttpRequestMessage(HttpMethod.Post, "/api/v1/chatops/teams") { Content = new StringContent(activity, Encoding.UTF8, "application/json") };
         request.Headers.TryAddWithoutValidation("Authorization", authorization ?? ChatSigning.Teams(TeamsToken, activity));
+        if (from is not null) request.Headers.Add(ControlApiFactory.RemoteAddressHeader, from);
         return Client.SendAsync(request);
     }
 
     public async Task<JsonNode> RevisionAsync(int number) =>
-        await (await Client.GetAsync($"/api/v1/clusters/local/revisions/{number}")).ReadJsonAsync();
+        await (await Api.GetAsync($"/api/v1/clusters/local/revisions/{number}")).ReadJsonAsync();
 
     public Task<JsonNode> WaitForStateAsync(int number, string state) =>
         Eventually.WaitAsync(() => RevisionAsync(number)!, r => (string?)r?["state"] == state, TimeSpan.FromSeconds(45), $"revision {number} to be {state}");
 
     public async Task<int> CurrentRevisionAsync() =>
-        (int)(await (await Client.GetAsync("/api/v1/clusters/local")).ReadJsonAsync())["currentRevision"]!;
+        (int)(await (await Api.GetAsync("/api/v1/clusters/local")).ReadJsonAsync())["currentRevision"]!;
 
     public async Task<List<AuditEvent>> AuditAsync()
     {
