@@ -27,6 +27,7 @@ public sealed class AccessMatrixTests(AccessMatrixTests.Service service) : IClas
         ["PutCiliumSettings"] = Role.Operator,
         ["PatchCiliumSettings"] = Role.Operator,
         ["PlanCiliumSettings"] = Role.Operator,
+        ["GetCiliumManifests"] = Role.Viewer,
         ["ListFeatures"] = Role.Viewer,
         ["SwitchFeature"] = Role.Operator,
         ["ListRevisions"] = Role.Viewer,
