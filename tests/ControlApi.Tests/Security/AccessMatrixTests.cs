@@ -24,6 +24,7 @@ public sealed class AccessMatrixTests(AccessMatrixTests.Service service) : IClas
         ["ListClusters"] = Role.Viewer,
         ["GetCluster"] = Role.Viewer,
         ["GetCiliumSettings"] = Role.Viewer,
+        ["GetCiliumManifests"] = Role.Viewer,
         ["PutCiliumSettings"] = Role.Operator,
         ["PatchCiliumSettings"] = Role.Operator,
         ["PlanCiliumSettings"] = Role.Operator,
