@@ -88,7 +88,7 @@ public sealed class ObjectStore
             if (resource.TracksGeneration) metadata["generation"] = 1;
             else metadata.Remove("generation");
             metadata.Remove("deletionTimestamp");
-            return Commit(resource, WatchEventType.Added, previous: null, obj);
+            return Commit(resource, ChangeType.Added, previous: null, obj);
         }
     }
 
@@ -152,7 +152,7 @@ public sealed class ObjectStore
         {
             var current = Require(resource, @namespace, name);
             var final = current.ToJsonObject();
-            return Commit(resource, WatchEventType.Deleted, current, final);
+            return Commit(resource, ChangeType.Deleted, current, final);
         }
     }
 
@@ -243,15 +243,15 @@ public sealed class ObjectStore
 
         metadata["resourceVersion"] = storedMetadata["resourceVersion"]?.DeepClone();
         if (JsonNode.DeepEquals(before, next)) return current;
-        return Commit(resource, WatchEventType.Modified, current, next);
+        return Commit(resource, ChangeType.Modified, current, next);
     }
 
-    private StoredObject Commit(ApiResource resource, WatchEventType type, StoredObject? previous, JsonObject obj)
+    private StoredObject Commit(ApiResource resource, ChangeType type, StoredObject? previous, JsonObject obj)
     {
         var resourceVersion = ++_resourceVersion;
         obj["metadata"]!["resourceVersion"] = resourceVersion.ToString(System.Globalization.CultureInfo.InvariantCulture);
         var stored = StoredObject.From(resource, obj, resourceVersion);
-        _objects[resource] = type == WatchEventType.Deleted
+        _objects[resource] = type == ChangeType.Deleted
             ? Map(resource).Remove(stored.Key)
             : Map(resource).SetItem(stored.Key, stored);
         _hub.Publish(new StoreChange(type, resourceVersion, previous, stored));

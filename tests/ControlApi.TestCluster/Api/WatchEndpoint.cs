@@ -97,18 +97,18 @@ internal sealed class WatchEndpoint(ObjectStore store, Func<ExpiredWatchAnswer> 
 
     private static byte[] Payload(ApiResource resource, WatchItem item) => item.Type switch
     {
-        WatchEventType.Bookmark => Encoding.UTF8.GetBytes(
+        ChangeType.Bookmark => Encoding.UTF8.GetBytes(
             $"{{\"kind\":{JsonSerializer.Serialize(resource.Kind)},\"apiVersion\":{JsonSerializer.Serialize(resource.ApiVersion)},\"metadata\":{{\"resourceVersion\":\"{item.ResourceVersion.ToString(CultureInfo.InvariantCulture)}\"}}}}"),
-        WatchEventType.Error => JsonSerializer.SerializeToUtf8Bytes(item.Error!.ToJson()),
+        ChangeType.Error => JsonSerializer.SerializeToUtf8Bytes(item.Error!.ToJson()),
         _ => item.Object!.Json,
     };
 
-    private static string TypeName(WatchEventType type) => type switch
+    private static string TypeName(ChangeType type) => type switch
     {
-        WatchEventType.Added => "ADDED",
-        WatchEventType.Modified => "MODIFIED",
-        WatchEventType.Deleted => "DELETED",
-        WatchEventType.Bookmark => "BOOKMARK",
+        ChangeType.Added => "ADDED",
+        ChangeType.Modified => "MODIFIED",
+        ChangeType.Deleted => "DELETED",
+        ChangeType.Bookmark => "BOOKMARK",
         _ => "ERROR",
     };
 

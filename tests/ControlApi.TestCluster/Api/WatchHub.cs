@@ -2,13 +2,13 @@ using System.Threading.Channels;
 
 namespace ControlApi.TestCluster.Api;
 
-public enum WatchEventType { Added, Modified, Deleted, Bookmark, Error }
+public enum ChangeType { Added, Modified, Deleted, Bookmark, Error }
 
 /// <summary>A change as the store records it: the object before and after (after carries the new resourceVersion, also for a delete).</summary>
-public sealed record StoreChange(WatchEventType Type, long ResourceVersion, StoredObject? Previous, StoredObject Current);
+public sealed record StoreChange(ChangeType Type, long ResourceVersion, StoredObject? Previous, StoredObject Current);
 
 /// <summary>What a watch stream sends next: an event with an object, a bookmark, or an error that ends the stream.</summary>
-public sealed record WatchItem(WatchEventType Type, StoredObject? Object, long ResourceVersion, ApiStatus? Error = null);
+public sealed record WatchItem(ChangeType Type, StoredObject? Object, long ResourceVersion, ApiStatus? Error = null);
 
 /// <summary>Which objects one watch sees: namespace plus label and field selectors.</summary>
 public sealed record WatchFilter(string? Namespace, LabelSelector Labels, FieldSelector Fields)
@@ -27,17 +27,17 @@ public sealed record WatchFilter(string? Namespace, LabelSelector Labels, FieldS
     /// </summary>
     public WatchItem? Translate(StoreChange change)
     {
-        var before = change.Type != WatchEventType.Added && Matches(change.Previous);
+        var before = change.Type != ChangeType.Added && Matches(change.Previous);
         var after = Matches(change.Current);
         var type = change.Type switch
         {
-            WatchEventType.Added => after ? WatchEventType.Added : (WatchEventType?)null,
-            WatchEventType.Deleted => before || after ? WatchEventType.Deleted : null,
+            ChangeType.Added => after ? ChangeType.Added : (ChangeType?)null,
+            ChangeType.Deleted => before || after ? ChangeType.Deleted : null,
             _ => (before, after) switch
             {
-                (true, true) => WatchEventType.Modified,
-                (false, true) => WatchEventType.Added,
-                (true, false) => WatchEventType.Deleted,
+                (true, true) => ChangeType.Modified,
+                (false, true) => ChangeType.Added,
+                (true, false) => ChangeType.Deleted,
                 _ => null,
             },
         };
@@ -95,7 +95,7 @@ internal sealed class WatchHub(int historyPerResource)
     {
         var subscription = new WatchSubscription(resource, filter, bookmarks);
         foreach (var obj in current.Where(filter.Matches))
-            subscription.Enqueue(new WatchItem(WatchEventType.Added, obj, obj.ResourceVersion));
+            subscription.Enqueue(new WatchItem(ChangeType.Added, obj, obj.ResourceVersion));
         HistoryOf(resource).Subscribers.Add(subscription);
         return subscription;
     }
@@ -121,7 +121,7 @@ internal sealed class WatchHub(int historyPerResource)
     public void Bookmark(long resourceVersion)
     {
         foreach (var subscription in _histories.Values.SelectMany(h => h.Subscribers).Where(s => s.Bookmarks))
-            subscription.Enqueue(new WatchItem(WatchEventType.Bookmark, null, resourceVersion));
+            subscription.Enqueue(new WatchItem(ChangeType.Bookmark, null, resourceVersion));
     }
 
     /// <summary>Forgets all history up to <paramref name="resourceVersion"/> and closes every open watch, like a compaction that outran them.</summary>
