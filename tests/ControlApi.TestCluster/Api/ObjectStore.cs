@@ -58,7 +58,8 @@ public sealed class ObjectStore
         lock (_gate) return new ListSnapshot(resource, _resourceVersion, Map(resource));
     }
 
-    public StoredObject Create(ApiResource resource, JsonObject obj)
+    /// <param name="createdAt">In-process seeding of objects that predate the test (e.g. pods from before a CNI switch); the API always stamps now.</param>
+    public StoredObject Create(ApiResource resource, JsonObject obj, DateTimeOffset? createdAt = null)
     {
         lock (_gate)
         {
@@ -84,7 +85,7 @@ public sealed class ObjectStore
             obj["apiVersion"] = resource.ApiVersion;
             obj["kind"] = resource.Kind;
             metadata["uid"] = Guid.NewGuid().ToString();
-            metadata["creationTimestamp"] = KubeTime.Format(_time.GetUtcNow());
+            metadata["creationTimestamp"] = KubeTime.Format(createdAt ?? _time.GetUtcNow());
             if (resource.TracksGeneration) metadata["generation"] = 1;
             else metadata.Remove("generation");
             metadata.Remove("deletionTimestamp");
