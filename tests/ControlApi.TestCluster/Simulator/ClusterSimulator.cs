@@ -81,6 +81,9 @@ public sealed class ClusterSimulator : IAsyncDisposable
     public SimulatorStepLog Log { get; }
     public IReadOnlyList<SimulatorStep> Steps => Log.Steps;
 
+    /// <summary>How often the branch head was read so far.</summary>
+    public long GitPolls => _flux.Polls;
+
     public Task<SimulatorStep> WaitForStepAsync(Func<SimulatorStep, bool> match, TimeSpan timeout, long afterSequence = 0, CancellationToken cancellationToken = default) =>
         Log.WaitForAsync(match, timeout, afterSequence, cancellationToken);
 
