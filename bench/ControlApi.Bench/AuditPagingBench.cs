@@ -30,6 +30,10 @@ public static class AuditPagingBench
         new("cluster + since/until", new AuditFilter(Cluster: "cluster-11", Since: AuditFill.Start.AddDays(10), Until: AuditFill.Start.AddDays(17))),
     ];
 
+    /// <summary><c>audit [events]</c>: a million events unless a count is given.</summary>
+    public static Task RunAsync(string[] args) =>
+        RunAsync(args.Length > 0 && int.TryParse(args[0], out var events) ? events : 1_000_000, keysetSamples: 2000, offsetSamples: 40, Console.Out);
+
     public static async Task<int> RunAsync(int events, int keysetSamples, int offsetSamples, TextWriter output)
     {
         output.WriteLine($"Audit paging benchmark: {events:N0} events, pages of {PageSize}, the last page of each filtered range");

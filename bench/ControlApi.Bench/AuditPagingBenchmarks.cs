@@ -7,13 +7,19 @@ namespace ControlApi.Bench;
 
 /// <summary>
 /// The same comparison under BenchmarkDotNet (mean, median, P95 with its statistics), in process:
-/// <c>dotnet run -c Release --project bench/ControlApi.Bench -- bdn</c>. Fewer events by default so
-/// its many iterations finish; the console mode (<c>audit</c>) prints p50/p99 at a million.
+/// <c>dotnet run -c Release --project bench/ControlApi.Bench -- audit-bdn</c>. Fewer events so its
+/// many iterations finish; the console mode (<c>audit</c>) prints p50/p99 at a million.
 /// </summary>
 [InProcess]
 [MemoryDiagnoser]
 public class AuditPagingBenchmarks
 {
+    public static Task RunAsync(string[] args)
+    {
+        BenchmarkDotNet.Running.BenchmarkRunner.Run<AuditPagingBenchmarks>(args: args);
+        return Task.CompletedTask;
+    }
+
     private AuditFill _fill = null!;
     private ControlApiDbContext _db = null!;
     private AuditReader _reader = null!;

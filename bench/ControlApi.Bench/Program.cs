@@ -1,17 +1,23 @@
-using BenchmarkDotNet.Running;
-using ControlApi.Bench;
+namespace ControlApi.Bench;
 
-// dotnet run -c Release --project bench/ControlApi.Bench -- audit [events]   console p50/p99, keyset vs OFFSET
-// dotnet run -c Release --project bench/ControlApi.Bench -- bdn              the same under BenchmarkDotNet
-switch (args.FirstOrDefault())
+/// <summary>Each benchmark prints its measurements side by side with a baseline and the ratio.</summary>
+public static class BenchProgram
 {
-    case "audit":
-        var events = args.Length > 1 && int.TryParse(args[1], out var n) ? n : 1_000_000;
-        return await AuditPagingBench.RunAsync(events, keysetSamples: 2000, offsetSamples: 40, Console.Out);
-    case "bdn":
-        BenchmarkRunner.Run<AuditPagingBenchmarks>(args: args[1..]);
+    private static readonly Dictionary<string, Func<string[], Task>> Benchmarks = new(StringComparer.OrdinalIgnoreCase)
+    {
+        ["commit"] = CommitPathBenchmark.RunAsync,
+        ["audit"] = AuditPagingBench.RunAsync,
+        ["audit-bdn"] = AuditPagingBenchmarks.RunAsync,
+    };
+
+    public static async Task<int> Main(string[] args)
+    {
+        if (args.Length == 0 || !Benchmarks.TryGetValue(args[0], out var run))
+        {
+            Console.WriteLine($"usage: dotnet run -c Release --project bench/ControlApi.Bench -- <{string.Join('|', Benchmarks.Keys)}> [options]");
+            return 2;
+        }
+        await run(args[1..]);
         return 0;
-    default:
-        Console.Error.WriteLine("usage: ControlApi.Bench audit [events] | bdn [BenchmarkDotNet arguments]");
-        return 2;
+    }
 }

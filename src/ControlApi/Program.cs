@@ -1,14 +1,17 @@
 using ControlApi.Audit;
+using ControlApi.Chatops;
 using ControlApi.Cilium;
 using ControlApi.Clusters;
 using ControlApi.Configuration;
 using ControlApi.Health;
+using ControlApi.Hosting;
 using ControlApi.Jobs;
 using ControlApi.Http;
 using ControlApi.Metrics;
 using ControlApi.Notifications;
 using ControlApi.Persistence;
 using ControlApi.Revisions;
+using ControlApi.Security;
 
 // The root appsettings.json is copied next to the binaries; reading it from there makes
 // `dotnet run`, the published image and the tests see the same file.
@@ -18,18 +21,24 @@ var builder = WebApplication.CreateBuilder(new WebApplicationOptions
     ContentRootPath = AppContext.BaseDirectory,
 });
 
+builder.AddProductionLogging();
+builder.AddGracefulShutdown();
 builder.AddControlApiConfiguration();
 builder.Services.AddPersistence();
 builder.Services.AddRevisions();
 builder.AddJobs();
 builder.AddHttpApi();
+builder.AddSecurity();
+builder.AddChatops();
 builder.AddAudit();
 builder.AddNotifications();
 builder.AddServiceMetrics();
 
 var app = builder.Build();
 
+app.UseHttpLogging();
 app.UseHttpApi();
+app.UseSecurity();
 app.UseJobsDashboard();
 app.MapHealthApi();
 app.MapMetricsEndpoint();
@@ -39,6 +48,8 @@ api.MapClustersApi();
 api.MapCiliumApi();
 api.MapFeaturesApi();
 api.MapRevisionsApi();
+api.MapApiKeysApi();
+api.MapChatopsApi();
 api.MapRollbackApi();
 api.MapAuditApi();
 api.MapWebhooksApi();

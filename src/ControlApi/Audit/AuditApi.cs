@@ -1,5 +1,6 @@
 using System.Text.Json;
 using ControlApi.Http;
+using ControlApi.Security;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Http.Json;
 using Microsoft.Extensions.Options;
@@ -15,8 +16,8 @@ public static class AuditApi
 
     public static RouteGroupBuilder MapAuditApi(this RouteGroupBuilder api)
     {
-        // Role: viewer (SPEC §8) — reading the history changes nothing.
-        var group = api.MapGroup("/audit").WithTags("Audit");
+        // Reading the history changes nothing (SPEC §8).
+        var group = api.MapGroup("/audit").WithTags("Audit").RequireRole(Role.Viewer);
 
         group.MapGet("", ListEvents)
             .WithName("ListAuditEvents")

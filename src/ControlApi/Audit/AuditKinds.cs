@@ -9,6 +9,11 @@ public static class AuditKinds
     public const string GitCommitted = "git.committed";
     public const string GitPushFailed = "git.push_failed";
     public const string RevisionSuperseded = "revision.superseded";
+    public const string ApiKeyCreated = "apikey.created";
+    public const string ApiKeyRevoked = "apikey.revoked";
+    public const string AuthDenied = "auth.denied";
+    public const string AuthDeniedSuppressed = "auth.denied_suppressed";
+    public const string ChatopsCommand = "chatops.command";
     public const string WebhookFailed = "webhook.failed";
 }
 

@@ -2,10 +2,13 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using ControlApi.Configuration;
 using ControlApi.Core.Json;
+using ControlApi.Core.LiveState;
+using ControlApi.Core.Rendering;
 using ControlApi.Core.Settings;
 using ControlApi.Core.Validation;
 using ControlApi.Http;
 using ControlApi.Revisions;
+using ControlApi.Security;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.Extensions.Options;
 
@@ -27,19 +30,27 @@ public static class CiliumApi
 
         group.MapPut("", PutSettings)
             .WithName("PutCiliumSettings")
+            .RequireRole(Role.Operator)
             .WithSummary("Replace the desired settings; a new revision is accepted and committed in the background.")
             .Accepts<CiliumSettings>("application/json")
             .WithChangeProblems();
 
         group.MapPatch("", PatchSettings)
             .WithName("PatchCiliumSettings")
+            .RequireRole(Role.Operator)
             .WithSummary("Change some settings with a JSON merge patch (RFC 7396); null resets a member to its default.")
             .Accepts<JsonObject>(MergePatchMediaType)
             .WithChangeProblems();
 
+        group.MapGet("/manifests", GetManifests)
+            .WithName("GetCiliumManifests")
+            .WithSummary("The files rendered from the current revision (or ?revision=n): repository path and exact content.")
+            .ProducesProblem(StatusCodes.Status404NotFound);
+
         group.MapPost("/plan", Plan)
             .WithName("PlanCiliumSettings")
-            .WithSummary("Validate settings or a merge patch without storing anything: errors, warnings, the normalized result.")
+            .RequireRole(Role.Operator)
+            .WithSummary("What a change would do, without storing anything: errors, warnings, the normalized settings, the rendered files, their diff against the repository head, and the expected live state.")
             .Accepts<CiliumSettings>("application/json", MergePatchMediaType)
             .ProducesProblem(StatusCodes.Status400BadRequest)
             .ProducesProblem(StatusCodes.Status404NotFound)
@@ -90,8 +101,20 @@ public static class CiliumApi
         return await ChangeEndpoint.RunAsync(context, managed, body.Bytes, current => Merge(current, patch.Patch!), changes, limits, cancellationToken);
     }
 
+    public static async Task<Results<Ok<IReadOnlyList<ManagedFile>>, ProblemHttpResult>> GetManifests(
+        string cluster, HttpContext context, ClusterCatalog clusters, RevisionReader revisions, CancellationToken cancellationToken, int? revision = null)
+    {
+        if (clusters.Find(cluster) is not { } managed) return Problems.ClusterNotFound(cluster, clusters.All.Select(c => c.Id));
+        var current = await revisions.CurrentAsync(managed.Id, cancellationToken);
+        var chosen = revision is { } number ? await revisions.FindAsync(managed.Id, number, cancellationToken) : current;
+        if (chosen is null) return Problems.RevisionNotFound(managed.Id, revision!.Value, current.Number);
+        context.Response.Headers.ETag = ETags.ForRevision(chosen.Number);
+        return TypedResults.Ok(ManifestRenderer.Render(managed.Profile, chosen.Settings).Files);
+    }
+
     public static async Task<Results<Ok<PlanResource>, ProblemHttpResult>> Plan(
-        string cluster, HttpContext context, ClusterCatalog clusters, RevisionReader revisions, IOptions<ControlApiOptions> options, CancellationToken cancellationToken)
+        string cluster, HttpContext context, ClusterCatalog clusters, RevisionReader revisions, ManifestPlanner planner,
+        IOptions<ControlApiOptions> options, CancellationToken cancellationToken)
     {
         if (clusters.Find(cluster) is not { } managed) return Problems.ClusterNotFound(cluster, clusters.All.Select(c => c.Id));
         var isPatch = RequestBody.HasMediaType(context.Request, MergePatchMediaType);
@@ -117,15 +140,21 @@ public static class CiliumApi
             return Problems.BadRequest("malformed-settings", "The settings could not be read", desired.Error!, desired.Pointer);
 
         var validation = SettingsValidator.Validate(managed.Profile, settings, current.Settings);
+        // Settings the rules refuse are not rendered: they will never reach the repository.
+        var rendered = validation.IsValid ? ManifestRenderer.Render(managed.Profile, settings) : null;
+        var repository = rendered is null ? null : await planner.CompareAsync(managed, rendered, cancellationToken);
         return TypedResults.Ok(new PlanResource(
             managed.Id,
             current.Number,
             validation.IsValid,
-            settings.SameAs(current.Settings),
+            repository is { Error: null } ? repository.Identical : settings.SameAs(current.Settings),
             SettingsChanges.Phrases(current.Settings, settings),
             validation.Errors.Select(IssueResource.From).ToList(),
             validation.Warnings.Select(IssueResource.From).ToList(),
-            settings));
+            settings,
+            rendered?.Files ?? [],
+            repository,
+            rendered is null ? null : ExpectedLiveState.From(managed.Profile, settings)));
     }
 
     private static SettingsParseResult Merge(CiliumSettings current, JsonObject patch)
@@ -163,17 +192,13 @@ public static class CiliumApi
         }
     }
 
-    private static RouteHandlerBuilder WithChangeProblems(this RouteHandlerBuilder builder) => builder
-        .Produces<ChangeResource>(StatusCodes.Status202Accepted)
-        .ProducesProblem(StatusCodes.Status400BadRequest)
-        .ProducesProblem(StatusCodes.Status404NotFound)
-        .ProducesProblem(StatusCodes.Status412PreconditionFailed)
-        .ProducesProblem(StatusCodes.Status413PayloadTooLarge)
-        .ProducesProblem(StatusCodes.Status415UnsupportedMediaType)
-        .ProducesProblem(StatusCodes.Status422UnprocessableEntity);
 }
 
-/// <summary>What a change would do, computed without side effects.</summary>
+/// <summary>
+/// What a change would do, computed without side effects. <c>NoChange</c> is true when the rendered
+/// files equal the repository head (nothing would be committed); when the repository cannot be read
+/// it falls back to comparing with the current revision's settings.
+/// </summary>
 public sealed record PlanResource(
     string Cluster,
     int BaseRevision,
@@ -182,4 +207,7 @@ public sealed record PlanResource(
     IReadOnlyList<string> Changes,
     IReadOnlyList<IssueResource> Errors,
     IReadOnlyList<IssueResource> Warnings,
-    CiliumSettings Settings);
+    CiliumSettings Settings,
+    IReadOnlyList<ManagedFile> Files,
+    RepositoryComparison? Repository,
+    ExpectedLiveState? ExpectedLiveState);

@@ -5,7 +5,6 @@ using ControlApi.Configuration;
 using ControlApi.Core.Settings;
 using ControlApi.Revisions;
 using Microsoft.AspNetCore.Http.HttpResults;
-using Microsoft.Extensions.Options;
 
 namespace ControlApi.Http;
 
@@ -22,17 +21,22 @@ public static class ChangeEndpoint
         Func<CiliumSettings, SettingsParseResult> desire,
         ChangeService changes,
         RequestLimitOptions limits,
-        CancellationToken cancellationToken,
-        Func<string?, string?>? reason = null)
+        CancellationToken cancellationToken)
     {
         var (headers, headerError) = ChangeHeaders.Parse(context.Request, limits);
         if (headers is null) return Problems.BadRequest("invalid-header", "Invalid change header", headerError!);
 
         var outcome = await changes.ApplyAsync(new ChangeRequest(
             cluster, desire, Caller.Name(context), AuditSources.Api,
-            reason is null ? headers.Reason : reason(headers.Reason), headers.OnBehalfOf, headers.IfMatchRevision, headers.IdempotencyKey,
+            headers.Reason, headers.OnBehalfOf, headers.IfMatchRevision, headers.IdempotencyKey,
             Fingerprint(context.Request, body.Span)), cancellationToken);
+        return Answer(context, cluster, outcome);
+    }
 
+    /// <summary>Each outcome of a change as its HTTP answer (also for changes run elsewhere, e.g. a rollback).</summary>
+    public static Results<Accepted<ChangeResource>, Ok<ChangeResource>, ContentHttpResult, ProblemHttpResult> Answer(
+        HttpContext context, ManagedCluster cluster, ChangeOutcome outcome)
+    {
         switch (outcome)
         {
             case ChangeOutcome.Accepted accepted:
@@ -62,7 +66,7 @@ public static class ChangeEndpoint
     }
 
     /// <summary>Method, path and body: what makes two requests "the same" for an Idempotency-Key.</summary>
-    private static string Fingerprint(HttpRequest request, ReadOnlySpan<byte> body)
+    public static string Fingerprint(HttpRequest request, ReadOnlySpan<byte> body)
     {
         using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
         hash.AppendData(Encoding.UTF8.GetBytes($"{request.Method}\n{request.Path}\n{request.ContentType}\n"));
@@ -70,5 +74,13 @@ public static class ChangeEndpoint
         return Convert.ToHexStringLower(hash.GetHashAndReset());
     }
 
-    public static RequestLimitOptions Limits(IOptions<ControlApiOptions> options) => options.Value.Limits;
+    /// <summary>The answers every change endpoint documents in the OpenAPI document.</summary>
+    public static RouteHandlerBuilder WithChangeProblems(this RouteHandlerBuilder builder) => builder
+        .Produces<ChangeResource>(StatusCodes.Status202Accepted)
+        .ProducesProblem(StatusCodes.Status400BadRequest)
+        .ProducesProblem(StatusCodes.Status404NotFound)
+        .ProducesProblem(StatusCodes.Status412PreconditionFailed)
+        .ProducesProblem(StatusCodes.Status413PayloadTooLarge)
+        .ProducesProblem(StatusCodes.Status415UnsupportedMediaType)
+        .ProducesProblem(StatusCodes.Status422UnprocessableEntity);
 }

@@ -24,12 +24,16 @@ public static class MetricsExtensions
         return builder;
     }
 
-    /// <summary><c>GET /metrics</c> in the Prometheus text format. Role: none — Prometheus scrapes it; keep it off public ingress.</summary>
+    /// <summary>
+    /// <c>GET /metrics</c> in the Prometheus text format, without a key like the health probes
+    /// (scrapers carry none); it shows counts and durations, no settings or secrets. Keep it off
+    /// public ingress.
+    /// </summary>
     public static WebApplication MapMetricsEndpoint(this WebApplication app)
     {
         // The scrape-time gauges exist once their owner does; create it now rather than on first use.
         app.Services.GetRequiredService<ObservedGauges>();
-        app.MapPrometheusScrapingEndpoint("/metrics");
+        app.MapPrometheusScrapingEndpoint("/metrics").AllowAnonymous();
         return app;
     }
 }

@@ -6,6 +6,7 @@ using ControlApi.Core.Settings;
 using ControlApi.Data;
 using ControlApi.Data.Entities;
 using ControlApi.Http;
+using ControlApi.Security;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.EntityFrameworkCore;
 
@@ -19,8 +20,8 @@ public static class WebhooksApi
 
     public static RouteGroupBuilder MapWebhooksApi(this RouteGroupBuilder api)
     {
-        // Role: admin (SPEC §8) — a webhook receives every matching event, so only admins manage them.
-        var group = api.MapGroup("/webhooks").WithTags("Webhooks");
+        // A webhook receives every matching event, so only admins manage them (SPEC §8).
+        var group = api.MapGroup("/webhooks").WithTags("Webhooks").RequireRole(Role.Admin);
         // Ids are bound as long but constrained like every other numeric route segment (:int).
 
         group.MapGet("", ListWebhooks)
@@ -35,12 +36,12 @@ public static class WebhooksApi
             .ProducesProblem(StatusCodes.Status413PayloadTooLarge)
             .ProducesProblem(StatusCodes.Status415UnsupportedMediaType);
 
-        group.MapGet("/{id:int}", GetWebhook)
+        group.MapGet("/{webhookId:int}", GetWebhook)
             .WithName("GetWebhook")
             .WithSummary("One webhook subscription.")
             .ProducesProblem(StatusCodes.Status404NotFound);
 
-        group.MapPut("/{id:int}", ReplaceWebhook)
+        group.MapPut("/{webhookId:int}", ReplaceWebhook)
             .WithName("ReplaceWebhook")
             .WithSummary("Replace a webhook's URL, events and description; the secret stays unless a new one is sent.")
             .Accepts<WebhookRequest>("application/json")
@@ -49,12 +50,12 @@ public static class WebhooksApi
             .ProducesProblem(StatusCodes.Status413PayloadTooLarge)
             .ProducesProblem(StatusCodes.Status415UnsupportedMediaType);
 
-        group.MapDelete("/{id:int}", DeleteWebhook)
+        group.MapDelete("/{webhookId:int}", DeleteWebhook)
             .WithName("DeleteWebhook")
             .WithSummary("Remove a webhook and its delivery log; pending deliveries are dropped.")
             .ProducesProblem(StatusCodes.Status404NotFound);
 
-        group.MapGet("/{id:int}/deliveries", ListDeliveries)
+        group.MapGet("/{webhookId:int}/deliveries", ListDeliveries)
             .WithName("ListWebhookDeliveries")
             .WithSummary("The delivery log, newest first: each delivery with every try (time, status code or error, duration).")
             .ProducesProblem(StatusCodes.Status400BadRequest)
@@ -89,16 +90,16 @@ public static class WebhooksApi
         return TypedResults.Created(Link(webhook.Id), WebhookResource.From(webhook));
     }
 
-    public static async Task<Results<Ok<WebhookResource>, ProblemHttpResult>> GetWebhook(long id, ControlApiDbContext db, CancellationToken cancellationToken) =>
-        await db.Webhooks.AsNoTracking().FirstOrDefaultAsync(w => w.Id == id, cancellationToken) is { } webhook
+    public static async Task<Results<Ok<WebhookResource>, ProblemHttpResult>> GetWebhook(long webhookId, ControlApiDbContext db, CancellationToken cancellationToken) =>
+        await db.Webhooks.AsNoTracking().FirstOrDefaultAsync(w => w.Id == webhookId, cancellationToken) is { } webhook
             ? TypedResults.Ok(WebhookResource.From(webhook))
-            : NotFound(id);
+            : NotFound(webhookId);
 
     public static async Task<Results<Ok<WebhookResource>, ProblemHttpResult>> ReplaceWebhook(
-        long id, HttpContext context, ControlApiDbContext db, WebhookSecrets secrets, TimeProvider time, CancellationToken cancellationToken)
+        long webhookId, HttpContext context, ControlApiDbContext db, WebhookSecrets secrets, TimeProvider time, CancellationToken cancellationToken)
     {
-        var webhook = await db.Webhooks.FirstOrDefaultAsync(w => w.Id == id, cancellationToken);
-        if (webhook is null) return NotFound(id);
+        var webhook = await db.Webhooks.FirstOrDefaultAsync(w => w.Id == webhookId, cancellationToken);
+        if (webhook is null) return NotFound(webhookId);
         var (request, problem) = await ReadAsync(context, creating: false, cancellationToken);
         if (request is null) return problem!;
         webhook.Url = request.Url!;
@@ -110,26 +111,26 @@ public static class WebhooksApi
         return TypedResults.Ok(WebhookResource.From(webhook));
     }
 
-    public static async Task<Results<NoContent, ProblemHttpResult>> DeleteWebhook(long id, ControlApiDbContext db, CancellationToken cancellationToken)
+    public static async Task<Results<NoContent, ProblemHttpResult>> DeleteWebhook(long webhookId, ControlApiDbContext db, CancellationToken cancellationToken)
     {
-        var webhook = await db.Webhooks.FirstOrDefaultAsync(w => w.Id == id, cancellationToken);
-        if (webhook is null) return NotFound(id);
+        var webhook = await db.Webhooks.FirstOrDefaultAsync(w => w.Id == webhookId, cancellationToken);
+        if (webhook is null) return NotFound(webhookId);
         db.Webhooks.Remove(webhook);
         await db.SaveChangesAsync(cancellationToken);
         return TypedResults.NoContent();
     }
 
     public static async Task<Results<Ok<DeliveryPage>, ProblemHttpResult>> ListDeliveries(
-        long id, ControlApiDbContext db, CancellationToken cancellationToken, int? limit = null, string? cursor = null)
+        long webhookId, ControlApiDbContext db, CancellationToken cancellationToken, int? limit = null, string? cursor = null)
     {
-        if (!await db.Webhooks.AnyAsync(w => w.Id == id, cancellationToken)) return NotFound(id);
+        if (!await db.Webhooks.AnyAsync(w => w.Id == webhookId, cancellationToken)) return NotFound(webhookId);
         var size = limit ?? 50;
         if (size is < 1 or > MaxPageSize)
             return Problems.BadRequest("invalid-limit", "Invalid page size", $"limit must be between 1 and {MaxPageSize}.");
         if (!TryDecodeCursor(cursor, out var before))
             return Problems.BadRequest("invalid-cursor", "Invalid cursor", "The cursor is not one this API returned; start again without a cursor.");
 
-        var query = db.NotificationDeliveries.AsNoTracking().Include(d => d.Tries).Where(d => d.WebhookId == id);
+        var query = db.NotificationDeliveries.AsNoTracking().Include(d => d.Tries).Where(d => d.WebhookId == webhookId);
         if (before is { } b) query = query.Where(d => d.Id < b);
         var rows = await query.OrderByDescending(d => d.Id).Take(size + 1).AsSplitQuery().ToListAsync(cancellationToken);
         var items = rows.Take(size).ToList();

@@ -1,6 +1,7 @@
 using System.Net;
 using System.Text.Json.Nodes;
 using ControlApi.Data;
+using ControlApi.Security;
 using ControlApi.Tests.Support;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
@@ -14,7 +15,7 @@ public sealed class CiliumSettingsApiTests : IDisposable
     private readonly ControlApiFactory _factory = new();
     private readonly HttpClient _client;
 
-    public CiliumSettingsApiTests() => _client = _factory.CreateClient();
+    public CiliumSettingsApiTests() => _client = _factory.CreateClient(Role.Operator);
 
     public void Dispose() => _factory.Dispose();
 
@@ -261,9 +262,12 @@ public sealed class CiliumSettingsApiTests : IDisposable
         Assert.Contains(body["errors"]!.AsArray(), e => (string)e!["pointer"]! == "/bandwidthManager/bbr");
         Assert.True((bool)body["settings"]!["bandwidthManager"]!["bbr"]!);
 
+        // The defaults again: no settings change, but the fresh repository lacks every file, so committing would add them.
         var same = await (await _client.PostAsync(Settings + "/plan", Json("{}"))).ReadJsonAsync();
         Assert.True((bool)same["valid"]!);
-        Assert.True((bool)same["noChange"]!);
+        Assert.Empty(same["changes"]!.AsArray());
+        Assert.False((bool)same["noChange"]!);
+        Assert.All(same["repository"]!["files"]!.AsArray(), f => Assert.Equal("added", (string)f!["change"]!));
         Assert.Equal(0, await RevisionCountAsync());
     }
 

@@ -3,6 +3,7 @@ using ControlApi.Audit;
 using ControlApi.Data;
 using ControlApi.Data.Entities;
 using ControlApi.Tests.Support;
+using ControlApi.Security;
 using Microsoft.Data.Sqlite;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
@@ -47,8 +48,8 @@ public sealed class AuditVerifyTests : IDisposable
     [MemberData(nameof(Tampering))]
     public async Task Tampering_by_SQL_is_reported_at_the_first_row_that_no_longer_fits(string what, string sql, long firstBrokenId)
     {
-        var client = _service.CreateClient();
         var seeded = await SeedAsync();
+        var client = _service.CreateClient(Role.Viewer);
         Assert.Equal(Enumerable.Range(1, 12).Select(i => (long)i), seeded.Select(e => e.Id));
         Assert.True((bool)(await (await client.GetAsync("/api/v1/audit/verify")).ReadJsonAsync())["ok"]!);
 
@@ -63,8 +64,8 @@ public sealed class AuditVerifyTests : IDisposable
     [Fact]
     public async Task A_row_edited_and_rehashed_still_breaks_the_link_to_the_next_one()
     {
-        var client = _service.CreateClient();
         await SeedAsync();
+        var client = _service.CreateClient(Role.Viewer);
         await using (var scope = _service.Services.CreateAsyncScope())
         {
             var db = scope.ServiceProvider.GetRequiredService<ControlApiDbContext>();
@@ -83,22 +84,26 @@ public sealed class AuditVerifyTests : IDisposable
     [Fact]
     public async Task An_intact_chain_is_ok_with_every_event_checked_and_the_head_named()
     {
-        var client = _service.CreateClient();
-        var seeded = await SeedAsync();
+        await SeedAsync();
+        var client = _service.CreateClient(Role.Viewer);
+        List<AuditEvent> all;
+        await using (var scope = _service.Services.CreateAsyncScope())
+            all = await scope.ServiceProvider.GetRequiredService<ControlApiDbContext>().AuditEvents.AsNoTracking().OrderBy(e => e.Id).ToListAsync();
 
         var verdict = await (await client.GetAsync("/api/v1/audit/verify")).ReadJsonAsync();
 
         Assert.True((bool)verdict["ok"]!);
-        Assert.Equal(12, (long)verdict["checked"]!);
+        Assert.Equal(13, all.Count); // the seeded twelve and the reader's apikey.created
+        Assert.Equal(all.Count, (long)verdict["checked"]!);
         Assert.Null(verdict["firstBrokenId"]);
-        Assert.Equal(seeded[^1].Id, (long)verdict["lastId"]!);
-        Assert.Equal(seeded[^1].Hash, (string)verdict["lastHash"]!);
+        Assert.Equal(all[^1].Id, (long)verdict["lastId"]!);
+        Assert.Equal(all[^1].Hash, (string)verdict["lastHash"]!);
     }
 
     [Fact]
     public async Task The_chain_the_service_writes_itself_verifies_and_tells_one_change_from_accepted_to_committed()
     {
-        var client = _service.CreateClient();
+        var client = _service.CreateClient(Role.Operator);
         var put = await client.SendAsync(Request(HttpMethod.Put, "/api/v1/clusters/local/features/encryption", Json("""{"enabled":true}"""),
             ("X-Change-Reason", "encrypt pod traffic")));
         Assert.Equal(HttpStatusCode.Accepted, put.StatusCode);
@@ -115,7 +120,8 @@ public sealed class AuditVerifyTests : IDisposable
     [Fact]
     public async Task An_empty_history_verifies()
     {
-        var verdict = await (await _service.CreateClient().GetAsync("/api/v1/audit/verify")).ReadJsonAsync();
+        // The admin key from the environment is not stored, so reading with it writes nothing.
+        var verdict = await (await _service.CreateClient(Role.Admin).GetAsync("/api/v1/audit/verify")).ReadJsonAsync();
         Assert.True((bool)verdict["ok"]!);
         Assert.Equal(0, (long)verdict["checked"]!);
     }

@@ -4,6 +4,7 @@ using ControlApi.Data;
 using ControlApi.Metrics;
 using ControlApi.Revisions;
 using ControlApi.Tests.Support;
+using ControlApi.Security;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
 using static ControlApi.Tests.Support.HttpJson;
@@ -16,7 +17,7 @@ public sealed class MetricsTests : IDisposable
     private readonly ControlApiFactory _service = new();
     private readonly HttpClient _client;
 
-    public MetricsTests() => _client = _service.CreateClient();
+    public MetricsTests() => _client = _service.CreateClient(Role.Operator);
 
     public void Dispose() => _service.Dispose();
 
@@ -79,7 +80,9 @@ public sealed class MetricsTests : IDisposable
         // The exporter caches a scrape briefly; wait for one taken after the event.
         Eventually.WaitAsync(async () =>
         {
-            var response = await _client.GetAsync("/metrics");
+            // Scrapers carry no key.
+            using var scraper = _service.CreateClient();
+            var response = await scraper.GetAsync("/metrics");
             Assert.Equal(HttpStatusCode.OK, response.StatusCode);
             Assert.StartsWith("text/plain", response.Content.Headers.ContentType!.MediaType);
             return await response.Content.ReadAsStringAsync();

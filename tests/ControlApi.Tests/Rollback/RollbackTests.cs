@@ -3,6 +3,7 @@ using System.Text.Json.Nodes;
 using ControlApi.Audit;
 using ControlApi.Tests.GitOps.Support;
 using ControlApi.Tests.Support;
+using ControlApi.Security;
 using static ControlApi.Tests.Support.HttpJson;
 
 namespace ControlApi.Tests.Rollback;
@@ -23,7 +24,7 @@ public sealed class RollbackTests : IDisposable
         _git = new PlainGit(_temp.Combine("home"));
         _remote = _temp.Combine("fleet.git");
         _service = new ControlApiFactory(new Dictionary<string, string?> { ["ControlApi:Clusters:0:GitOps:Repository"] = _remote });
-        _client = _service.CreateClient();
+        _client = _service.CreateClient(Role.Operator);
     }
 
     public void Dispose()

@@ -30,5 +30,8 @@ public static class HttpJson
         return request;
     }
 
+    public static async Task<JsonNode?> GetFromJsonNodeAsync(this HttpClient client, string url) =>
+        await (await client.GetAsync(url)).ReadJsonAsync();
+
     public static string Compact(this JsonNode node) => node.ToJsonString(new JsonSerializerOptions { WriteIndented = false });
 }

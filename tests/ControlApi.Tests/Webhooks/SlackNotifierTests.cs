@@ -4,8 +4,7 @@ using System.Text.Json.Nodes;
 using ControlApi.Notifications;
 using ControlApi.Tests.GitOps.Support;
 using ControlApi.Tests.Support;
-using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Logging;
+using ControlApi.Security;
 using static ControlApi.Tests.Support.HttpJson;
 
 namespace ControlApi.Tests.Webhooks;
@@ -30,7 +29,7 @@ public sealed class SlackNotifierTests : IAsyncLifetime
             ["ControlApi:Notifications:Slack:Events:0"] = "change.accepted",
             ["ControlApi:Notifications:Slack:Events:1"] = "git.",
             ["ControlApi:Notifications:Slack:LinkBaseUrl"] = "https://controlapi.example.test/",
-        }, services: s => s.AddSingleton<ILoggerProvider>(_logs));
+        }, logs: _logs);
     }
 
     public async Task DisposeAsync()
@@ -43,7 +42,7 @@ public sealed class SlackNotifierTests : IAsyncLifetime
     [Fact]
     public async Task Each_listed_event_becomes_a_coloured_Block_Kit_message_with_cluster_revision_changes_and_commit()
     {
-        var client = _service.CreateClient();
+        var client = _service.CreateClient(Role.Operator);
         var put = await client.SendAsync(Request(HttpMethod.Put, "/api/v1/clusters/local/features/encryption", Json("""{"enabled":true}"""),
             ("X-Change-Reason", "<!channel> encrypt it & ship it")));
         Assert.Equal(HttpStatusCode.Accepted, put.StatusCode);

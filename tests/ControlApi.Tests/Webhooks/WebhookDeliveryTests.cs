@@ -6,9 +6,9 @@ using ControlApi.Audit;
 using ControlApi.Data;
 using ControlApi.Notifications;
 using ControlApi.Tests.Support;
+using ControlApi.Security;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Logging;
 using static ControlApi.Tests.Support.HttpJson;
 
 namespace ControlApi.Tests.Webhooks;
@@ -32,8 +32,8 @@ public sealed class WebhookDeliveryTests : IAsyncLifetime
             ["ControlApi:Notifications:MaxRetryDelay"] = "00:00:00.200",
             ["ControlApi:Notifications:RequestTimeout"] = "00:00:05",
             ["ControlApi:Notifications:SweepInterval"] = "00:00:02",
-        }, services: s => s.AddSingleton<ILoggerProvider>(_logs));
-        _client = _service.CreateClient();
+        }, logs: _logs);
+        _client = _service.CreateClient(Role.Admin);
     }
 
     public async Task DisposeAsync()
@@ -204,8 +204,13 @@ public sealed class WebhookDeliveryTests : IAsyncLifetime
         Assert.Equal(HttpStatusCode.Accepted, response.StatusCode);
     }
 
-    private async Task<JsonArray> DeliveriesAsync(long webhook) =>
-        (await (await _client.GetAsync($"/api/v1/webhooks/{webhook}/deliveries")).ReadJsonAsync())["items"]!.AsArray();
+    private async Task<JsonArray> DeliveriesAsync(long webhook)
+    {
+        var response = await _client.GetAsync($"/api/v1/webhooks/{webhook}/deliveries");
+        var body = await response.ReadJsonAsync();
+        Assert.True(response.StatusCode == HttpStatusCode.OK, $"delivery log answered {(int)response.StatusCode}: {body.ToJsonString()}");
+        return body["items"]!.AsArray();
+    }
 
     private async Task<int> AuditCountAsync(string kind) =>
         (await (await _client.GetAsync($"/api/v1/audit?kind={kind}&limit=500")).ReadJsonAsync())["items"]!.AsArray().Count;

@@ -1,6 +1,7 @@
 using System.Net;
 using ControlApi.Data;
 using ControlApi.Tests.Support;
+using ControlApi.Security;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
 using static ControlApi.Tests.Support.HttpJson;
@@ -14,7 +15,7 @@ public sealed class WebhooksApiTests : IDisposable
     private readonly ControlApiFactory _service = new();
     private readonly HttpClient _client;
 
-    public WebhooksApiTests() => _client = _service.CreateClient();
+    public WebhooksApiTests() => _client = _service.CreateClient(Role.Admin);
 
     public void Dispose() => _service.Dispose();
 
