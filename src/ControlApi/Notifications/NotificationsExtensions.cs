@@ -45,6 +45,9 @@ public static class NotificationsExtensions
             server.WorkerCount = provider.GetRequiredService<IOptions<NotificationOptions>>().Value.Workers;
             server.SchedulePollingInterval = TimeSpan.FromSeconds(1);
             server.ServerName = $"controlapi-notifications:{Environment.MachineName}:{Environment.ProcessId}";
+            // A try cut short at shutdown is tried again after its lease, so stopping need not wait
+            // long; the commit server keeps most of the host's shutdown budget.
+            server.ShutdownTimeout = TimeSpan.FromSeconds(5);
         });
         return builder;
     }
