@@ -1,0 +1,178 @@
+using System.Text;
+using System.Text.Json;
+using ControlApi.Core.Observation;
+using k8s;
+
+namespace ControlApi.Kubernetes;
+
+/// <summary>What one exec returned: exit code (null when the exec itself failed), output, and the failure.</summary>
+public sealed record ExecResult(int? ExitCode, string StandardOutput, string StandardError, string? Failure)
+{
+    /// <summary>
+    /// The command is not in the container: the runtime refuses the exec ("executable file not
+    /// found") or a shell-like runtime exits 126/127.
+    /// </summary>
+    public bool CommandMissing =>
+        ExitCode is 126 or 127
+        || (Failure ?? StandardError).Contains("executable file not found", StringComparison.OrdinalIgnoreCase)
+        || (Failure ?? "").Contains("no such file or directory", StringComparison.OrdinalIgnoreCase);
+}
+
+/// <summary>
+/// Runs <c>cilium-dbg status -o json</c> (and, for the health line, <c>--brief</c>) in agent pods
+/// over the exec WebSocket (v4/v5 channel protocol: stdout 1, stderr 2, status 3), a bounded number
+/// at a time. Falls back to <c>cilium status</c> in images older than 1.15, which have no
+/// <c>cilium-dbg</c>, and remembers which one worked.
+/// </summary>
+public sealed class AgentStatusProbe
+{
+    public const string CurrentCli = "cilium-dbg";
+    public const string LegacyCli = "cilium";
+
+    public static Task<IReadOnlyList<AgentReport>> ReadAsync(
+        ClusterConnection connection, IReadOnlyList<AgentPod> pods, bool withBrief, CancellationToken cancellationToken) =>
+        ReadAsync(connection, pods, withBrief, report => report, cancellationToken);
+
+    /// <summary>
+    /// Asks every pod, a bounded number at a time, and keeps only what <paramref name="project"/>
+    /// makes of each report — so thousands of full status documents never sit in memory together.
+    /// </summary>
+    public static async Task<IReadOnlyList<T>> ReadAsync<T>(
+        ClusterConnection connection, IReadOnlyList<AgentPod> pods, bool withBrief, Func<AgentReport, T> project, CancellationToken cancellationToken)
+    {
+        var results = new T[pods.Count];
+        await Parallel.ForEachAsync(Enumerable.Range(0, pods.Count),
+            new ParallelOptions { MaxDegreeOfParallelism = Math.Max(1, connection.Options.ExecConcurrency), CancellationToken = cancellationToken },
+            async (i, ct) => results[i] = project(await ReadOneAsync(connection, pods[i], withBrief, ct)));
+        return results;
+    }
+
+    public static async Task<AgentReport> ReadOneAsync(ClusterConnection connection, AgentPod pod, bool withBrief, CancellationToken cancellationToken)
+    {
+        if (!pod.Running) return new AgentReport(pod.Name, pod.Node, null, Error: "the agent pod is not running");
+
+        var json = await RunCliAsync(connection, pod, ["status", "-o", "json"], cancellationToken);
+        if (json.Failure is not null || json.ExitCode != 0)
+            return new AgentReport(pod.Name, pod.Node, null, Error: Describe(json));
+
+        JsonElement status;
+        try
+        {
+            using var document = JsonDocument.Parse(json.StandardOutput);
+            status = document.RootElement.Clone();
+        }
+        catch (JsonException ex)
+        {
+            return new AgentReport(pod.Name, pod.Node, null, Error: $"the status is not JSON ({ex.Message})");
+        }
+
+        string? brief = null;
+        if (withBrief)
+        {
+            // --brief exits 1 when the agent itself is unhealthy and still prints the line.
+            var line = await RunCliAsync(connection, pod, ["status", "--brief"], cancellationToken);
+            brief = line.Failure is null
+                ? FirstLine(line.StandardOutput) ?? FirstLine(line.StandardError)
+                : $"(--brief failed: {line.Failure})";
+        }
+        return new AgentReport(pod.Name, pod.Node, status, brief);
+    }
+
+    private static async Task<ExecResult> RunCliAsync(ClusterConnection connection, AgentPod pod, string[] arguments, CancellationToken cancellationToken)
+    {
+        var cli = connection.AgentCli ?? CurrentCli;
+        var result = await ExecAsync(connection, pod, [cli, .. arguments], cancellationToken);
+        if (result.CommandMissing)
+        {
+            var other = cli == CurrentCli ? LegacyCli : CurrentCli;
+            var retry = await ExecAsync(connection, pod, [other, .. arguments], cancellationToken);
+            if (!retry.CommandMissing)
+            {
+                connection.AgentCli = other;
+                return retry;
+            }
+        }
+        else if (result.Failure is null)
+        {
+            connection.AgentCli = cli;
+        }
+        return result;
+    }
+
+    /// <summary>One exec without stdin or a TTY (so stderr stays apart), bounded by the exec timeout.</summary>
+    public static async Task<ExecResult> ExecAsync(ClusterConnection connection, AgentPod pod, IReadOnlyList<string> command, CancellationToken cancellationToken)
+    {
+        connection.CountExec();
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        timeout.CancelAfter(connection.Options.ExecTimeout);
+        try
+        {
+            using var muxed = await connection.Client.MuxedStreamNamespacedPodExecAsync(
+                pod.Name, pod.Namespace, command, connection.Options.AgentContainer,
+                stderr: true, stdin: false, stdout: true, tty: false, cancellationToken: timeout.Token);
+            using var stdout = muxed.GetStream(ChannelIndex.StdOut, null);
+            using var stderr = muxed.GetStream(ChannelIndex.StdErr, null);
+            using var status = muxed.GetStream(ChannelIndex.Error, null);
+            // The demuxed streams do not observe cancellation; closing the socket ends their reads.
+            await using var stop = timeout.Token.Register(muxed.Dispose);
+            muxed.Start();
+            var output = ReadAllAsync(stdout);
+            var errors = ReadAllAsync(stderr);
+            var final = ReadAllAsync(status);
+            await Task.WhenAll(output, errors, final);
+            timeout.Token.ThrowIfCancellationRequested();
+            return Interpret(await output, await errors, await final);
+        }
+        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+        {
+            return new ExecResult(null, "", "", $"no answer within {connection.Options.ExecTimeout.TotalSeconds:0.#} s");
+        }
+        catch (ObjectDisposedException) when (timeout.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
+        {
+            return new ExecResult(null, "", "", $"no answer within {connection.Options.ExecTimeout.TotalSeconds:0.#} s");
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            // A refused exec (pod gone, 403, container not running) is this agent's problem, not the cluster's.
+            return new ExecResult(null, "", "", KubernetesCalls.Describe(ex) ?? $"{ex.GetType().Name}: {ex.Message}");
+        }
+    }
+
+    /// <summary>
+    /// Reads the status channel's <c>Status</c> (metav1): Success → 0; NonZeroExitCode → the
+    /// ExitCode cause; anything else is an exec failure with its message.
+    /// </summary>
+    public static ExecResult Interpret(string stdout, string stderr, string statusJson)
+    {
+        if (string.IsNullOrWhiteSpace(statusJson))
+            return new ExecResult(null, stdout, stderr, "the exec ended without a status");
+        try
+        {
+            using var document = JsonDocument.Parse(statusJson);
+            var root = document.RootElement;
+            if (root.String("status") == "Success") return new ExecResult(0, stdout, stderr, null);
+            if (root.String("reason") == "NonZeroExitCode")
+            {
+                var code = root.Items("details", "causes").FirstOrDefault(c => c.String("reason") == "ExitCode").String("message");
+                if (int.TryParse(code, out var exit)) return new ExecResult(exit, stdout, stderr, null);
+            }
+            return new ExecResult(null, stdout, stderr, root.String("message") ?? statusJson);
+        }
+        catch (JsonException)
+        {
+            return new ExecResult(null, stdout, stderr, $"unreadable exec status: {statusJson}");
+        }
+    }
+
+    private static string Describe(ExecResult result) =>
+        result.Failure ?? $"exit code {result.ExitCode}: {FirstLine(result.StandardError) ?? FirstLine(result.StandardOutput) ?? "(no output)"}";
+
+    private static string? FirstLine(string text) =>
+        text.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).FirstOrDefault();
+
+    private static async Task<string> ReadAllAsync(Stream stream)
+    {
+        using var reader = new StreamReader(stream, Encoding.UTF8);
+        return await reader.ReadToEndAsync();
+    }
+}
