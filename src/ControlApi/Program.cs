@@ -6,6 +6,7 @@ using ControlApi.Jobs;
 using ControlApi.Http;
 using ControlApi.Persistence;
 using ControlApi.Revisions;
+using ControlApi.Tracking;
 
 // The root appsettings.json is copied next to the binaries; reading it from there makes
 // `dotnet run`, the published image and the tests see the same file.
@@ -19,6 +20,7 @@ builder.AddControlApiConfiguration();
 builder.Services.AddPersistence();
 builder.Services.AddRevisions();
 builder.AddJobs();
+builder.AddTracking();
 builder.AddHttpApi();
 
 var app = builder.Build();
@@ -32,6 +34,7 @@ api.MapClustersApi();
 api.MapCiliumApi();
 api.MapFeaturesApi();
 api.MapRevisionsApi();
+api.MapStatusApi();
 
 app.Run();
 

@@ -9,6 +9,20 @@ public static class AuditKinds
     public const string GitCommitted = "git.committed";
     public const string GitPushFailed = "git.push_failed";
     public const string RevisionSuperseded = "revision.superseded";
+    public const string FluxReconcileRequested = "flux.reconcile_requested";
+    public const string FluxApplied = "flux.applied";
+    public const string FluxFailed = "flux.failed";
+    public const string RolloutProgress = "rollout.progress";
+    public const string RolloutCompleted = "rollout.completed";
+    public const string RolloutStuck = "rollout.stuck";
+    public const string VerifyPassed = "verify.passed";
+    public const string VerifyFailed = "verify.failed";
+    public const string DriftDetected = "drift.detected";
+    public const string DriftCleared = "drift.cleared";
+    public const string ClusterUnreachable = "cluster.unreachable";
+    public const string ClusterReachable = "cluster.reachable";
+    public const string MigrationLeftover = "migration.leftover";
+    public const string PollHeartbeat = "poll.heartbeat";
 }
 
 /// <summary>Where a change came from.</summary>
