@@ -16,6 +16,7 @@ namespace ControlApi.Tracking;
 public sealed class FluxApplyStep(
     FluxProbe probe,
     CommitAncestry ancestry,
+    RolloutMonitor rollout,
     TrackingRecorder recorder,
     IOptions<TrackingOptions> options,
     TimeProvider time) : ITrackingStep
@@ -68,6 +69,18 @@ public sealed class FluxApplyStep(
                 return StepOutcome.Advanced;
 
             case Decision.Keep(var waiting):
+                // The Kustomization is applying C: Helm may be waiting on the DaemonSet rollout, so
+                // follow it now; a stuck rollout is reported as one instead of as Helm's timeout.
+                if (FluxRevision.Hash(snapshot.Kustomization.LastAttemptedRevision) is { } attempted && accepted.Contains(attempted))
+                {
+                    var (check, checkedAt) = await rollout.CheckAsync(revision, connection, observedAt, cancellationToken);
+                    if (check is RolloutMonitor.Decision.Stuck stuck)
+                    {
+                        await rollout.RecordStuckAsync(revision, stuck, checkedAt, cancellationToken);
+                        return StepOutcome.Advanced;
+                    }
+                    if (check is RolloutMonitor.Decision.Progressing) return new StepOutcome.Wait(settings.RecheckInterval);
+                }
                 await recorder.UpdateAsync(revision.Id, observedAt, t => t.Waiting = waiting, cancellationToken);
                 return new StepOutcome.Wait(settings.RecheckInterval);
 

@@ -28,6 +28,7 @@ public static class TrackingExtensions
         services.AddScoped<TrackingRecorder>();
         services.AddScoped<CommitAncestry>();
         services.AddScoped<ReconcileRequest>();
+        services.AddScoped<RolloutMonitor>();
         services.AddScoped<FluxApplyStep>();
         services.AddScoped<RolloutStep>();
         services.AddScoped<VerifyStep>();
