@@ -42,6 +42,8 @@ public static class FluxApplyEvaluator
         if (!Accepted(kustomization.LastAppliedRevision))
         {
             if (KustomizationFailure(kustomization, Accepted) is { } failure) return MostSpecific(failure, release);
+            // Applied but still health-checking C (wait: true): a release failing now failed on C's generation.
+            if (CheckingHealthOf(kustomization, Accepted) && ReleaseFailure(release) is { } releaseFailure) return releaseFailure;
             if (!source.Found) return Wait(source, "the GitRepository does not exist");
             if (source.Suspended) return Wait(source, "the GitRepository is suspended");
             if (!Accepted(source.ArtifactRevision))
@@ -78,6 +80,16 @@ public static class FluxApplyEvaluator
         if (k.ChecksHealth && !k.Conditions.IsTrue(ConditionTypes.Healthy)) return "the Kustomization's health checks have not passed yet";
         return null;
     }
+
+    /// <summary>
+    /// The Kustomization applied the attempted revision and runs its health checks: Healthy is
+    /// Unknown/False with "Running health checks for revision &lt;rev&gt; …" (kustomization_controller.go),
+    /// so the HelmRelease already carries that revision's spec.
+    /// </summary>
+    private static bool CheckingHealthOf(FluxObjectStatus k, Func<string?, bool> accepted) =>
+        k.Found && accepted(k.LastAttemptedRevision)
+        && k.Conditions.Find(ConditionTypes.Healthy) is { IsTrue: false, Message: { } message }
+        && message.Contains(k.LastAttemptedRevision!, StringComparison.Ordinal);
 
     /// <summary>
     /// A failed health check is usually the HelmRelease failing under it; its own reason ("Helm

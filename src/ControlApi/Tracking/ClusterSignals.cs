@@ -1,7 +1,7 @@
 using System.Threading.Channels;
 using ControlApi.Core.Clusters;
 using ControlApi.Core.LiveState;
-using ControlApi.Kubernetes;
+using ControlApi.Probes;
 
 namespace ControlApi.Tracking;
 

@@ -2,7 +2,7 @@ using System.Globalization;
 using ControlApi.Audit;
 using ControlApi.Core.Observation;
 using ControlApi.Core.Revisions;
-using ControlApi.Kubernetes;
+using ControlApi.Probes;
 using Microsoft.Extensions.Options;
 
 namespace ControlApi.Tracking;

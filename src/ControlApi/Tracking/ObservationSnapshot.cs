@@ -2,7 +2,7 @@ using System.Globalization;
 using System.Text.Json;
 using ControlApi.Core.LiveState;
 using ControlApi.Core.Observation;
-using ControlApi.Kubernetes;
+using ControlApi.Probes;
 
 namespace ControlApi.Tracking;
 

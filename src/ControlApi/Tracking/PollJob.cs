@@ -6,7 +6,7 @@ using ControlApi.Core.Observation;
 using ControlApi.Core.Revisions;
 using ControlApi.Core.Settings;
 using ControlApi.Data;
-using ControlApi.Kubernetes;
+using ControlApi.Probes;
 using ControlApi.Persistence;
 using Hangfire;
 using Microsoft.EntityFrameworkCore;

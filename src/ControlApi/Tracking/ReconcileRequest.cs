@@ -1,6 +1,6 @@
 using ControlApi.Audit;
 using ControlApi.Core.Revisions;
-using ControlApi.Kubernetes;
+using ControlApi.Probes;
 
 namespace ControlApi.Tracking;
 

@@ -1,6 +1,6 @@
 using ControlApi.Audit;
 using ControlApi.Core.Revisions;
-using ControlApi.Kubernetes;
+using ControlApi.Probes;
 using Microsoft.Extensions.Options;
 
 namespace ControlApi.Tracking;

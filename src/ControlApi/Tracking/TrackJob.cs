@@ -2,7 +2,7 @@ using System.Collections.Concurrent;
 using ControlApi.Configuration;
 using ControlApi.Core.Revisions;
 using ControlApi.Core.Settings;
-using ControlApi.Kubernetes;
+using ControlApi.Probes;
 using Hangfire;
 using Microsoft.Extensions.Options;
 
@@ -106,9 +106,11 @@ public sealed class TrackJob(
             StepOutcome outcome;
             try
             {
+                var stepStarted = time.GetTimestamp();
                 if (revision.State == RevisionState.Committed) await reconcile.RunAsync(revision, connection, cancellationToken);
                 outcome = await steps.First(s => s.From == revision.State).RunAsync(revision, connection, cancellationToken);
                 unreachableSince = null;
+                logger.LogDebug("{Revision} {State}: {Outcome} after {Ms} ms", revision.Name, revision.State, outcome, (long)time.GetElapsedTime(stepStarted).TotalMilliseconds);
             }
             catch (ClusterUnreachableException ex)
             {

@@ -1,4 +1,4 @@
-using ControlApi.Kubernetes;
+using ControlApi.Probes;
 using Hangfire;
 using Microsoft.Extensions.Options;
 

@@ -1,7 +1,7 @@
 using ControlApi.Configuration;
 using ControlApi.Core.Revisions;
 using ControlApi.Core.Settings;
-using ControlApi.Kubernetes;
+using ControlApi.Probes;
 
 namespace ControlApi.Tracking;
 

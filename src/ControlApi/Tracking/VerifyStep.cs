@@ -5,7 +5,7 @@ using ControlApi.Core.LiveState;
 using ControlApi.Core.Observation;
 using ControlApi.Core.Revisions;
 using ControlApi.Core.Settings;
-using ControlApi.Kubernetes;
+using ControlApi.Probes;
 using Microsoft.Extensions.Options;
 
 namespace ControlApi.Tracking;

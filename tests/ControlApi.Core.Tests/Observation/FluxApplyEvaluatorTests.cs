@@ -21,6 +21,8 @@ public sealed class FluxApplyEvaluatorTests
         { "HelmRelease stalled: retries exhausted", new(Source(C), KustomizationAppliedAt(C), ReleaseFailed(3, stalled: true)), "Failed HelmRelease RetriesExceeded" },
         { "health check failed under a failed release: the release's reason wins",
             new(Source(C), KustomizationFailed(Older, C, "HealthCheckFailed", "health check failed after 5m0s"), ReleaseFailed(3)), "Failed HelmRelease UpgradeFailed" },
+        { "C applied and health-checking while the release fails", new(Source(C), KustomizationCheckingHealth(Older, C), ReleaseFailed(3)), "Failed HelmRelease UpgradeFailed" },
+        { "C only being fetched: an old release failure is not ours", new(Source(C), KustomizationProgressing(Older, C), ReleaseFailed(2)), "Waiting Kustomization" },
         { "build failed for C", new(Source(C), KustomizationFailed(Older, C, "BuildFailed", "kustomize build failed: accumulating resources"), ReleaseReady(2)), "Failed Kustomization BuildFailed" },
         { "a failure of an older attempt is not ours", new(Source(C), KustomizationFailed(Older, Older, "BuildFailed", "old"), ReleaseReady(2)), "Waiting Kustomization" },
         { "artifact failures clear up on their own", new(Source(C), KustomizationFailed(Older, C, "ArtifactFailed", "artifact not found"), ReleaseReady(2)), "Waiting Kustomization" },

@@ -38,6 +38,16 @@ internal static class FluxFixtures
         ])
         { LastAppliedRevision = Rev(applied), LastAttemptedRevision = Rev(attempting), ChecksHealth = true };
 
+    /// <summary>C applied, health checks running (wait: true): lastAppliedRevision still the old one.</summary>
+    public static FluxObjectStatus KustomizationCheckingHealth(string applied, string attempting, long generation = 4) =>
+        new(FluxKind.Kustomization, KustomizationRef, true, generation, generation,
+        [
+            new Condition("Ready", "Unknown", "Progressing", "Reconciliation in progress", generation),
+            new Condition("Reconciling", "True", "Progressing", $"Fetching manifests for revision {Rev(attempting)}", generation),
+            new Condition("Healthy", "Unknown", "Progressing", $"Running health checks for revision {Rev(attempting)} with a timeout of 10m0s", generation),
+        ])
+        { LastAppliedRevision = Rev(applied), LastAttemptedRevision = Rev(attempting), ChecksHealth = true };
+
     public static FluxObjectStatus KustomizationFailed(string applied, string attempting, string reason, string message, long generation = 4) =>
         new(FluxKind.Kustomization, KustomizationRef, true, generation, generation,
         [

@@ -3,7 +3,7 @@ using ControlApi.Configuration;
 using k8s;
 using Microsoft.Extensions.Options;
 
-namespace ControlApi.Kubernetes;
+namespace ControlApi.Probes;
 
 /// <summary>
 /// One KubernetesClient per cluster (kubeconfig path + context, or the pod's service account),

@@ -1,7 +1,7 @@
 using System.Globalization;
 using System.Text.Json;
 
-namespace ControlApi.Kubernetes;
+namespace ControlApi.Probes;
 
 /// <summary>Reads members of Kubernetes objects as JSON without failing on absent or mistyped fields.</summary>
 internal static class JsonRead

@@ -1,4 +1,4 @@
-namespace ControlApi.Kubernetes;
+namespace ControlApi.Probes;
 
 /// <summary><c>ControlApi:Probes</c>: how ControlApi reads a cluster — timeouts, paging, exec fan-out, names.</summary>
 public sealed class ProbeOptions

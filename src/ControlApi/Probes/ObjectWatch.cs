@@ -5,7 +5,7 @@ using ControlApi.Core.Clusters;
 using k8s;
 using k8s.Autorest;
 
-namespace ControlApi.Kubernetes;
+namespace ControlApi.Probes;
 
 /// <summary>One watch event reduced to what a wake-up signal needs: did something change, and the resourceVersion to resume from.</summary>
 public readonly record struct WatchTick(bool Changed, string? ResourceVersion);

@@ -3,7 +3,7 @@ using System.Text.Json;
 using ControlApi.Core.Observation;
 using k8s;
 
-namespace ControlApi.Kubernetes;
+namespace ControlApi.Probes;
 
 /// <summary>What one exec returned: exit code (null when the exec itself failed), output, and the failure.</summary>
 public sealed record ExecResult(int? ExitCode, string StandardOutput, string StandardError, string? Failure)

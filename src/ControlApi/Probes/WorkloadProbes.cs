@@ -4,7 +4,7 @@ using ControlApi.Core.Observation;
 using k8s;
 using k8s.Models;
 
-namespace ControlApi.Kubernetes;
+namespace ControlApi.Probes;
 
 /// <summary>Reads a DaemonSet's rollout counters (apps/v1).</summary>
 public sealed class DaemonSetProbe

@@ -5,7 +5,7 @@ using ControlApi.Core.Observation;
 using k8s;
 using k8s.Models;
 
-namespace ControlApi.Kubernetes;
+namespace ControlApi.Probes;
 
 /// <summary>
 /// Reads the GitRepository, Kustomization and HelmRelease of a cluster's Cilium release and asks

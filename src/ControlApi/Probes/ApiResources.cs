@@ -1,4 +1,4 @@
-namespace ControlApi.Kubernetes;
+namespace ControlApi.Probes;
 
 /// <summary>A custom resource's coordinates in the API (group, version, plural).</summary>
 public sealed record ApiResource(string Group, string Version, string Plural, string Kind)

@@ -3,7 +3,7 @@ using ControlApi.Core.Clusters;
 using ControlApi.Core.Observation;
 using k8s;
 
-namespace ControlApi.Kubernetes;
+namespace ControlApi.Probes;
 
 /// <summary>What the migration probe found: old DaemonSets present, and pods Cilium does not manage.</summary>
 public sealed record LeftoverFindings(IReadOnlyList<ObjectRef> DaemonSets, IReadOnlyList<UnmanagedPod> UnmanagedPods, int TotalUnmanagedPods, bool PodsChecked);

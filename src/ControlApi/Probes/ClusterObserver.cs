@@ -3,7 +3,7 @@ using ControlApi.Core.LiveState;
 using ControlApi.Core.Observation;
 using Microsoft.Extensions.Options;
 
-namespace ControlApi.Kubernetes;
+namespace ControlApi.Probes;
 
 /// <summary>
 /// Everything one poll read from a cluster. <see cref="Problem"/> set means the cluster could not be

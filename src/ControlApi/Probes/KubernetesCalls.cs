@@ -5,7 +5,7 @@ using ControlApi.Core.Clusters;
 using k8s;
 using k8s.Autorest;
 
-namespace ControlApi.Kubernetes;
+namespace ControlApi.Probes;
 
 /// <summary>
 /// Runs one API call with the request timeout and turns transport failures into
