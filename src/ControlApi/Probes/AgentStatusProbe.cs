@@ -1,3 +1,4 @@
+using System.Net.WebSockets;
 using System.Text;
 using System.Text.Json;
 using ControlApi.Core.Observation;
@@ -99,7 +100,17 @@ public sealed class AgentStatusProbe
         return result;
     }
 
-    /// <summary>One exec without stdin or a TTY (so stderr stays apart), bounded by the exec timeout.</summary>
+    /// <summary>The channel protocol every API server since 1.4 speaks; v5 only adds a close signal ControlApi does not need.</summary>
+    public const string ChannelProtocol = "v4.channel.k8s.io";
+
+    /// <summary>Output kept per channel; a status document is a few hundred KiB at most.</summary>
+    private const int MaxChannelBytes = 16 * 1024 * 1024;
+
+    /// <summary>
+    /// One exec without stdin or a TTY (so stderr stays apart), bounded by the exec timeout. The
+    /// channels are read straight off the WebSocket: KubernetesClient's demuxer blocks a thread per
+    /// channel while it waits, and a few dozen execs at once would starve the thread pool.
+    /// </summary>
     public static async Task<ExecResult> ExecAsync(ClusterConnection connection, AgentPod pod, IReadOnlyList<string> command, CancellationToken cancellationToken)
     {
         connection.CountExec();
@@ -107,27 +118,13 @@ public sealed class AgentStatusProbe
         timeout.CancelAfter(connection.Options.ExecTimeout);
         try
         {
-            using var muxed = await connection.Client.MuxedStreamNamespacedPodExecAsync(
+            using var socket = await connection.Client.WebSocketNamespacedPodExecAsync(
                 pod.Name, pod.Namespace, command, connection.Options.AgentContainer,
-                stderr: true, stdin: false, stdout: true, tty: false, cancellationToken: timeout.Token);
-            using var stdout = muxed.GetStream(ChannelIndex.StdOut, null);
-            using var stderr = muxed.GetStream(ChannelIndex.StdErr, null);
-            using var status = muxed.GetStream(ChannelIndex.Error, null);
-            // The demuxed streams do not observe cancellation; closing the socket ends their reads.
-            await using var stop = timeout.Token.Register(muxed.Dispose);
-            muxed.Start();
-            var output = ReadAllAsync(stdout);
-            var errors = ReadAllAsync(stderr);
-            var final = ReadAllAsync(status);
-            await Task.WhenAll(output, errors, final);
-            timeout.Token.ThrowIfCancellationRequested();
-            return Interpret(await output, await errors, await final);
+                stderr: true, stdin: false, stdout: true, tty: false, webSocketSubProtocol: ChannelProtocol, cancellationToken: timeout.Token);
+            var channels = await ReadChannelsAsync(socket, timeout.Token);
+            return Interpret(channels.Stdout, channels.Stderr, channels.Status);
         }
-        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
-        {
-            return new ExecResult(null, "", "", $"no answer within {connection.Options.ExecTimeout.TotalSeconds:0.#} s");
-        }
-        catch (ObjectDisposedException) when (timeout.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
+        catch (Exception ex) when (ex is OperationCanceledException or WebSocketException && timeout.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
         {
             return new ExecResult(null, "", "", $"no answer within {connection.Options.ExecTimeout.TotalSeconds:0.#} s");
         }
@@ -136,6 +133,41 @@ public sealed class AgentStatusProbe
             // A refused exec (pod gone, 403, container not running) is this agent's problem, not the cluster's.
             return new ExecResult(null, "", "", KubernetesCalls.Describe(ex) ?? $"{ex.GetType().Name}: {ex.Message}");
         }
+    }
+
+    /// <summary>
+    /// Each message's first byte names its channel (1 stdout, 2 stderr, 3 the final Status); the
+    /// server closes the socket after the status.
+    /// </summary>
+    private static async Task<(string Stdout, string Stderr, string Status)> ReadChannelsAsync(WebSocket socket, CancellationToken cancellationToken)
+    {
+        var outputs = new[] { new MemoryStream(), new MemoryStream(), new MemoryStream(), new MemoryStream() };
+        var buffer = new byte[16 * 1024];
+        int? channel = null;
+        while (socket.State is WebSocketState.Open or WebSocketState.CloseSent)
+        {
+            WebSocketReceiveResult received;
+            try
+            {
+                received = await socket.ReceiveAsync(buffer, cancellationToken);
+            }
+            catch (WebSocketException) when (!cancellationToken.IsCancellationRequested && outputs[3].Length > 0)
+            {
+                break; // The status arrived and the server hung up without a close handshake: the exec is over.
+            }
+            if (received.MessageType == WebSocketMessageType.Close) break;
+            var data = buffer.AsSpan(0, received.Count);
+            if (channel is null && data.Length > 0)
+            {
+                channel = data[0];
+                data = data[1..];
+            }
+            if (channel is >= 1 and <= 3 && outputs[channel.Value].Length + data.Length <= MaxChannelBytes)
+                outputs[channel.Value].Write(data);
+            if (received.EndOfMessage) channel = null;
+        }
+        string Text(int i) => Encoding.UTF8.GetString(outputs[i].GetBuffer(), 0, (int)outputs[i].Length);
+        return (Text(1), Text(2), Text(3));
     }
 
     /// <summary>
@@ -170,9 +202,4 @@ public sealed class AgentStatusProbe
     private static string? FirstLine(string text) =>
         text.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).FirstOrDefault();
 
-    private static async Task<string> ReadAllAsync(Stream stream)
-    {
-        using var reader = new StreamReader(stream, Encoding.UTF8);
-        return await reader.ReadToEndAsync();
-    }
 }

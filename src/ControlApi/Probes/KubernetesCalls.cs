@@ -71,12 +71,21 @@ internal static class KubernetesCalls
             HttpStatusCode.Forbidden => $"403 Forbidden: the account lacks RBAC for this ({Short(response.Content)})",
             _ => $"HTTP {(int)response.StatusCode} {response.ReasonPhrase}: {Short(response.Content)}",
         },
-        HttpRequestException { InnerException: SocketException socket } => $"cannot connect ({socket.SocketErrorCode})",
-        HttpRequestException http => $"request failed ({http.Message})",
+        HttpRequestException http => Innermost<SocketException>(http) is { } socket
+            ? $"cannot connect ({socket.SocketErrorCode})"
+            : Innermost<IOException>(http) is { } io ? $"connection lost ({io.Message})" : $"request failed ({http.Message})",
         IOException io => $"connection lost ({io.Message})",
         SocketException socket => $"cannot connect ({socket.SocketErrorCode})",
         _ => null,
     };
+
+    private static T? Innermost<T>(Exception ex) where T : Exception
+    {
+        T? found = null;
+        for (var current = ex.InnerException; current is not null; current = current.InnerException)
+            if (current is T match) found = match;
+        return found;
+    }
 
     public static bool IsStatus(Exception ex, HttpStatusCode code) => ex is HttpOperationException { Response.StatusCode: var status } && status == code;
 

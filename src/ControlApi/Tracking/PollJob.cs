@@ -51,7 +51,9 @@ public sealed class PollJob(
     public async Task RunAsync(string clusterId, string? reconcileRequestedBy, CancellationToken cancellationToken)
     {
         if (clusters.Find(clusterId) is not { } cluster) return;
+        logger.LogDebug("Poll of {Cluster} waiting for its turn", clusterId);
         using var turn = await turns.EnterAsync(clusterId, cancellationToken);
+        logger.LogDebug("Poll of {Cluster} started", clusterId);
 
         ClusterConnection? connection;
         ClusterObservation observation;
@@ -67,6 +69,7 @@ public sealed class PollJob(
             observation = new ClusterObservation(time.GetUtcNow(), ex.Reason);
         }
 
+        logger.LogDebug("Poll of {Cluster} observed: {Problem}", clusterId, observation.Problem);
         var desired = await DesiredAsync(clusterId, cancellationToken);
         var (snapshot, facts) = Judge(cluster.Profile, observation, desired);
         var changes = await recorder.RecordAsync(clusterId, observation.ObservedAt, snapshot, facts, cancellationToken);
