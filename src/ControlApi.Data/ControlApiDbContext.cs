@@ -9,6 +9,7 @@ public sealed class ControlApiDbContext(DbContextOptions<ControlApiDbContext> op
     /// <summary>The assembly that holds the migrations (its own project, see README architecture).</summary>
     public const string MigrationsAssembly = "ControlApi.Migrations";
 
+    public DbSet<ApiKey> ApiKeys => Set<ApiKey>();
     public DbSet<Revision> Revisions => Set<Revision>();
     public DbSet<RevisionTransition> RevisionTransitions => Set<RevisionTransition>();
     public DbSet<AuditEvent> AuditEvents => Set<AuditEvent>();

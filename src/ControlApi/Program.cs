@@ -1,11 +1,14 @@
+using ControlApi.Chatops;
 using ControlApi.Cilium;
 using ControlApi.Clusters;
 using ControlApi.Configuration;
 using ControlApi.Health;
+using ControlApi.Hosting;
 using ControlApi.Jobs;
 using ControlApi.Http;
 using ControlApi.Persistence;
 using ControlApi.Revisions;
+using ControlApi.Security;
 using ControlApi.Tracking;
 
 // The root appsettings.json is copied next to the binaries; reading it from there makes
@@ -16,16 +19,22 @@ var builder = WebApplication.CreateBuilder(new WebApplicationOptions
     ContentRootPath = AppContext.BaseDirectory,
 });
 
+builder.AddProductionLogging();
+builder.AddGracefulShutdown();
 builder.AddControlApiConfiguration();
 builder.Services.AddPersistence();
 builder.Services.AddRevisions();
 builder.AddJobs();
 builder.AddTracking();
 builder.AddHttpApi();
+builder.AddSecurity();
+builder.AddChatops();
 
 var app = builder.Build();
 
+app.UseHttpLogging();
 app.UseHttpApi();
+app.UseSecurity();
 app.UseJobsDashboard();
 app.MapHealthApi();
 
@@ -35,6 +44,8 @@ api.MapCiliumApi();
 api.MapFeaturesApi();
 api.MapRevisionsApi();
 api.MapStatusApi();
+api.MapApiKeysApi();
+api.MapChatopsApi();
 
 app.Run();
 

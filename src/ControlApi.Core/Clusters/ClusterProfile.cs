@@ -24,8 +24,8 @@ public sealed record ClusterProfile
     /// <summary>The Flux HelmRepository for the Cilium chart that the HelmRelease pulls from.</summary>
     public ObjectRef HelmRepository { get; init; } = new("flux-system", "cilium");
 
-    /// <summary>How often Flux re-checks the rendered objects on its own (requests can trigger it sooner).</summary>
-    public FluxIntervals Intervals { get; init; } = new();
+    /// <summary>Flux intervals and the Helm timeout of the rendered objects.</summary>
+    public FluxTimings Flux { get; init; } = new();
     public ObjectRef Kustomization { get; init; } = new("flux-system", "cilium");
     public ObjectRef GitRepository { get; init; } = new("flux-system", "flux-system");
 }
@@ -45,14 +45,21 @@ public sealed record ChartSource
     public string Version { get; init; } = "1.18.2";
 }
 
-/// <summary>Flux <c>spec.interval</c> of the rendered objects, written as Go durations.</summary>
-public sealed record FluxIntervals
+/// <summary>Flux timings of the rendered objects, written as Go durations.</summary>
+public sealed record FluxTimings
 {
-    /// <summary>Chart index refresh; a new chart version is seen at most this late.</summary>
-    public TimeSpan HelmRepository { get; init; } = TimeSpan.FromHours(1);
+    /// <summary>HelmRepository <c>spec.interval</c>: a new chart version is seen at most this late.</summary>
+    public TimeSpan HelmRepositoryInterval { get; init; } = TimeSpan.FromHours(1);
 
-    /// <summary>Drift correction of the release.</summary>
-    public TimeSpan HelmRelease { get; init; } = TimeSpan.FromMinutes(30);
+    /// <summary>HelmRelease <c>spec.interval</c>: how often Flux corrects drift on its own (a reconcile request is sooner).</summary>
+    public TimeSpan HelmReleaseInterval { get; init; } = TimeSpan.FromMinutes(30);
+
+    /// <summary>
+    /// HelmRelease <c>spec.timeout</c>: Helm waits this long for the upgraded objects to be ready.
+    /// Helm's 5m default is shorter than a rolling restart of the agent DaemonSet on a 17-node
+    /// cluster, and a timed-out upgrade is remediated (rolled back) although it was only slow.
+    /// </summary>
+    public TimeSpan HelmReleaseTimeout { get; init; } = TimeSpan.FromMinutes(15);
 }
 
 /// <summary>A namespaced Kubernetes object name, written <c>namespace/name</c>.</summary>

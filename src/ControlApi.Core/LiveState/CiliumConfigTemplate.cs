@@ -102,8 +102,9 @@ public static class CiliumConfigTemplate
         {
             Evaluate = v => v.Truthy("ipv4NativeRoutingCIDR") ? v.Text("ipv4NativeRoutingCIDR") : null,
         },
-        new("ipam", "ipam: {{ $ipam | quote }}", [],
-            "always rendered; ipam.mode, default cluster-pool")
+        new("ipam", "ipam: {{ $ipam | quote }}",
+            ["{{- if .Values.aksbyocni.enabled }}\n  ipam: \"cluster-pool\"\n{{- else }}"],
+            "always rendered: ipam.mode (default cluster-pool), as AKS BYOCNI mode is never on")
         {
             Evaluate = v => v.Default("ipam.mode", "cluster-pool"),
         },

@@ -21,7 +21,7 @@ public static class FluxResourceBuilder
         .Add("kind", "HelmRepository")
         .Add("metadata", Metadata(cluster.HelmRepository))
         .Add("spec", new YamlMap()
-            .Add("interval", GoDuration.Format(cluster.Intervals.HelmRepository))
+            .Add("interval", GoDuration.Format(cluster.Flux.HelmRepositoryInterval))
             .Add("url", cluster.Chart.Repository));
 
     public static YamlMap HelmRelease(ClusterProfile cluster, CiliumSettings settings, YamlMap values) => new YamlMap()
@@ -29,7 +29,8 @@ public static class FluxResourceBuilder
         .Add("kind", "HelmRelease")
         .Add("metadata", Metadata(cluster.HelmRelease))
         .Add("spec", new YamlMap()
-            .Add("interval", GoDuration.Format(cluster.Intervals.HelmRelease))
+            .Add("interval", GoDuration.Format(cluster.Flux.HelmReleaseInterval))
+            .Add("timeout", GoDuration.Format(cluster.Flux.HelmReleaseTimeout))
             .Add("chart", new YamlMap().Add("spec", new YamlMap()
                 .Add("chart", ChartName)
                 .Add("version", EffectiveChartVersion(cluster, settings))

@@ -5,7 +5,7 @@ namespace ControlApi.Core.Rendering;
 
 /// <summary>
 /// Formats a <see cref="TimeSpan"/> as the Go duration Flux accepts
-/// (<c>^([0-9]+(\.[0-9]+)?(ms|s|m|h))+$</c> in the Flux CRDs' <c>interval</c>): <c>1h</c>, <c>30m</c>, <c>1m30s</c>.
+/// (<c>^([0-9]+(\.[0-9]+)?(ms|s|m|h))+$</c>, the Flux CRDs' <c>interval</c> and HelmRelease <c>timeout</c>): <c>1h</c>, <c>30m</c>, <c>1m30s</c>.
 /// </summary>
 public static class GoDuration
 {

@@ -9,6 +9,10 @@ namespace ControlApi.Core.Rendering;
 /// deterministic: the same profile and settings give byte-identical files, with no timestamp or
 /// revision in them, so "nothing changed" is a byte comparison. Expects settings that passed
 /// validation; it never writes a value that could change the YAML structure, valid or not.
+/// <para>Key order, fixed: Kubernetes objects start with apiVersion, kind, metadata, spec, and the
+/// rest of each object is in the order its builder lists it; the Helm <c>values</c> are sorted
+/// ordinally at every level; kustomize <c>resources</c> are sorted ordinally; files are returned
+/// sorted by path. Every file starts with the constant <see cref="Header"/>.</para>
 /// </summary>
 public static class ManifestRenderer
 {

@@ -23,6 +23,11 @@ public static class AuditKinds
     public const string ClusterReachable = "cluster.reachable";
     public const string MigrationLeftover = "migration.leftover";
     public const string PollHeartbeat = "poll.heartbeat";
+    public const string ApiKeyCreated = "apikey.created";
+    public const string ApiKeyRevoked = "apikey.revoked";
+    public const string AuthDenied = "auth.denied";
+    public const string AuthDeniedSuppressed = "auth.denied_suppressed";
+    public const string ChatopsCommand = "chatops.command";
 }
 
 /// <summary>Where a change came from.</summary>

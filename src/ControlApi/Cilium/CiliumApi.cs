@@ -8,6 +8,7 @@ using ControlApi.Core.Settings;
 using ControlApi.Core.Validation;
 using ControlApi.Http;
 using ControlApi.Revisions;
+using ControlApi.Security;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.Extensions.Options;
 
@@ -29,12 +30,14 @@ public static class CiliumApi
 
         group.MapPut("", PutSettings)
             .WithName("PutCiliumSettings")
+            .RequireRole(Role.Operator)
             .WithSummary("Replace the desired settings; a new revision is accepted and committed in the background.")
             .Accepts<CiliumSettings>("application/json")
             .WithChangeProblems();
 
         group.MapPatch("", PatchSettings)
             .WithName("PatchCiliumSettings")
+            .RequireRole(Role.Operator)
             .WithSummary("Change some settings with a JSON merge patch (RFC 7396); null resets a member to its default.")
             .Accepts<JsonObject>(MergePatchMediaType)
             .WithChangeProblems();
@@ -46,6 +49,7 @@ public static class CiliumApi
 
         group.MapPost("/plan", Plan)
             .WithName("PlanCiliumSettings")
+            .RequireRole(Role.Operator)
             .WithSummary("What a change would do, without storing anything: errors, warnings, the normalized settings, the rendered files, their diff against the repository head, and the expected live state.")
             .Accepts<CiliumSettings>("application/json", MergePatchMediaType)
             .ProducesProblem(StatusCodes.Status400BadRequest)
@@ -188,14 +192,6 @@ public static class CiliumApi
         }
     }
 
-    private static RouteHandlerBuilder WithChangeProblems(this RouteHandlerBuilder builder) => builder
-        .Produces<ChangeResource>(StatusCodes.Status202Accepted)
-        .ProducesProblem(StatusCodes.Status400BadRequest)
-        .ProducesProblem(StatusCodes.Status404NotFound)
-        .ProducesProblem(StatusCodes.Status412PreconditionFailed)
-        .ProducesProblem(StatusCodes.Status413PayloadTooLarge)
-        .ProducesProblem(StatusCodes.Status415UnsupportedMediaType)
-        .ProducesProblem(StatusCodes.Status422UnprocessableEntity);
 }
 
 /// <summary>

@@ -4,6 +4,7 @@ using ControlApi.Core.Features;
 using ControlApi.Core.Settings;
 using ControlApi.Http;
 using ControlApi.Revisions;
+using ControlApi.Security;
 using ControlApi.Tracking;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.Extensions.Options;
@@ -24,15 +25,10 @@ public static class FeaturesApi
 
         group.MapPut("/{feature}", SwitchFeature)
             .WithName("SwitchFeature")
+            .RequireRole(Role.Operator)
             .WithSummary("Turn one feature on or off; a change like any other (validation, revision, commit).")
             .Accepts<FeatureSwitch>("application/json")
-            .Produces<ChangeResource>(StatusCodes.Status202Accepted)
-            .ProducesProblem(StatusCodes.Status400BadRequest)
-            .ProducesProblem(StatusCodes.Status404NotFound)
-            .ProducesProblem(StatusCodes.Status412PreconditionFailed)
-            .ProducesProblem(StatusCodes.Status413PayloadTooLarge)
-            .ProducesProblem(StatusCodes.Status415UnsupportedMediaType)
-            .ProducesProblem(StatusCodes.Status422UnprocessableEntity);
+            .WithChangeProblems();
 
         return api;
     }

@@ -1,5 +1,5 @@
 using System.Collections.Concurrent;
-using ControlApi.Persistence;
+using ControlApi.Concurrency;
 
 namespace ControlApi.Commits;
 

@@ -21,9 +21,6 @@ internal sealed record GitInvocation(string WorkingDirectory, IReadOnlyList<stri
 
     /// <summary>Variables for this command only (the commit author).</summary>
     public IReadOnlyDictionary<string, string> ExtraEnvironment { get; init; } = new Dictionary<string, string>();
-
-    /// <summary>Secrets beyond the session's that must not appear in logs or errors.</summary>
-    public IReadOnlyCollection<string> ExtraSecrets { get; init; } = [];
 }
 
 /// <summary>What a finished git command printed. Output is raw (not redacted): callers parse it.</summary>
@@ -34,7 +31,7 @@ internal sealed record GitOutput(int ExitCode, string StandardOutput, string Sta
 /// working directory that git cannot climb out of, a timeout that kills the whole process tree
 /// (git spawns ssh, remote helpers and pack processes), and redaction of everything it reports.
 /// </summary>
-internal sealed partial class GitCommandRunner(IOptions<GitClientOptions> options, ILogger<GitCommandRunner> logger)
+internal sealed partial class GitCommandRunner(IOptions<GitClientOptions> options, TimeProvider time, ILogger<GitCommandRunner> logger)
 {
     private static readonly Encoding Utf8 = new UTF8Encoding(encoderShouldEmitUTF8Identifier: false);
 
@@ -42,8 +39,7 @@ internal sealed partial class GitCommandRunner(IOptions<GitClientOptions> option
 
     public async Task<GitOutput> RunAsync(GitInvocation invocation, CancellationToken cancellationToken)
     {
-        var secrets = invocation.Session.Secrets.Concat(invocation.ExtraSecrets).ToArray();
-        var display = GitRedactor.Redact("git " + string.Join(' ', invocation.Arguments.Select(QuoteForDisplay)), secrets);
+        var display = Display(invocation);
         var timeout = options.Value.CommandTimeout;
 
         var environment = new Dictionary<string, string?>(invocation.Session.Environment, StringComparer.Ordinal)
@@ -64,8 +60,8 @@ internal sealed partial class GitCommandRunner(IOptions<GitClientOptions> option
             command = command.WithStandardInputPipe(PipeSource.FromString(invocation.StandardInput, Utf8));
         }
 
-        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        deadline.CancelAfter(timeout);
+        using var timer = new CancellationTokenSource(timeout, time);
+        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, timer.Token);
 
         LogStarting(logger, display, invocation.WorkingDirectory);
         var started = Stopwatch.GetTimestamp();
@@ -74,6 +70,13 @@ internal sealed partial class GitCommandRunner(IOptions<GitClientOptions> option
         {
             // Forceful cancellation: CliWrap kills the process and its children.
             result = await command.ExecuteBufferedAsync(Utf8, Utf8, deadline.Token);
+        }
+        catch (System.ComponentModel.Win32Exception ex)
+        {
+            // git is missing or not executable: a deployment problem, said plainly.
+            var reason = $"'{options.Value.GitExecutable}' could not be started ({ex.Message}); is git installed?";
+            LogFailed(logger, display, null, reason);
+            throw new GitCommandException(display, null, reason, timedOut: false, ex);
         }
         catch (OperationCanceledException ex) when (!cancellationToken.IsCancellationRequested)
         {
@@ -89,10 +92,19 @@ internal sealed partial class GitCommandRunner(IOptions<GitClientOptions> option
             return new GitOutput(result.ExitCode, result.StandardOutput, result.StandardError);
         }
 
-        var failure = Reason(result.StandardError, result.StandardOutput, secrets);
-        LogFailed(logger, display, result.ExitCode, failure);
-        throw new GitCommandException(display, result.ExitCode, failure);
+        var failure = FailureOf(invocation, new GitOutput(result.ExitCode, result.StandardOutput, result.StandardError));
+        LogFailed(logger, display, result.ExitCode, failure.Reason);
+        throw failure;
     }
+
+    /// <summary>The exception for a finished command whose exit code the caller decided is a failure.</summary>
+    internal static GitCommandException FailureOf(GitInvocation invocation, GitOutput output) =>
+        new(Display(invocation), output.ExitCode, Reason(output.StandardError, output.StandardOutput, SecretsOf(invocation)));
+
+    private static IReadOnlyList<string> SecretsOf(GitInvocation invocation) => invocation.Session.Secrets;
+
+    private static string Display(GitInvocation invocation) =>
+        GitRedactor.Redact("git " + string.Join(' ', invocation.Arguments.Select(QuoteForDisplay)), SecretsOf(invocation));
 
     /// <summary>
     /// The readable part of git's complaint: its messages without the "hint:" paragraphs, on one

@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using ControlApi.Concurrency;
 using ControlApi.Core.Rendering;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
@@ -168,17 +169,8 @@ public sealed partial class GitOpsRepository : IGitOpsRepository
         }
     }
 
-    private async Task<IDisposable> LockAsync(GitOpsTarget target, CancellationToken cancellationToken)
-    {
-        var gate = _locks.GetOrAdd(Path.GetFullPath(target.WorkingDirectory), _ => new SemaphoreSlim(1, 1));
-        await gate.WaitAsync(cancellationToken);
-        return new Release(gate);
-    }
-
-    private sealed class Release(SemaphoreSlim gate) : IDisposable
-    {
-        public void Dispose() => gate.Release();
-    }
+    private Task<IDisposable> LockAsync(GitOpsTarget target, CancellationToken cancellationToken) =>
+        Turn.TakeAsync(_locks.GetOrAdd(Path.GetFullPath(target.WorkingDirectory), _ => new SemaphoreSlim(1, 1)), cancellationToken);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Revision {Revision} committed as {Sha} to {Remote}")]
     private static partial void LogCommitted(ILogger logger, string revision, string sha, string remote);

@@ -19,8 +19,9 @@ public static class GitOpsServiceCollectionExtensions
 
         // The runner and the constructors taking it are internal (nothing outside GitOps starts
         // git), so these are built here rather than by constructor discovery.
+        services.TryAddSingleton(TimeProvider.System);
         services.TryAddSingleton(sp => new GitCommandRunner(
-            sp.GetRequiredService<IOptions<GitClientOptions>>(), sp.GetRequiredService<ILogger<GitCommandRunner>>()));
+            sp.GetRequiredService<IOptions<GitClientOptions>>(), sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILogger<GitCommandRunner>>()));
         services.TryAddSingleton(sp => new GitWorkingCopyFactory(
             sp.GetRequiredService<GitCommandRunner>(), sp.GetRequiredService<IOptions<GitClientOptions>>(), sp.GetRequiredService<ILogger<GitWorkingCopy>>()));
         services.TryAddSingleton(sp => new BareRepository(

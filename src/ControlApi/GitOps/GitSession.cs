@@ -16,7 +16,7 @@ internal sealed class GitSession : IDisposable
 
     // Variables a parent process (a git hook, a developer shell, CI) could set that would redirect
     // or reconfigure git, leak secrets to stderr, or offer other identities. Removed from every call.
-    private static readonly string[] InheritedVariablesToRemove =
+    private static readonly IReadOnlyList<string> InheritedVariablesToRemove =
     [
         "GIT_DIR", "GIT_WORK_TREE", "GIT_INDEX_FILE", "GIT_OBJECT_DIRECTORY", "GIT_ALTERNATE_OBJECT_DIRECTORIES",
         "GIT_NAMESPACE", "GIT_COMMON_DIR", "GIT_CONFIG", "GIT_CONFIG_PARAMETERS", "GIT_CONFIG_GLOBAL", "GIT_CONFIG_SYSTEM",
@@ -29,7 +29,7 @@ internal sealed class GitSession : IDisposable
     // Configuration every command runs with: no background gc that could outlive a killed command
     // and hold locks, no hooks or signing from the repository, no credential helpers, no line-ending
     // rewriting of the bytes we render.
-    private static readonly (string Key, string Value)[] FixedConfig =
+    private static readonly IReadOnlyList<(string Key, string Value)> FixedConfig =
     [
         ("gc.auto", "0"),
         ("maintenance.auto", "false"),

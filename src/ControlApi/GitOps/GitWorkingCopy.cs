@@ -55,18 +55,26 @@ public sealed partial class GitWorkingCopy : IDisposable
     /// </summary>
     public async Task<string?> FetchAsync(CancellationToken cancellationToken)
     {
-        // Ask first: fetching a branch that does not exist is a fatal error that reads just like an
-        // unreachable remote, and an empty remote is a normal state for a fresh repository.
-        var listed = await RunAsync(["ls-remote", "--heads", "origin", LocalBranchRef], cancellationToken);
-        var exists = listed.StandardOutput.Split('\n', StringSplitOptions.RemoveEmptyEntries)
-            .Any(line => line.EndsWith("\t" + LocalBranchRef, StringComparison.Ordinal));
-        if (!exists)
+        var invocation = new GitInvocation(
+            Directory, ["fetch", "--quiet", "--no-tags", "--no-write-fetch-head", "origin", $"+{LocalBranchRef}:{RemoteTrackingRef}"], _session)
         {
+            AcceptedExitCodes = null,
+        };
+        var fetch = await _runner.RunAsync(invocation, cancellationToken);
+        if (fetch.ExitCode != 0)
+        {
+            // An empty remote is a normal state for a fresh repository. git says so only in words
+            // (LC_ALL=C keeps them stable); recognising them saves a second connection (ls-remote)
+            // on every sync, which over SSH is a whole handshake.
+            if (!fetch.StandardError.Contains($"couldn't find remote ref {LocalBranchRef}", StringComparison.Ordinal))
+            {
+                throw GitCommandRunner.FailureOf(invocation, fetch);
+            }
+
             await RunAsync(["update-ref", "-d", RemoteTrackingRef], cancellationToken);
             return null;
         }
 
-        await RunAsync(["fetch", "--quiet", "--no-tags", "--no-write-fetch-head", "origin", $"+{LocalBranchRef}:{RemoteTrackingRef}"], cancellationToken);
         return await GetRemoteHeadAsync(cancellationToken);
     }
 
@@ -309,10 +317,21 @@ public sealed partial class GitWorkingCopy : IDisposable
                 && (summary.Contains("non-fast-forward", StringComparison.Ordinal) || summary.Contains("fetch first", StringComparison.Ordinal))
                 => new GitPushResult(GitPushOutcome.RejectedNonFastForward, "the remote branch moved ahead: " + summary),
             "!" when summary.StartsWith("[remote rejected]", StringComparison.Ordinal)
-                => new GitPushResult(GitPushOutcome.Failed, GitRedactor.Redact("the remote refused the push: " + summary, secrets)),
+                => new GitPushResult(GitPushOutcome.Failed, GitRedactor.Redact("the remote refused the push: " + summary + RemoteSays(output.StandardError), secrets)),
             _ => new GitPushResult(GitPushOutcome.Failed,
                 GitRedactor.Redact($"push not accepted: {summary}; {GitCommandRunner.Reason(output.StandardError, "", secrets)}", secrets)),
         };
+    }
+
+    /// <summary>What the server printed (hooks, protection rules), which says why better than git's summary.</summary>
+    private static string RemoteSays(string standardError)
+    {
+        var lines = standardError.Split('\n', StringSplitOptions.TrimEntries)
+            .Where(l => l.StartsWith("remote:", StringComparison.Ordinal))
+            .Select(l => l["remote:".Length..].Trim())
+            .Where(l => l.Length > 0)
+            .ToList();
+        return lines.Count == 0 ? "" : " — " + string.Join(' ', lines);
     }
 
     private async Task<bool> IsWorkingCopyOfRemoteAsync(CancellationToken cancellationToken)

@@ -3,16 +3,18 @@ using Microsoft.EntityFrameworkCore;
 
 namespace ControlApi.Health;
 
-/// <summary><c>/healthz</c>: the process answers. <c>/readyz</c>: the database is reachable and fully migrated.</summary>
+/// <summary><c>/healthz</c>: the process answers. <c>/readyz</c>: the database is reachable and fully migrated. Both public (probes carry no key).</summary>
 public static class HealthApi
 {
     public static IEndpointRouteBuilder MapHealthApi(this IEndpointRouteBuilder app)
     {
         app.MapGet("/healthz", () => TypedResults.Ok(new HealthStatus("ok", null)))
-            .WithTags("Health").WithName("Healthz").WithSummary("Liveness: the process is up.");
+            .WithTags("Health").WithName("Healthz").WithSummary("Liveness: the process is up.")
+            .AllowAnonymous();
         app.MapGet("/readyz", Ready)
             .WithTags("Health").WithName("Readyz").WithSummary("Readiness: database reachable and migrations applied.")
-            .Produces<HealthStatus>(StatusCodes.Status503ServiceUnavailable);
+            .Produces<HealthStatus>(StatusCodes.Status503ServiceUnavailable)
+            .AllowAnonymous();
         return app;
     }
 

@@ -2,7 +2,7 @@ using System.Security.Claims;
 
 namespace ControlApi.Http;
 
-/// <summary>Who is calling: the authenticated name (an API key's name once keys exist), else "anonymous".</summary>
+/// <summary>Who is calling: the authenticated API key's name (see Security/), else "anonymous".</summary>
 public static class Caller
 {
     public const string Anonymous = "anonymous";

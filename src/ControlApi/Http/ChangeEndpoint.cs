@@ -5,7 +5,6 @@ using ControlApi.Configuration;
 using ControlApi.Core.Settings;
 using ControlApi.Revisions;
 using Microsoft.AspNetCore.Http.HttpResults;
-using Microsoft.Extensions.Options;
 
 namespace ControlApi.Http;
 
@@ -69,5 +68,13 @@ public static class ChangeEndpoint
         return Convert.ToHexStringLower(hash.GetHashAndReset());
     }
 
-    public static RequestLimitOptions Limits(IOptions<ControlApiOptions> options) => options.Value.Limits;
+    /// <summary>The answers every change endpoint documents in the OpenAPI document.</summary>
+    public static RouteHandlerBuilder WithChangeProblems(this RouteHandlerBuilder builder) => builder
+        .Produces<ChangeResource>(StatusCodes.Status202Accepted)
+        .ProducesProblem(StatusCodes.Status400BadRequest)
+        .ProducesProblem(StatusCodes.Status404NotFound)
+        .ProducesProblem(StatusCodes.Status412PreconditionFailed)
+        .ProducesProblem(StatusCodes.Status413PayloadTooLarge)
+        .ProducesProblem(StatusCodes.Status415UnsupportedMediaType)
+        .ProducesProblem(StatusCodes.Status422UnprocessableEntity);
 }

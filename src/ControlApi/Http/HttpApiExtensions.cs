@@ -25,7 +25,8 @@ public static class HttpApiExtensions
 
         builder.Services.AddProblemDetails(problems => problems.CustomizeProblemDetails = context =>
         {
-            context.ProblemDetails.Instance ??= context.HttpContext.Request.Path;
+            // A key pasted into a URL must not come back in the answer.
+            context.ProblemDetails.Instance ??= Security.ApiKeyTokens.Redact(context.HttpContext.Request.Path.Value ?? "");
             context.ProblemDetails.Extensions["traceId"] = context.HttpContext.TraceIdentifier;
         });
 
@@ -69,7 +70,8 @@ public static class HttpApiExtensions
             await result.ExecuteAsync(context);
         });
 
-        app.MapOpenApi("/openapi/{documentName}.json");
+        // Public, like Swagger UI: the document says how to authenticate, so it cannot require it.
+        app.MapOpenApi("/openapi/{documentName}.json").AllowAnonymous();
         app.UseSwaggerUI(ui =>
         {
             ui.SwaggerEndpoint("/openapi/v1.json", "ControlApi v1");

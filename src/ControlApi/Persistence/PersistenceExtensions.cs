@@ -1,6 +1,7 @@
 using ControlApi.Configuration;
 using ControlApi.Data;
 using Microsoft.Data.Sqlite;
+using ControlApi.Concurrency;
 using Microsoft.EntityFrameworkCore;
 
 namespace ControlApi.Persistence;

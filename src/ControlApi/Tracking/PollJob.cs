@@ -7,6 +7,7 @@ using ControlApi.Core.Revisions;
 using ControlApi.Core.Settings;
 using ControlApi.Data;
 using ControlApi.Probes;
+using ControlApi.Concurrency;
 using ControlApi.Persistence;
 using Hangfire;
 using Microsoft.EntityFrameworkCore;

@@ -1,5 +1,6 @@
 using ControlApi.Configuration;
 using ControlApi.Http;
+using ControlApi.Security;
 using Microsoft.AspNetCore.Http.HttpResults;
 
 namespace ControlApi.Tracking;
@@ -20,6 +21,7 @@ public static class StatusApi
 
         group.MapPost("/reconcile", Reconcile)
             .WithName("ReconcileCluster")
+            .RequireRole(Role.Operator)
             .WithSummary("Ask Flux to reconcile now (the annotation `flux reconcile` sets) and poll the cluster now.")
             .ProducesProblem(StatusCodes.Status404NotFound)
             .ProducesProblem(StatusCodes.Status409Conflict);

@@ -79,7 +79,7 @@ public sealed class InjectionTests
             (1, Gen.Char['\0', '\u001f']),
             (1, Gen.Char["\u0085\u00a0\u2028\u2029\ufeff\u00e9\u4e2d"]));
         Gen.Select(Gen.OneOf(Fields), hostileChar.Array[0, 40].Select(c => new string(c)))
-            .Sample((field, text) => AssertNoInjection(field, text), iter: 500, threads: 1);
+            .Sample((field, text) => AssertNoInjection(field, text), iter: 300, threads: 1);
     }
 
     private static void AssertNoInjection(string field, string payload)

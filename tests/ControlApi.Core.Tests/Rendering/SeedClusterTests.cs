@@ -96,6 +96,7 @@ public sealed class SeedClusterTests
         Assert.Equal("cilium", chart["chart"]!.GetValue<string>());
         Assert.Equal("1.18.2", chart["version"]!.GetValue<string>());
         Assert.True(JsonNode.DeepEquals(JsonNode.Parse("""{"kind":"HelmRepository","name":"cilium","namespace":"flux-system"}"""), chart["sourceRef"]));
+        Assert.Equal("15m", release["spec"]!["timeout"]!.GetValue<string>());
         Assert.Equal(3, release["spec"]!["install"]!["remediation"]!["retries"]!.GetValue<long>());
         Assert.Equal(3, release["spec"]!["upgrade"]!["remediation"]!["retries"]!.GetValue<long>());
         Assert.True(release["spec"]!["upgrade"]!["remediation"]!["remediateLastFailure"]!.GetValue<bool>());

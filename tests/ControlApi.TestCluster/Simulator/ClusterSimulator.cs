@@ -81,6 +81,9 @@ public sealed class ClusterSimulator : IAsyncDisposable
     public SimulatorStepLog Log { get; }
     public IReadOnlyList<SimulatorStep> Steps => Log.Steps;
 
+    /// <summary>How often the branch head was read so far.</summary>
+    public long GitPolls => _flux.Polls;
+
     public Task<SimulatorStep> WaitForStepAsync(Func<SimulatorStep, bool> match, TimeSpan timeout, long afterSequence = 0, CancellationToken cancellationToken = default) =>
         Log.WaitForAsync(match, timeout, afterSequence, cancellationToken);
 
@@ -253,12 +256,26 @@ public sealed class ClusterSimulator : IAsyncDisposable
     {
         var loops = new[]
         {
-            PollGitAsync(cancellationToken),
-            _flux.RunKustomizationAsync(cancellationToken),
-            _flux.RunHelmReleaseAsync(cancellationToken),
-            _rollout.RunAsync(cancellationToken),
+            Guard("source-controller", PollGitAsync(cancellationToken)),
+            Guard("kustomize-controller", _flux.RunKustomizationAsync(cancellationToken)),
+            Guard("helm-controller", _flux.RunHelmReleaseAsync(cancellationToken)),
+            Guard("daemonset-controller", _rollout.RunAsync(cancellationToken)),
         };
         await Task.WhenAll(loops);
+    }
+
+    /// <summary>A controller that dies is a simulator bug: it becomes a step (so a waiting test's timeout shows it) and the error surfaces at dispose.</summary>
+    private async Task Guard(string controller, Task loop)
+    {
+        try
+        {
+            await loop;
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            Log.Record(SimulatorStepKind.ControllerFailed, controller, e.ToString(), null, Server.Store.ResourceVersion);
+            throw;
+        }
     }
 
     private async Task PollGitAsync(CancellationToken cancellationToken)

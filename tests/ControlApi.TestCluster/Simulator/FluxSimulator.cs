@@ -41,7 +41,12 @@ internal sealed class FluxSimulator(
     private int _releaseVersion = 1;
     private IReadOnlyList<BuiltObject> _inventory = [];
 
+    private long _polls;
+
     private TimeProvider Time => options.TimeProvider;
+
+    /// <summary>How many times source-controller has looked at the branch (lets a test wait for "it looked and did nothing").</summary>
+    public long Polls => Interlocked.Read(ref _polls);
 
     /// <summary>The next Helm upgrade fails with this error (once).</summary>
     public void FailNextUpgrade(string error)
@@ -88,6 +93,7 @@ internal sealed class FluxSimulator(
         if (gitRepository is null) return;
         var requested = PendingRequest(gitRepository);
         var head = await source.HeadAsync(cancellationToken);
+        Interlocked.Increment(ref _polls);
         if (head is not null && head != _fetchedCommit && (!options.RequireReconcileRequest || requested is not null))
         {
             _fetchedCommit = head;

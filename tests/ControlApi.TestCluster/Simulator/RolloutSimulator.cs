@@ -129,6 +129,12 @@ internal sealed class RolloutSimulator(
                 return;
             }
             await ReplacePodAsync(node, ds, hash, generation, cancellationToken);
+            if (fleet.With(node.Name, a => a.Phase) == AgentPhase.CrashLooping)
+            {
+                // The unavailable budget is spent on a pod that never gets ready: the controller stops here.
+                ReportStuck(hash, $"{node.Name}: agent pod is in CrashLoopBackOff");
+                return;
+            }
         }
 
         var (desired, done, ready) = fleet.Counts(hash);
@@ -212,8 +218,13 @@ internal sealed class RolloutSimulator(
 
     private JsonObject NewPod(SimulatedNode node, JsonObject ds, string hash, long generation)
     {
+        // generateName's suffix alphabet; a name that is taken is drawn again, as the API server would make the controller retry.
         string name;
-        lock (random) name = "cilium-" + new string(Enumerable.Range(0, 5).Select(_ => "bcdfghjklmnpqrstvwxz2456789"[random.Next(27)]).ToArray());
+        do
+        {
+            lock (random) name = "cilium-" + new string(Enumerable.Range(0, 5).Select(_ => "bcdfghjklmnpqrstvwxz2456789"[random.Next(27)]).ToArray());
+        }
+        while (store.Get(KubernetesResources.Pods, ClusterObjects.CiliumNamespace, name) is not null);
         var image = ds["spec"]!["template"]!["spec"]!["containers"]![0]!["image"]!.GetValue<string>();
         var pod = ClusterObjects.DaemonSetPod(name, ClusterObjects.CiliumNamespace, node, Selector, hash, generation, ClusterObjects.AgentContainer, image,
             DaemonSetName, ds["metadata"]!["uid"]?.GetValue<string>());

@@ -29,6 +29,9 @@ public enum SimulatorStepKind
     ConfigMapEdited,
     LeftoverAdded,
     LeftoverRemoved,
+
+    /// <summary>A simulated controller crashed (a bug in the simulator, not a cluster event).</summary>
+    ControllerFailed,
 }
 
 /// <summary>

@@ -1,6 +1,7 @@
 using System.Net;
 using System.Text.Json.Nodes;
 using ControlApi.Data;
+using ControlApi.Security;
 using ControlApi.Tests.Support;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
@@ -14,7 +15,7 @@ public sealed class CiliumSettingsApiTests : IDisposable
     private readonly ControlApiFactory _factory = new();
     private readonly HttpClient _client;
 
-    public CiliumSettingsApiTests() => _client = _factory.CreateClient();
+    public CiliumSettingsApiTests() => _client = _factory.CreateClient(Role.Operator);
 
     public void Dispose() => _factory.Dispose();
 

@@ -1,3 +1,4 @@
+using ControlApi.Security;
 using ControlApi.Tests.Support;
 using Microsoft.Extensions.Options;
 
@@ -32,7 +33,7 @@ public sealed class ConfigurationTests
             ["ControlApi:Clusters:1:GitOps:Repository"] = "goldentooth.git",
             ["ControlApi:Clusters:1:Talos:Version"] = "v1.14.0",
         });
-        var client = factory.CreateClient();
+        var client = factory.CreateClient(Role.Viewer);
 
         var cluster = await (await client.GetAsync("/api/v1/clusters/goldentooth")).ReadJsonAsync();
 

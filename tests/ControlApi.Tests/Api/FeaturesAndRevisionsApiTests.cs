@@ -1,4 +1,5 @@
 using System.Net;
+using ControlApi.Security;
 using ControlApi.Tests.Support;
 using static ControlApi.Tests.Support.HttpJson;
 
@@ -9,7 +10,7 @@ public sealed class FeaturesAndRevisionsApiTests : IDisposable
     private readonly ControlApiFactory _factory = new();
     private readonly HttpClient _client;
 
-    public FeaturesAndRevisionsApiTests() => _client = _factory.CreateClient();
+    public FeaturesAndRevisionsApiTests() => _client = _factory.CreateClient(Role.Operator);
 
     public void Dispose() => _factory.Dispose();
 

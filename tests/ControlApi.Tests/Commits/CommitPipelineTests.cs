@@ -2,6 +2,7 @@ using System.Net;
 using System.Text.Json.Nodes;
 using ControlApi.Commits;
 using ControlApi.Data;
+using ControlApi.Security;
 using ControlApi.Tests.GitOps.Support;
 using ControlApi.Tests.Support;
 using Microsoft.EntityFrameworkCore;
@@ -38,7 +39,7 @@ public sealed class CommitPipelineTests : IDisposable
     public async Task An_accepted_change_becomes_a_commit_with_the_files_message_trailer_and_author()
     {
         using var service = Service();
-        var client = service.CreateClient();
+        var client = service.CreateClient(Role.Operator);
 
         var put = await client.SendAsync(Request(HttpMethod.Put, Settings, Json(SeedSettings.Json),
             ("X-Change-Reason", "seed cluster final state"), ("X-On-Behalf-Of", "alice")));
@@ -65,7 +66,7 @@ public sealed class CommitPipelineTests : IDisposable
     public async Task A_revision_that_renders_the_same_files_makes_no_commit()
     {
         using var service = Service();
-        var client = service.CreateClient();
+        var client = service.CreateClient(Role.Operator);
         await client.PutAsync(Settings, Json("""{"hostFirewall":{"enabled":true}}"""));
         var first = await WaitForStateAsync(client, 1, "Committed");
 
@@ -81,7 +82,7 @@ public sealed class CommitPipelineTests : IDisposable
     public async Task A_remote_that_moved_ahead_keeps_the_other_commit_and_gets_ours_on_top()
     {
         using var service = Service();
-        var client = service.CreateClient();
+        var client = service.CreateClient(Role.Operator);
         await client.PutAsync(Settings, Json("""{"hostFirewall":{"enabled":true}}"""));
         await WaitForStateAsync(client, 1, "Committed");
         var theirs = await _git.CommitAndPushAsync(_remote, "main", _temp.Path, "docs: add runbook", ("docs/runbook.md", "# Runbook\n"));
@@ -102,7 +103,7 @@ public sealed class CommitPipelineTests : IDisposable
         Directory.Move(_remote, parked);
         // A file:// URL is a remote someone else provides: missing means unreachable, not "create it".
         using var service = Service(remoteUrl: "file://" + _remote);
-        var client = service.CreateClient();
+        var client = service.CreateClient(Role.Operator);
 
         await client.PutAsync(Settings, Json("""{"hostFirewall":{"enabled":true}}"""));
         var failed = await WaitForStateAsync(client, 1, "CommitFailed");
@@ -131,14 +132,14 @@ public sealed class CommitPipelineTests : IDisposable
         var crash = new CrashAfterPush();
         using (var first = Service(dataDirectory, s => s.AddSingleton<ICommitFaultPoint>(crash)))
         {
-            var client = first.CreateClient();
+            var client = first.CreateClient(Role.Operator);
             await client.PutAsync(Settings, Json("""{"hostFirewall":{"enabled":true}}"""));
             await crash.Crashed.Task.WaitAsync(TimeSpan.FromSeconds(30));
             Assert.Equal("Accepted", (string)(await RevisionAsync(client, 1))["state"]!);
         }
 
         using var restarted = Service(dataDirectory);
-        var after = restarted.CreateClient();
+        var after = restarted.CreateClient(Role.Operator);
 
         var revision = await WaitForStateAsync(after, 1, "Committed");
         var log = await _git.RunAsync(_remote, "log", "--format=%H %(trailers:key=ControlApi-Revision,valueonly,separator=)", "main");
@@ -151,7 +152,7 @@ public sealed class CommitPipelineTests : IDisposable
     public async Task The_embedded_default_creates_its_bare_repository_with_an_initial_commit()
     {
         using var service = new ControlApiFactory();
-        var client = service.CreateClient();
+        var client = service.CreateClient(Role.Operator);
         var embedded = Path.Combine(service.DataDirectory, "gitops.git");
 
         await client.PutAsync(Settings, Json("""{"hostFirewall":{"enabled":true}}"""));

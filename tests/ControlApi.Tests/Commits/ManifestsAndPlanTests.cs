@@ -1,5 +1,6 @@
 using System.Net;
 using System.Text.Json.Nodes;
+using ControlApi.Security;
 using ControlApi.Tests.Support;
 using static ControlApi.Tests.Support.HttpJson;
 
@@ -12,7 +13,7 @@ public sealed class ManifestsAndPlanTests : IDisposable
     private readonly ControlApiFactory _factory = new();
     private readonly HttpClient _client;
 
-    public ManifestsAndPlanTests() => _client = _factory.CreateClient();
+    public ManifestsAndPlanTests() => _client = _factory.CreateClient(Role.Operator);
 
     public void Dispose() => _factory.Dispose();
 

@@ -36,6 +36,18 @@ public sealed class GitCommandRunnerTests : IDisposable
     }
 
     [Fact]
+    public async Task A_missing_git_executable_is_reported_as_such()
+    {
+        var options = Microsoft.Extensions.Options.Options.Create(new GitClientOptions { GitExecutable = _bed.Temp.Combine("no-git-here"), ScratchDirectory = _bed.Temp.Combine("scratch") });
+        var runner = new GitCommandRunner(options, TimeProvider.System, Microsoft.Extensions.Logging.Abstractions.NullLogger<GitCommandRunner>.Instance);
+        using var session = GitSession.Open(remote: null, options.Value);
+
+        var error = await Assert.ThrowsAsync<GitCommandException>(() => runner.RunAsync(new GitInvocation(_bed.Temp.Path, ["version"], session), CancellationToken.None));
+
+        Assert.Contains("could not be started", error.Reason);
+    }
+
+    [Fact]
     public async Task Cancellation_by_the_caller_stays_a_cancellation()
     {
         using var session = GitSession.Open(remote: null, _bed.Options.Value);

@@ -155,6 +155,12 @@ public sealed class PublishingTests : IDisposable
 
         Assert.Equal(PublishOutcome.Failed, result.Outcome);
         Assert.Contains("no answer within 2 s", result.Reason);
+        // git hands HTTP to a git-remote-http child; the kill must take the whole tree.
+        if (ProcessTable.IsAvailable)
+        {
+            Assert.True(ProcessTable.NoneContaining($"127.0.0.1:{silent.Port}", TimeSpan.FromSeconds(5)),
+                string.Join('\n', ProcessTable.CommandLinesContaining($"127.0.0.1:{silent.Port}")));
+        }
     }
 
     [Fact]

@@ -1,5 +1,6 @@
 using System.Net;
 using ControlApi.Audit;
+using ControlApi.Security;
 using ControlApi.Tests.Support;
 using ControlApi.Tests.Tracking.Support;
 using ControlApi.TestCluster.Simulator;
@@ -108,7 +109,7 @@ public sealed class ObservationTests
         Assert.EndsWith("/api/v1/clusters/local/status", response.Headers.Location!.ToString());
         var requested = await Eventually.WaitAsync(() => cluster.AuditAsync(AuditKinds.FluxReconcileRequested)!,
             e => e!.Any(x => x.Revision is null), TimeSpan.FromSeconds(30), "the API's reconcile request");
-        Assert.Equal("anonymous", requested.Single(x => x.Revision is null).Actor);
+        Assert.Equal(cluster.Service.KeyNameFor(Role.Operator), requested.Single(x => x.Revision is null).Actor);
         await cluster.Simulator.WaitForStepAsync(s => s.Kind == SimulatorStepKind.ReconcileRequestHandled, TimeSpan.FromSeconds(30));
 
         var status = await Eventually.WaitAsync(cluster.StatusAsync!, s => s?["observation"]?["desiredRevision"]?.GetValue<int>() == 1,
@@ -135,7 +136,7 @@ public sealed class ObservationTests
     public async Task A_cluster_without_Kubernetes_says_not_connected_and_its_revisions_stay_Committed()
     {
         using var service = new ControlApiFactory();
-        var client = service.CreateClient();
+        var client = service.CreateClient(Role.Operator);
 
         var status = await client.GetFromJsonNodeAsync("/api/v1/clusters/local/status");
         Assert.False((bool)status!["connected"]!);

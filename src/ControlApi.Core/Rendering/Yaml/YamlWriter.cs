@@ -10,6 +10,8 @@ namespace ControlApi.Core.Rendering.Yaml;
 /// folding, a final newline, no <c>...</c> document end markers, <c>---</c> only between documents.
 /// Every string is double-quoted unless <see cref="CanBePlain"/> proves it reads back as the same
 /// string in any YAML reader, so no value can add structure (keys, documents, comments, anchors).
+/// Double-quoted scalars escape line breaks and control characters; text that is not valid UTF-16
+/// (a lone surrogate) makes the emitter throw rather than write something else.
 /// </summary>
 public static partial class YamlWriter
 {

@@ -39,7 +39,7 @@ public sealed class GitTestBed : IDisposable
             CommandTimeout = commandTimeout ?? TimeSpan.FromSeconds(60),
             MaxPublishAttempts = maxPublishAttempts,
         });
-        Runner = new GitCommandRunner(Options, _loggerFactory.CreateLogger<GitCommandRunner>());
+        Runner = new GitCommandRunner(Options, TimeProvider.System, _loggerFactory.CreateLogger<GitCommandRunner>());
         WorkingCopies = new GitWorkingCopyFactory(Runner, Options, _loggerFactory.CreateLogger<GitWorkingCopy>());
         BareRepositories = new BareRepository(Runner, Options, _loggerFactory.CreateLogger<BareRepository>());
         Repository = new GitOpsRepository(WorkingCopies, Options, _loggerFactory.CreateLogger<GitOpsRepository>());

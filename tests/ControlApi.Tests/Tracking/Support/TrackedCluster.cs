@@ -2,6 +2,7 @@ using System.Net.Http.Json;
 using System.Text.Json.Nodes;
 using ControlApi.Data;
 using ControlApi.Data.Entities;
+using ControlApi.Security;
 using ControlApi.Tests.GitOps.Support;
 using ControlApi.Tests.Support;
 using ControlApi.TestCluster.Api;
@@ -30,7 +31,7 @@ public sealed class TrackedCluster : IAsyncDisposable
         Server = server;
         Simulator = simulator;
         Service = service;
-        Client = service.CreateClient();
+        Client = service.CreateClient(Role.Operator);
     }
 
     public string Remote { get; }

@@ -1,4 +1,4 @@
-namespace ControlApi.Persistence;
+namespace ControlApi.Concurrency;
 
 /// <summary>Waits for a semaphore and hands back a disposable that releases it exactly once.</summary>
 public static class Turn

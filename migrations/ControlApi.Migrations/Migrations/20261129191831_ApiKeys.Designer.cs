@@ -10,14 +10,60 @@ using Microsoft.EntityFrameworkCore.Storage.ValueConversion;
 namespace ControlApi.Migrations
 {
     [DbContext(typeof(ControlApiDbContext))]
-    [Migration("20261129194719_Observations")]
-    partial class Observations
+    [Migration("20261129191831_ApiKeys")]
+    partial class ApiKeys
     {
         /// <inheritdoc />
         protected override void BuildTargetModel(ModelBuilder modelBuilder)
         {
 #pragma warning disable 612, 618
             modelBuilder.HasAnnotation("ProductVersion", "10.0.15");
+
+            modelBuilder.Entity("ControlApi.Data.Entities.ApiKey", b =>
+                {
+                    b.Property<string>("Id")
+                        .HasMaxLength(32)
+                        .HasColumnType("TEXT");
+
+                    b.Property<long>("CreatedAt")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("CreatedBy")
+                        .IsRequired()
+                        .HasMaxLength(200)
+                        .HasColumnType("TEXT");
+
+                    b.Property<long?>("LastUsedAt")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("Name")
+                        .IsRequired()
+                        .HasMaxLength(64)
+                        .HasColumnType("TEXT");
+
+                    b.Property<long?>("RevokedAt")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("RevokedBy")
+                        .HasMaxLength(200)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Role")
+                        .IsRequired()
+                        .HasMaxLength(16)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("SecretHash")
+                        .IsRequired()
+                        .HasMaxLength(64)
+                        .HasColumnType("TEXT");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("Name", "RevokedAt");
+
+                    b.ToTable("ApiKeys", (string)null);
+                });
 
             modelBuilder.Entity("ControlApi.Data.Entities.AuditEvent", b =>
                 {
@@ -83,34 +129,6 @@ namespace ControlApi.Migrations
                     b.ToTable("AuditEvents", (string)null);
                 });
 
-            modelBuilder.Entity("ControlApi.Data.Entities.ClusterObservationState", b =>
-                {
-                    b.Property<string>("ClusterId")
-                        .HasMaxLength(63)
-                        .HasColumnType("TEXT");
-
-                    b.Property<string>("DriftJson")
-                        .IsRequired()
-                        .HasColumnType("TEXT");
-
-                    b.Property<long?>("LastHeartbeatAt")
-                        .HasColumnType("INTEGER");
-
-                    b.Property<long?>("LastObservedAt")
-                        .HasColumnType("INTEGER");
-
-                    b.Property<string>("LeftoversJson")
-                        .IsRequired()
-                        .HasColumnType("TEXT");
-
-                    b.Property<bool?>("Reachable")
-                        .HasColumnType("INTEGER");
-
-                    b.HasKey("ClusterId");
-
-                    b.ToTable("ClusterObservationStates", (string)null);
-                });
-
             modelBuilder.Entity("ControlApi.Data.Entities.IdempotencyRecord", b =>
                 {
                     b.Property<string>("ClusterId")
@@ -144,39 +162,6 @@ namespace ControlApi.Migrations
                     b.HasIndex("CreatedAt");
 
                     b.ToTable("IdempotencyRecords", (string)null);
-                });
-
-            modelBuilder.Entity("ControlApi.Data.Entities.Observation", b =>
-                {
-                    b.Property<long>("Id")
-                        .ValueGeneratedOnAdd()
-                        .HasColumnType("INTEGER");
-
-                    b.Property<string>("ClusterId")
-                        .IsRequired()
-                        .HasMaxLength(63)
-                        .HasColumnType("TEXT");
-
-                    b.Property<long>("ObservedAt")
-                        .HasColumnType("INTEGER");
-
-                    b.Property<bool>("Reachable")
-                        .HasColumnType("INTEGER");
-
-                    b.Property<string>("SnapshotJson")
-                        .IsRequired()
-                        .HasColumnType("TEXT");
-
-                    b.Property<string>("Summary")
-                        .IsRequired()
-                        .HasMaxLength(500)
-                        .HasColumnType("TEXT");
-
-                    b.HasKey("Id");
-
-                    b.HasIndex("ClusterId", "Id");
-
-                    b.ToTable("Observations", (string)null);
                 });
 
             modelBuilder.Entity("ControlApi.Data.Entities.OutboxMessage", b =>
@@ -289,39 +274,6 @@ namespace ControlApi.Migrations
                     b.ToTable("Revisions", (string)null);
                 });
 
-            modelBuilder.Entity("ControlApi.Data.Entities.RevisionTracking", b =>
-                {
-                    b.Property<long>("RevisionId")
-                        .HasColumnType("INTEGER");
-
-                    b.Property<long?>("HelmReleaseGeneration")
-                        .HasColumnType("INTEGER");
-
-                    b.Property<long?>("ReconcileRequestedAt")
-                        .HasColumnType("INTEGER");
-
-                    b.Property<long?>("RolloutProgressAt")
-                        .HasColumnType("INTEGER");
-
-                    b.Property<int>("RolloutQuarter")
-                        .HasColumnType("INTEGER");
-
-                    b.Property<string>("RolloutSignature")
-                        .HasMaxLength(200)
-                        .HasColumnType("TEXT");
-
-                    b.Property<long>("UpdatedAt")
-                        .HasColumnType("INTEGER");
-
-                    b.Property<string>("Waiting")
-                        .HasMaxLength(1000)
-                        .HasColumnType("TEXT");
-
-                    b.HasKey("RevisionId");
-
-                    b.ToTable("RevisionTracking", (string)null);
-                });
-
             modelBuilder.Entity("ControlApi.Data.Entities.RevisionTransition", b =>
                 {
                     b.Property<long>("Id")
@@ -347,15 +299,6 @@ namespace ControlApi.Migrations
                     b.HasIndex("RevisionId", "Id");
 
                     b.ToTable("RevisionTransitions", (string)null);
-                });
-
-            modelBuilder.Entity("ControlApi.Data.Entities.RevisionTracking", b =>
-                {
-                    b.HasOne("ControlApi.Data.Entities.Revision", null)
-                        .WithOne()
-                        .HasForeignKey("ControlApi.Data.Entities.RevisionTracking", "RevisionId")
-                        .OnDelete(DeleteBehavior.Cascade)
-                        .IsRequired();
                 });
 
             modelBuilder.Entity("ControlApi.Data.Entities.RevisionTransition", b =>

@@ -1,0 +1,157 @@
+using ControlApi.Audit;
+using ControlApi.Configuration;
+using ControlApi.Core.Features;
+using ControlApi.Core.Settings;
+using ControlApi.Core.Validation;
+using ControlApi.Revisions;
+using Microsoft.Extensions.Options;
+
+namespace ControlApi.Chatops;
+
+/// <summary>
+/// Runs a verified chat command for any platform: role check, then the same services the HTTP API
+/// uses — changes through <see cref="ChangeService"/> (validation, revision, outbox, audit) with the
+/// platform as actor and the chat user as <c>onBehalfOf</c>. Every command and every refusal is audited.
+/// </summary>
+public sealed class ChatCommandEngine(
+    ClusterCatalog clusters,
+    ChatUserDirectory users,
+    RevisionReader revisions,
+    ChangeService changes,
+    RevisionRollback rollback,
+    ILiveStatusSource live,
+    ChatAudit audit,
+    IOptions<ChatopsOptions> options,
+    IOptions<ControlApiOptions> service)
+{
+    private IReadOnlyCollection<string> ClusterIds => clusters.All.Select(c => c.Id).ToList();
+
+    /// <summary>The cluster meant when a command names none: the configured default, else the only cluster.</summary>
+    public string? DefaultCluster => options.Value.DefaultCluster is { Length: > 0 } configured ? configured
+        : clusters.All.Count == 1 ? clusters.All[0].Id : null;
+
+    public async Task<ChatReply> ExecuteAsync(ChatRequest request, CancellationToken cancellationToken)
+    {
+        var command = ChatCommandParser.Parse(request.Text, ClusterIds);
+        var role = users.RoleOf(request.Platform, request.User.Id);
+        if (role is null || role < command.RequiredRole)
+        {
+            await audit.DeniedAsync(request, command, clusters.Find(command.Cluster ?? DefaultCluster ?? "")?.Id, role, cancellationToken);
+            return role is null ? ChatReplies.NotAllowed(request) : ChatReplies.OperatorsOnly(request, command);
+        }
+
+        var reply = await RunAsync(command, request, cancellationToken);
+        await audit.CommandAsync(request, command, reply, cancellationToken);
+        return reply;
+    }
+
+    private async Task<ChatReply> RunAsync(ChatCommand command, ChatRequest request, CancellationToken cancellationToken)
+    {
+        switch (command)
+        {
+            case ChatCommand.Help help:
+                return ChatReplies.Help(help.Unknown, DefaultCluster, ClusterIds);
+            case ChatCommand.Invalid invalid:
+                return ChatReplies.Misused(invalid);
+        }
+
+        var name = command.Cluster ?? DefaultCluster;
+        if (name is null) return ChatReplies.NameACluster(ClusterIds);
+        if (clusters.Find(name) is not { } cluster) return ChatReplies.UnknownCluster(name, ClusterIds);
+
+        var reply = command switch
+        {
+            ChatCommand.Status => await StatusAsync(cluster, cancellationToken),
+            ChatCommand.Features => ChatReplies.Features(cluster, await revisions.CurrentAsync(cluster.Id, cancellationToken)),
+            ChatCommand.History => await HistoryAsync(cluster, cancellationToken),
+            ChatCommand.Plan plan => await PlanAsync(cluster, plan, cancellationToken),
+            ChatCommand.Switch change => await SwitchAsync(cluster, change, request, cancellationToken),
+            ChatCommand.Rollback back => await RollbackAsync(cluster, back, request, cancellationToken),
+            _ => throw new InvalidOperationException($"Unhandled chat command {command.GetType().Name}."),
+        };
+        return reply with { Cluster = cluster.Id };
+    }
+
+    private async Task<ChatReply> StatusAsync(ManagedCluster cluster, CancellationToken cancellationToken) => ChatReplies.Status(
+        cluster, await revisions.CurrentAsync(cluster.Id, cancellationToken), await live.DescribeAsync(cluster, cancellationToken));
+
+    private async Task<ChatReply> HistoryAsync(ManagedCluster cluster, CancellationToken cancellationToken)
+    {
+        var length = Math.Clamp(options.Value.HistoryLength, 1, 50);
+        // One more than shown, so the oldest shown revision can say what it changed.
+        var page = await revisions.PageAsync(cluster.Id, length + 1, null, cancellationToken);
+        var items = page.Items;
+        var entries = items.Take(length).Select((revision, i) =>
+        {
+            var before = i + 1 < items.Count ? items[i + 1].Settings : revision.Number == 1 ? CiliumSettings.Defaults : null;
+            return (revision, before is null ? "…" : SettingsChanges.Describe(before, revision.Settings));
+        }).ToList();
+        return ChatReplies.History(cluster, entries, items.Count > length);
+    }
+
+    private async Task<ChatReply> PlanAsync(ManagedCluster cluster, ChatCommand.Plan plan, CancellationToken cancellationToken)
+    {
+        var feature = FeatureCatalog.Find(plan.Feature)!;
+        var current = await revisions.CurrentAsync(cluster.Id, cancellationToken);
+        var desired = feature.With(current.Settings, plan.Enable);
+        var validation = SettingsValidator.Validate(cluster.Profile, desired, current.Settings);
+        return ChatReplies.Plan(cluster, current.Number, plan, SettingsChanges.Phrases(current.Settings, desired), validation);
+    }
+
+    private async Task<ChatReply> SwitchAsync(ManagedCluster cluster, ChatCommand.Switch change, ChatRequest request, CancellationToken cancellationToken)
+    {
+        var feature = FeatureCatalog.Find(change.Feature)!;
+        var outcome = await changes.ApplyAsync(new ChangeRequest(
+            cluster,
+            current => SettingsParseResult.Ok(feature.With(current, change.Enable)),
+            request.Platform,
+            AuditSources.Chatops,
+            Reason(change.Reason ?? $"{change.Verb} {feature.Name} from {request.Platform}"),
+            OnBehalfOf(request.User)), cancellationToken);
+        return await AnswerAsync(cluster, request, outcome, cancellationToken);
+    }
+
+    private async Task<ChatReply> RollbackAsync(ManagedCluster cluster, ChatCommand.Rollback back, ChatRequest request, CancellationToken cancellationToken)
+    {
+        var why = back.Reason is null ? null : Reason(back.Reason);
+        var outcome = await rollback.ApplyAsync(cluster, back.Revision, request.Platform, AuditSources.Chatops, OnBehalfOf(request.User), why, cancellationToken);
+        return outcome switch
+        {
+            RollbackOutcome.NoSuchRevision missing => ChatReplies.NoSuchRevision(cluster, missing.Target, missing.CurrentRevision),
+            RollbackOutcome.Ran ran => await AnswerAsync(cluster, request, ran.Change, cancellationToken),
+            _ => throw new InvalidOperationException($"Unhandled rollback outcome {outcome.GetType().Name}."),
+        };
+    }
+
+    private async Task<ChatReply> AnswerAsync(ManagedCluster cluster, ChatRequest request, ChangeOutcome outcome, CancellationToken cancellationToken)
+    {
+        switch (outcome)
+        {
+            case ChangeOutcome.Accepted accepted:
+                var revision = accepted.Change.Revision;
+                var before = await revisions.FindAsync(cluster.Id, revision.Number - 1, cancellationToken);
+                var described = before is null ? "new settings" : SettingsChanges.Describe(before.Settings, revision.Settings);
+                return ChatReplies.Accepted(cluster, request, accepted.Change, described);
+            case ChangeOutcome.Unchanged unchanged:
+                return ChatReplies.AlreadySo(cluster, unchanged.Change);
+            case ChangeOutcome.Rejected rejected:
+                return ChatReplies.Refused(cluster, rejected.Validation);
+            case ChangeOutcome.Malformed malformed:
+                return ChatReplies.Failed(malformed.Error);
+            default:
+                // Chat sends no If-Match or Idempotency-Key, so the remaining outcomes cannot happen here.
+                return ChatReplies.Failed($"Unexpected outcome {outcome.GetType().Name}; nothing was changed.");
+        }
+    }
+
+    /// <summary>What a revision stores as its reason and on-behalf-of: one line, within the API's limits.</summary>
+    private string Reason(string text) => OneLine(text, service.Value.Limits.MaxReasonLength);
+
+    private string OnBehalfOf(ChatUser user) => OneLine(user.Display, service.Value.Limits.MaxOnBehalfOfLength);
+
+    private static string OneLine(string text, int maxLength)
+    {
+        var line = new string(text.Select(c => char.IsControl(c) ? ' ' : c).ToArray()).Trim();
+        return line.Length > maxLength ? line[..(maxLength - 1)] + "…" : line;
+    }
+}

@@ -1,0 +1,51 @@
+using ControlApi.Core.Revisions;
+using ControlApi.Revisions;
+
+namespace ControlApi.Chatops;
+
+/// <summary>
+/// A revision a chat channel is waiting on, carried from one follow-up job run to the next
+/// (Hangfire stores it as the job's argument).
+/// </summary>
+public sealed record ChatFollowUp(
+    string Platform,
+    string ResponseUrl,
+    string Cluster,
+    int Revision,
+    DateTimeOffset Started,
+    DateTimeOffset Deadline,
+    RevisionState? Reported = null,
+    int Posts = 0,
+    int Checks = 0);
+
+/// <summary>What to do after one look at the revision: maybe post, and whether to look again.</summary>
+public sealed record FollowUpStep(ChatReply? Post, bool Finished);
+
+/// <summary>Decides the next follow-up step from what was observed. Pure, so each case is a table row in a test.</summary>
+public static class FollowUpDecision
+{
+    /// <summary>Slack accepts at most five posts to one response_url (within 30 minutes).</summary>
+    public const int MaxPosts = 5;
+
+    public static FollowUpStep Decide(ChatFollowUp followUp, RevisionResource revision, LiveStatus live, DateTimeOffset now)
+    {
+        if (revision.State is not { } state) return new FollowUpStep(null, true);
+
+        var ended = state.IsTerminal() || (state == RevisionState.Committed && !live.TracksRevisions);
+        var news = state != followUp.Reported ? Milestone(revision, state, live) : null;
+        if (news is null && !ended && now >= followUp.Deadline)
+            return new FollowUpStep(ChatReplies.StillWaiting(revision, now - followUp.Started), true);
+
+        var lastPost = followUp.Posts + (news is null ? 0 : 1) >= MaxPosts;
+        return new FollowUpStep(news, ended || lastPost || now >= followUp.Deadline);
+    }
+
+    /// <summary>The states worth a message in the channel; the steps in between (Applied, RolledOut) are not.</summary>
+    private static ChatReply? Milestone(RevisionResource revision, RevisionState state, LiveStatus live) => state switch
+    {
+        RevisionState.Committed => ChatReplies.Committed(revision, live),
+        RevisionState.CommitFailed => ChatReplies.CommitFailing(revision),
+        _ when state.IsTerminal() => ChatReplies.Ended(revision),
+        _ => null,
+    };
+}

@@ -1,0 +1,65 @@
+using Microsoft.Extensions.Options;
+
+namespace ControlApi.Chatops;
+
+/// <summary>What a chat user may do: read (viewer) or change and roll back (operator).</summary>
+public enum ChatRole
+{
+    Viewer = 1,
+    Operator = 2,
+}
+
+/// <summary>The role names used in configuration (the same words as API-key roles).</summary>
+public static class ChatRoles
+{
+    public const string Viewer = "viewer";
+    public const string Operator = "operator";
+    /// <summary>Accepted in the user map; chat has no admin commands, so it acts as operator.</summary>
+    public const string Admin = "admin";
+    /// <summary>For <see cref="ChatopsOptions.UnknownUsers"/>: users not in the map are refused.</summary>
+    public const string Deny = "deny";
+
+    public static ChatRole? Parse(string? value) => value?.Trim().ToLowerInvariant() switch
+    {
+        Viewer => ChatRole.Viewer,
+        Operator or Admin => ChatRole.Operator,
+        _ => null,
+    };
+
+    public static string Name(ChatRole role) => role == ChatRole.Operator ? Operator : Viewer;
+}
+
+/// <summary>Maps a chat user (platform + user id) to a role, from <c>ControlApi:Chatops:Users</c>.</summary>
+public sealed class ChatUserDirectory
+{
+    private readonly Dictionary<(string Platform, string User), ChatRole> _roles;
+    private readonly ChatRole? _unknown;
+
+    public ChatUserDirectory(IOptions<ChatopsOptions> options)
+    {
+        var value = options.Value;
+        // Configuration keys are case-insensitive, so the lookup is too.
+        _roles = new Dictionary<(string, string), ChatRole>(new CaseInsensitivePair());
+        foreach (var (platform, users) in value.Users)
+        {
+            foreach (var (user, role) in users)
+            {
+                if (ChatRoles.Parse(role) is { } parsed) _roles[(platform, user)] = parsed;
+            }
+        }
+        _unknown = string.Equals(value.UnknownUsers?.Trim(), ChatRoles.Deny, StringComparison.OrdinalIgnoreCase) ? null : ChatRole.Viewer;
+    }
+
+    /// <summary>The user's role, or null when the user may not use ControlApi from chat at all.</summary>
+    public ChatRole? RoleOf(string platform, string userId) =>
+        _roles.TryGetValue((platform, userId), out var role) ? role : _unknown;
+
+    private sealed class CaseInsensitivePair : IEqualityComparer<(string Platform, string User)>
+    {
+        public bool Equals((string Platform, string User) x, (string Platform, string User) y) =>
+            StringComparer.OrdinalIgnoreCase.Equals(x.Platform, y.Platform) && StringComparer.OrdinalIgnoreCase.Equals(x.User, y.User);
+
+        public int GetHashCode((string Platform, string User) pair) =>
+            HashCode.Combine(StringComparer.OrdinalIgnoreCase.GetHashCode(pair.Platform), StringComparer.OrdinalIgnoreCase.GetHashCode(pair.User));
+    }
+}

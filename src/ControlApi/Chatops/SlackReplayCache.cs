@@ -1,0 +1,54 @@
+namespace ControlApi.Chatops;
+
+/// <summary>
+/// Remembers recently seen request signatures until their timestamp leaves the acceptance window,
+/// so a captured request cannot be sent again. Bounded: past <c>capacity</c> the oldest entries go
+/// first — only a flood of validly signed requests (which needs the secret) could push one out early.
+/// In-memory, so per replica; several replicas need a shared store.
+/// </summary>
+public sealed class SlackReplayCache(int capacity)
+{
+    private readonly Lock _lock = new();
+    private readonly Dictionary<string, DateTimeOffset> _expiries = new(StringComparer.Ordinal);
+    private readonly Queue<(string Signature, DateTimeOffset Expires)> _order = new();
+
+    public int Count
+    {
+        get
+        {
+            lock (_lock) return _expiries.Count;
+        }
+    }
+
+    /// <summary>True the first time a signature is seen (it is remembered until <paramref name="expires"/>); false for a replay.</summary>
+    public bool TryRemember(string signature, DateTimeOffset expires, DateTimeOffset now)
+    {
+        lock (_lock)
+        {
+            EvictExpired(now);
+            if (_expiries.TryGetValue(signature, out var until) && until > now) return false;
+
+            _expiries[signature] = expires;
+            _order.Enqueue((signature, expires));
+            while (_expiries.Count > Math.Max(1, capacity) && _order.TryDequeue(out var oldest)) Forget(oldest);
+            return true;
+        }
+    }
+
+    private void EvictExpired(DateTimeOffset now)
+    {
+        // Insertion order is close to expiry order (timestamps are within the window); an entry
+        // behind a later one lingers a little longer, which only costs memory within the bound.
+        while (_order.TryPeek(out var head) && head.Expires <= now)
+        {
+            _order.Dequeue();
+            Forget(head);
+        }
+    }
+
+    private void Forget((string Signature, DateTimeOffset Expires) entry)
+    {
+        // The same signature may have been remembered again after it expired; keep the newer entry.
+        if (_expiries.TryGetValue(entry.Signature, out var until) && until == entry.Expires) _expiries.Remove(entry.Signature);
+    }
+}

@@ -1,0 +1,100 @@
+using ControlApi.Audit;
+using ControlApi.Data;
+using ControlApi.Data.Entities;
+using ControlApi.Persistence;
+using Microsoft.EntityFrameworkCore;
+
+namespace ControlApi.Security;
+
+/// <summary>Every way creating a key can end.</summary>
+public abstract record KeyCreation
+{
+    /// <summary><paramref name="Text"/> is the only copy of the secret there will ever be.</summary>
+    public sealed record Created(ApiKey Key, string Text) : KeyCreation;
+    public sealed record NameTaken(string Name) : KeyCreation;
+}
+
+/// <summary>Every way revoking a key can end.</summary>
+public enum KeyRevocation
+{
+    Revoked,
+    AlreadyRevoked,
+    NotFound,
+}
+
+/// <summary>
+/// API keys in the database. Creating and revoking write the key and its audit event in one
+/// transaction (through <see cref="DatabaseWriteGate"/>, like every change); lookups never track.
+/// </summary>
+public sealed class ApiKeyStore(ControlApiDbContext db, DatabaseWriteGate writeGate, AuditLog audit, TimeProvider time)
+{
+    /// <summary>How stale <c>lastUsedAt</c> may get: one write per key per interval, not one per request.</summary>
+    public static readonly TimeSpan LastUsedInterval = TimeSpan.FromMinutes(1);
+
+    public async Task<IReadOnlyList<ApiKey>> ListAsync(CancellationToken cancellationToken) =>
+        await db.ApiKeys.AsNoTracking().OrderBy(k => k.CreatedAt).ThenBy(k => k.Id).ToListAsync(cancellationToken);
+
+    public Task<ApiKey?> FindAsync(string id, CancellationToken cancellationToken) =>
+        db.ApiKeys.AsNoTracking().FirstOrDefaultAsync(k => k.Id == id, cancellationToken);
+
+    public Task<bool> AnyAsync(CancellationToken cancellationToken) => db.ApiKeys.AnyAsync(cancellationToken);
+
+    public async Task<KeyCreation> CreateAsync(string name, Role role, string actor, string source, CancellationToken cancellationToken)
+    {
+        using var turn = await writeGate.EnterAsync(cancellationToken);
+        await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
+        if (await db.ApiKeys.AnyAsync(k => k.Name == name && k.RevokedAt == null, cancellationToken))
+            return new KeyCreation.NameTaken(name);
+
+        var issued = ApiKeyTokens.Issue();
+        var key = new ApiKey
+        {
+            Id = issued.Id,
+            Name = name,
+            Role = role.Name(),
+            SecretHash = issued.SecretHash,
+            CreatedAt = time.GetUtcNow(),
+            CreatedBy = actor,
+        };
+        db.ApiKeys.Add(key);
+        await audit.AppendAsync(db, new AuditEntry(
+            AuditKinds.ApiKeyCreated, null, null, actor, source,
+            $"API key '{name}' ({key.Id}) created with role {key.Role}",
+            new { keyId = key.Id, name, role = key.Role }), cancellationToken);
+        await transaction.CommitAsync(cancellationToken);
+        return new KeyCreation.Created(key, issued.Text);
+    }
+
+    public async Task<KeyRevocation> RevokeAsync(string id, string actor, string source, CancellationToken cancellationToken)
+    {
+        using var turn = await writeGate.EnterAsync(cancellationToken);
+        await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
+        var key = await db.ApiKeys.FirstOrDefaultAsync(k => k.Id == id, cancellationToken);
+        if (key is null) return KeyRevocation.NotFound;
+        if (key.RevokedAt is not null) return KeyRevocation.AlreadyRevoked;
+
+        key.RevokedAt = time.GetUtcNow();
+        key.RevokedBy = actor;
+        await audit.AppendAsync(db, new AuditEntry(
+            AuditKinds.ApiKeyRevoked, null, null, actor, source,
+            $"API key '{key.Name}' ({key.Id}) revoked",
+            new { keyId = key.Id, name = key.Name, role = key.Role }), cancellationToken);
+        await transaction.CommitAsync(cancellationToken);
+        return KeyRevocation.Revoked;
+    }
+
+    /// <summary>
+    /// Records a use when the stored one is older than <see cref="LastUsedInterval"/>. A single
+    /// conditional UPDATE outside the write gate: it touches no chain or numbering, and concurrent
+    /// requests of one key write at most once.
+    /// </summary>
+    public async Task TouchAsync(ApiKey key, CancellationToken cancellationToken)
+    {
+        var now = time.GetUtcNow();
+        if (key.LastUsedAt is { } last && now - last < LastUsedInterval) return;
+        var staleBefore = now - LastUsedInterval;
+        await db.ApiKeys
+            .Where(k => k.Id == key.Id && (k.LastUsedAt == null || k.LastUsedAt < staleBefore))
+            .ExecuteUpdateAsync(set => set.SetProperty(k => k.LastUsedAt, now), cancellationToken);
+    }
+}
