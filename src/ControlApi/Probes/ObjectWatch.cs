@@ -93,10 +93,6 @@ public sealed partial class ObjectWatch(WatchSource source, Action changed, Prob
 {
     private static readonly TimeSpan MaxBackoff = TimeSpan.FromSeconds(10);
 
-    /// <summary>Times a watch was (re)opened and re-listed; visible for tests and the benchmark.</summary>
-    public int Opens { get; private set; }
-    public int Lists { get; private set; }
-
     public async Task RunAsync(CancellationToken cancellationToken)
     {
         string? version = null;
@@ -110,12 +106,10 @@ public sealed partial class ObjectWatch(WatchSource source, Action changed, Prob
             {
                 if (version is null)
                 {
-                    Lists++;
                     version = await source.ListAsync(cancellationToken);
                     changed(); // Anything may have happened while nobody watched.
                 }
 
-                Opens++;
                 await foreach (var tick in source.WatchAsync(version, ex =>
                 {
                     if (IsGone(ex)) expired = true;

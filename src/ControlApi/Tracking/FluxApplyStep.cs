@@ -81,7 +81,7 @@ public sealed class FluxApplyStep(
                     }
                     if (check is RolloutMonitor.Decision.Progressing) return new StepOutcome.Wait(settings.RecheckInterval);
                 }
-                await recorder.UpdateAsync(revision.Id, observedAt, t => t.Waiting = waiting, cancellationToken);
+                await recorder.NoteWaitingAsync(revision.Id, observedAt, waiting, cancellationToken);
                 return new StepOutcome.Wait(settings.RecheckInterval);
 
             default:

@@ -19,6 +19,13 @@ namespace ControlApi.Tracking;
 /// </summary>
 public sealed class RolloutMonitor(TrackingRecorder recorder, IOptions<TrackingOptions> options, TimeProvider time)
 {
+    /// <summary>A moving rollout's progress is written at most this often (a quarter reached is written at once).</summary>
+    private static readonly TimeSpan PersistEvery = TimeSpan.FromSeconds(1);
+
+    // Scoped per track job: the progress as last seen, read from the tracking row once.
+    private RevisionTracking? _seen;
+    private DateTimeOffset _persistedAt = DateTimeOffset.MinValue;
+
     public abstract record Decision
     {
         private Decision() { }
@@ -50,14 +57,17 @@ public sealed class RolloutMonitor(TrackingRecorder recorder, IOptions<TrackingO
         var ds = await DaemonSetProbe.ReadAsync(connection, reference, cancellationToken);
         var observedAt = time.GetUtcNow();
         var progress = RolloutEvaluator.Determine(ds);
-        var tracking = await recorder.ReadAsync(revision.Id, cancellationToken) ?? new RevisionTracking { RevisionId = revision.Id };
+        var tracking = _seen ??= await recorder.ReadAsync(revision.Id, cancellationToken) ?? new RevisionTracking { RevisionId = revision.Id };
         var lastProgressAt = tracking.RolloutProgressAt ?? since;
         var decision = Decide(progress, tracking.RolloutSignature, lastProgressAt, tracking.RolloutQuarter, observedAt, options.Value.RolloutProgressDeadline);
 
         if (decision is Decision.Progressing(var moving, var moved, var quarter))
         {
+            var progressAt = moved ? observedAt : lastProgressAt;
+            Remember(tracking, moving, progressAt, quarter ?? tracking.RolloutQuarter);
             if (quarter is { } q)
             {
+                _persistedAt = observedAt;
                 await recorder.NoteAsync(revision.Id, revision.State, observedAt,
                     due: t => t.RolloutQuarter < q,
                     update: t => Remember(t, moving, observedAt, q),
@@ -66,10 +76,11 @@ public sealed class RolloutMonitor(TrackingRecorder recorder, IOptions<TrackingO
                     new { daemonSet = reference.ToString(), moving.Generation, nodes = moving.Desired, moving.Updated, moving.Ready, moving.Available, percent = q * 25 },
                     cancellationToken);
             }
-            else if (moved || tracking.RolloutProgressAt is null)
+            else if (moved && observedAt - _persistedAt >= PersistEvery)
             {
-                await recorder.UpdateAsync(revision.Id, observedAt,
-                    t => Remember(t, moving, moved ? observedAt : lastProgressAt, t.RolloutQuarter), cancellationToken);
+                // Kept for a restart: the deadline then counts from at most a second too early.
+                _persistedAt = observedAt;
+                await recorder.UpdateAsync(revision.Id, observedAt, t => Remember(t, moving, progressAt, t.RolloutQuarter), cancellationToken);
             }
         }
         return (decision, observedAt);

@@ -23,7 +23,13 @@ public sealed class ActiveTrackers
 
     private sealed class Leave(ConcurrentDictionary<string, bool> active, string key) : IDisposable
     {
-        public void Dispose() => active.TryRemove(key, out _);
+        private int _left;
+
+        // Once only: a second call must not remove the entry of a job that took over meanwhile.
+        public void Dispose()
+        {
+            if (Interlocked.Exchange(ref _left, 1) == 0) active.TryRemove(key, out _);
+        }
     }
 }
 
@@ -80,11 +86,14 @@ public sealed class TrackJob(
             return;
         }
 
-        var outcome = await FollowAsync(cluster, revisionNumber, connection, cancellationToken);
-        logger.LogInformation("Stopped tracking {Cluster} revision {Revision}: {Why}", clusterId, revisionNumber, outcome);
+        var (why, handOver) = await FollowAsync(cluster, revisionNumber, connection, cancellationToken);
+        logger.LogInformation("Stopped tracking {Cluster} revision {Revision}: {Why}", clusterId, revisionNumber, why);
+        // Only after this job let go of the revision, or the fresh job would find it taken and leave.
+        turn.Dispose();
+        if (handOver) scheduler.Track(clusterId, revisionNumber);
     }
 
-    private async Task<string> FollowAsync(ManagedCluster cluster, int number, ClusterConnection connection, CancellationToken cancellationToken)
+    private async Task<(string Why, bool HandOver)> FollowAsync(ManagedCluster cluster, int number, ClusterConnection connection, CancellationToken cancellationToken)
     {
         var settings = options.Value;
         var started = time.GetTimestamp();
@@ -95,13 +104,9 @@ public sealed class TrackJob(
         while (true)
         {
             cancellationToken.ThrowIfCancellationRequested();
-            if (await LoadAsync(cluster, number, cancellationToken) is not { } revision) return "the revision does not exist";
-            if (revision.State.IsTerminal() || steps.All(s => s.From != revision.State)) return $"the revision is {revision.State}";
-            if (time.GetElapsedTime(started) > settings.MaxJobDuration)
-            {
-                scheduler.Track(cluster.Id, number);
-                return "handed over to a fresh track job";
-            }
+            if (await LoadAsync(cluster, number, cancellationToken) is not { } revision) return ("the revision does not exist", false);
+            if (revision.State.IsTerminal() || steps.All(s => s.From != revision.State)) return ($"the revision is {revision.State}", false);
+            if (time.GetElapsedTime(started) > settings.MaxJobDuration) return ("handed over to a fresh track job", true);
 
             StepOutcome outcome;
             try
@@ -118,7 +123,7 @@ public sealed class TrackJob(
                 // and starts tracking again once it answers.
                 unreachableSince ??= time.GetUtcNow();
                 if (time.GetUtcNow() - unreachableSince > Deadline(revision.State, settings))
-                    return $"the cluster has not answered since {unreachableSince:O} ({ex.Reason})";
+                    return ($"the cluster has not answered since {unreachableSince:O} ({ex.Reason})", false);
                 logger.LogDebug("{Revision}: {Reason}; waiting", revision.Name, ex.Reason);
                 outcome = new StepOutcome.Wait(settings.RecheckInterval);
             }
@@ -131,7 +136,7 @@ public sealed class TrackJob(
                     await signals.WaitAsync(wait.AtMost, cancellationToken);
                     continue;
                 case StepOutcome.Stop stop:
-                    return stop.Why;
+                    return (stop.Why, false);
             }
         }
     }

@@ -16,6 +16,9 @@ namespace ControlApi.Tracking;
 /// </summary>
 public sealed class TrackingRecorder(ControlApiDbContext db, DatabaseWriteGate writeGate, AuditLog audit)
 {
+    // Scoped: one recorder per job, so this is the waiting text this job last wrote.
+    private readonly Dictionary<long, string> _waiting = [];
+
     /// <returns>False when the revision had already left <paramref name="from"/>.</returns>
     public async Task<bool> MoveAsync(long revisionId, RevisionState from, RevisionState to, DateTimeOffset at, string reason,
         string auditKind, string summary, object details, Action<RevisionTracking>? update, CancellationToken cancellationToken)
@@ -66,6 +69,17 @@ public sealed class TrackingRecorder(ControlApiDbContext db, DatabaseWriteGate w
         {
             db.ChangeTracker.Clear();
         }
+    }
+
+    /// <summary>
+    /// What the tracker waits on, for the status; written only when it changes, so a busy rollout
+    /// waking the tracker many times a second does not write as often.
+    /// </summary>
+    public Task NoteWaitingAsync(long revisionId, DateTimeOffset at, string waiting, CancellationToken cancellationToken)
+    {
+        if (_waiting.TryGetValue(revisionId, out var last) && last == waiting) return Task.CompletedTask;
+        _waiting[revisionId] = waiting;
+        return UpdateAsync(revisionId, at, t => t.Waiting = waiting, cancellationToken);
     }
 
     /// <summary>Tracking bookkeeping without an audit event (what the tracker waits on, rollout signature).</summary>

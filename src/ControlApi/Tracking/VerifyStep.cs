@@ -62,7 +62,7 @@ public sealed class VerifyStep(TrackingRecorder recorder, IOptions<TrackingOptio
                 return StepOutcome.Advanced;
 
             case Decision.Keep(var pending):
-                await recorder.UpdateAsync(revision.Id, observedAt, t => t.Waiting = $"verifying: {pending.Summary()}", cancellationToken);
+                await recorder.NoteWaitingAsync(revision.Id, observedAt, $"verifying: {pending.Summary()}", cancellationToken);
                 return new StepOutcome.Wait(settings.VerifyRecheckInterval);
 
             default:
