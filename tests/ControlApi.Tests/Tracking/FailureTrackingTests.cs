@@ -86,4 +86,23 @@ public sealed class FailureTrackingTests
         Assert.DoesNotContain(AuditKinds.VerifyPassed, olderKinds);
         Assert.Equal(AuditKinds.RevisionSuperseded, olderKinds.Last(k => k != AuditKinds.RolloutProgress));
     }
+
+    [Fact]
+    public async Task Agents_that_do_not_converge_within_the_grace_period_are_VerificationFailed_naming_the_check()
+    {
+        await using var cluster = await TrackedCluster.StartAsync(new() { ["ControlApi:Tracking:VerificationGracePeriod"] = "00:00:02" });
+        cluster.Simulator.LagWireguardPeers("node-07", missing: 1);
+
+        await cluster.PutSettingsAsync(WireGuardOn);
+
+        var revision = await cluster.WaitForStateAsync(1, "VerificationFailed");
+        var reason = (string)revision["stateReason"]!;
+        Assert.Contains("not verified", reason);
+        Assert.Contains("agent-status", reason);
+        Assert.Contains("node-07", reason);
+        Assert.Contains("peer-count: desired 16, live 15", reason);
+        var failed = Assert.Single(await cluster.AuditAsync(AuditKinds.VerifyFailed));
+        Assert.Contains("\"check\":\"agent-status\"", failed.DetailsJson);
+        Assert.True(TrackedCluster.At(revision, "VerificationFailed") - TrackedCluster.At(revision, "RolledOut") >= TimeSpan.FromSeconds(2));
+    }
 }

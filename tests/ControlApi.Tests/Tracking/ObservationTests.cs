@@ -155,4 +155,33 @@ public sealed class ObservationTests
         var unknown = await client.GetAsync("/api/v1/clusters/atlantis/status");
         Assert.Equal(HttpStatusCode.NotFound, unknown.StatusCode);
     }
+
+    [Fact]
+    public async Task A_restart_repeats_no_event_and_picks_up_a_revision_mid_rollout()
+    {
+        await using var cluster = await TrackedCluster.StartAsync();
+        await cluster.PutSettingsAsync(WireGuardTrackingTests.SeedWithoutEncryption);
+        await cluster.WaitForStateAsync(1, "Verified");
+        cluster.Simulator.EditCiliumConfig("enable-l7-proxy", "false");
+        await cluster.PollNowAsync();
+        await cluster.WaitForAuditAsync(AuditKinds.DriftDetected);
+        cluster.Simulator.StickRolloutAfter(6);
+        await cluster.PatchSettingsAsync("""{"encryption":{"enabled":true}}""");
+        await Eventually.WaitAsync(() => cluster.AuditAsync(AuditKinds.RolloutProgress, revision: 2)!, e => e!.Count >= 1, TimeSpan.FromSeconds(60), "revision 2 rolling out");
+
+        await cluster.RestartServiceAsync();
+        cluster.Simulator.StickRolloutAfter(null);
+
+        var revision = await cluster.WaitForStateAsync(2, "Verified");
+        Assert.Equal(["Accepted", "Committed", "Applied", "RolledOut", "Verified"], TrackedCluster.States(revision));
+        await cluster.PollNowAsync();
+        var kinds = (await cluster.AuditAsync()).Select(e => e.Kind).ToList();
+        foreach (var kind in new[] { AuditKinds.DriftDetected, AuditKinds.PollHeartbeat })
+            Assert.True(kinds.Count(k => k == kind) == 1, $"{kind} recorded {kinds.Count(k => k == kind)} times");
+        var second = (await cluster.AuditAsync(revision: 2)).Select(e => e.Kind).ToList();
+        foreach (var kind in new[] { AuditKinds.FluxReconcileRequested, AuditKinds.FluxApplied, AuditKinds.RolloutCompleted, AuditKinds.VerifyPassed })
+            Assert.True(second.Count(k => k == kind) == 1, $"{kind} recorded {second.Count(k => k == kind)} times for revision 2");
+        var quarters = (await cluster.AuditAsync(AuditKinds.RolloutProgress, revision: 2)).Select(e => e.Summary[..e.Summary.IndexOf('%', StringComparison.Ordinal)]).ToList();
+        Assert.Equal(quarters.Distinct(), quarters);
+    }
 }

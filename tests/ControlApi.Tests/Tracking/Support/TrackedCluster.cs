@@ -23,22 +23,35 @@ public sealed class TrackedCluster : IAsyncDisposable
     public const string SettingsUrl = "/api/v1/clusters/local/cilium";
 
     private readonly TempDirectory _temp;
+    private readonly Dictionary<string, string?> _configuration;
+    private readonly string _dataDirectory;
 
-    private TrackedCluster(TempDirectory temp, string remote, TestKubernetesApiServer server, ClusterSimulator simulator, ControlApiFactory service)
+    private TrackedCluster(TempDirectory temp, string remote, TestKubernetesApiServer server, ClusterSimulator simulator, Dictionary<string, string?> configuration)
     {
         _temp = temp;
+        _configuration = configuration;
+        _dataDirectory = Directory.CreateDirectory(temp.Combine("data")).FullName;
         Remote = remote;
         Server = server;
         Simulator = simulator;
-        Service = service;
-        Client = service.CreateClient(Role.Operator);
+        Service = new ControlApiFactory(configuration, _dataDirectory);
+        Client = Service.CreateClient(Role.Operator);
     }
 
     public string Remote { get; }
     public TestKubernetesApiServer Server { get; }
     public ClusterSimulator Simulator { get; }
-    public ControlApiFactory Service { get; }
-    public HttpClient Client { get; }
+    public ControlApiFactory Service { get; private set; }
+    public HttpClient Client { get; private set; }
+
+    /// <summary>Stops ControlApi and starts it again on the same data directory (database, Hangfire storage, working copy).</summary>
+    public async Task RestartServiceAsync()
+    {
+        Client.Dispose();
+        await Service.DisposeAsync();
+        Service = new ControlApiFactory(_configuration, _dataDirectory);
+        Client = Service.CreateClient(Role.Operator);
+    }
 
     /// <param name="settings">ControlApi configuration overrides (tracking deadlines, poll interval…).</param>
     /// <param name="simulator">Simulator options on top of the defaults (17 nodes, reconcile request required).</param>
@@ -70,7 +83,7 @@ public sealed class TrackedCluster : IAsyncDisposable
             ["ControlApi:Probes:WatchReconnectDelay"] = "00:00:00.100",
         };
         foreach (var (key, value) in settings ?? []) configuration[key] = value;
-        return new TrackedCluster(temp, remote, server, sim, new ControlApiFactory(configuration));
+        return new TrackedCluster(temp, remote, server, sim, configuration);
     }
 
     public Task<HttpResponseMessage> PutSettingsAsync(string json, string reason = "test") =>
