@@ -31,6 +31,20 @@ public sealed class LeftoverProbe
         }
 
         if (!connection.Options.FindUnmanagedPods) return new LeftoverFindings(present, [], 0, false);
+        try
+        {
+            return await UnmanagedPodsAsync(connection, present, cancellationToken);
+        }
+        catch (ClusterUnreachableException ex) when (ex.InnerException is k8s.Autorest.HttpOperationException { Response.StatusCode: System.Net.HttpStatusCode.Forbidden })
+        {
+            // An optional check the account may not be granted (cluster-wide pods, CiliumEndpoints):
+            // the cluster is still observed, only this finding is missing.
+            return new LeftoverFindings(present, [], 0, false);
+        }
+    }
+
+    private static async Task<LeftoverFindings> UnmanagedPodsAsync(ClusterConnection connection, List<ObjectRef> present, CancellationToken cancellationToken)
+    {
         var endpoints = await EndpointsAsync(connection, cancellationToken);
         // No endpoints at all: the CRD is absent or disabled (disableEndpointCRD), so absence proves nothing.
         if (endpoints is null || endpoints.Count == 0) return new LeftoverFindings(present, [], 0, false);

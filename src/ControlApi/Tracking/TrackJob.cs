@@ -128,16 +128,8 @@ public sealed class TrackJob(
                 outcome = new StepOutcome.Wait(settings.RecheckInterval);
             }
 
-            switch (outcome)
-            {
-                case StepOutcome.Moved:
-                    continue;
-                case StepOutcome.Wait wait:
-                    await signals.WaitAsync(wait.AtMost, cancellationToken);
-                    continue;
-                case StepOutcome.Stop stop:
-                    return (stop.Why, false);
-            }
+            // Moved: load the revision and run the next step at once; Wait: until a watch event or the re-check.
+            if (outcome is StepOutcome.Wait wait) await signals.WaitAsync(wait.AtMost, cancellationToken);
         }
     }
 

@@ -30,9 +30,6 @@ public abstract record StepOutcome
     /// <summary>Nothing to record yet: wait for a watch event, at most this long.</summary>
     public sealed record Wait(TimeSpan AtMost) : StepOutcome;
 
-    /// <summary>Tracking ends here (terminal state, or nothing can be observed for too long).</summary>
-    public sealed record Stop(string Why) : StepOutcome;
-
     public static readonly StepOutcome Advanced = new Moved();
 }
 
