@@ -8,6 +8,8 @@ public static class BenchProgram
         ["commit"] = CommitPathBenchmark.RunAsync,
         ["detection"] = DetectionLagBenchmark.RunAsync,
         ["poll"] = LargeClusterPollBenchmark.RunAsync,
+        ["audit"] = AuditPagingBench.RunAsync,
+        ["audit-bdn"] = AuditPagingBenchmarks.RunAsync,
     };
 
     public static async Task<int> Main(string[] args)

@@ -18,6 +18,9 @@ public sealed class ControlApiDbContext(DbContextOptions<ControlApiDbContext> op
     public DbSet<Observation> Observations => Set<Observation>();
     public DbSet<ClusterObservationState> ClusterObservationStates => Set<ClusterObservationState>();
     public DbSet<RevisionTracking> RevisionTracking => Set<RevisionTracking>();
+    public DbSet<Webhook> Webhooks => Set<Webhook>();
+    public DbSet<NotificationDelivery> NotificationDeliveries => Set<NotificationDelivery>();
+    public DbSet<DeliveryAttempt> DeliveryAttempts => Set<DeliveryAttempt>();
 
     protected override void OnModelCreating(ModelBuilder modelBuilder) =>
         modelBuilder.ApplyConfigurationsFromAssembly(typeof(ControlApiDbContext).Assembly);

@@ -1,3 +1,4 @@
+using ControlApi.Audit;
 using ControlApi.Chatops;
 using ControlApi.Cilium;
 using ControlApi.Clusters;
@@ -6,6 +7,8 @@ using ControlApi.Health;
 using ControlApi.Hosting;
 using ControlApi.Jobs;
 using ControlApi.Http;
+using ControlApi.Metrics;
+using ControlApi.Notifications;
 using ControlApi.Persistence;
 using ControlApi.Revisions;
 using ControlApi.Security;
@@ -29,6 +32,9 @@ builder.AddTracking();
 builder.AddHttpApi();
 builder.AddSecurity();
 builder.AddChatops();
+builder.AddAudit();
+builder.AddNotifications();
+builder.AddServiceMetrics();
 
 var app = builder.Build();
 
@@ -37,6 +43,7 @@ app.UseHttpApi();
 app.UseSecurity();
 app.UseJobsDashboard();
 app.MapHealthApi();
+app.MapMetricsEndpoint();
 
 var api = app.MapGroup("/api/v1");
 api.MapClustersApi();
@@ -46,6 +53,9 @@ api.MapRevisionsApi();
 api.MapStatusApi();
 api.MapApiKeysApi();
 api.MapChatopsApi();
+api.MapRollbackApi();
+api.MapAuditApi();
+api.MapWebhooksApi();
 
 app.Run();
 

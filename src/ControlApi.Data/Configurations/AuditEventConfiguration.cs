@@ -18,8 +18,11 @@ internal sealed class AuditEventConfiguration : IEntityTypeConfiguration<AuditEv
         // Filtered pages are read newest first by id (keyset); these keep each filter an index range.
         builder.HasIndex(e => new { e.ClusterId, e.Id });
         builder.HasIndex(e => new { e.Kind, e.Id });
+        // "What did flux do on this cluster": the most common combination gets its own range.
+        builder.HasIndex(e => new { e.ClusterId, e.Kind, e.Id });
         builder.HasIndex(e => new { e.ClusterId, e.Revision, e.Id });
         builder.HasIndex(e => new { e.Actor, e.Id });
+        // since/until are turned into an id range through this index (time never decreases along ids).
         builder.HasIndex(e => e.Time);
     }
 }

@@ -28,6 +28,7 @@ public static class AuditKinds
     public const string AuthDenied = "auth.denied";
     public const string AuthDeniedSuppressed = "auth.denied_suppressed";
     public const string ChatopsCommand = "chatops.command";
+    public const string WebhookFailed = "webhook.failed";
 }
 
 /// <summary>Where a change came from.</summary>

@@ -18,11 +18,20 @@ public sealed record AuditEntry(
     object? Details = null);
 
 /// <summary>
+/// Something that must happen in the same transaction as an audit event, e.g. queueing its
+/// webhook deliveries. It adds to <paramref name="db"/>; <see cref="AuditLog"/> saves.
+/// </summary>
+public interface IAuditObserver
+{
+    Task OnAppendedAsync(ControlApiDbContext db, AuditEvent appended, CancellationToken cancellationToken);
+}
+
+/// <summary>
 /// Appends hash-chained audit events. Call inside a write transaction held through
 /// <see cref="Persistence.DatabaseWriteGate"/> so the previous hash read here is still the last one;
 /// it saves the context (the caller's transaction decides whether it all lands).
 /// </summary>
-public sealed class AuditLog(TimeProvider time)
+public sealed class AuditLog(TimeProvider time, IEnumerable<IAuditObserver> observers)
 {
     /// <summary>The previous hash of the very first event.</summary>
     public const string GenesisHash = "0000000000000000000000000000000000000000000000000000000000000000";
@@ -33,12 +42,14 @@ public sealed class AuditLog(TimeProvider time)
     {
         // Everything pending is saved first (inside the caller's transaction) so the chain reads real ids.
         await db.SaveChangesAsync(cancellationToken);
-        var previous = await db.AuditEvents.OrderByDescending(e => e.Id).Select(e => e.Hash).FirstOrDefaultAsync(cancellationToken)
-            ?? GenesisHash;
+        var previous = await db.AuditEvents.OrderByDescending(e => e.Id).Select(e => new { e.Hash, e.Time }).FirstOrDefaultAsync(cancellationToken);
 
+        // Time never goes backwards along the chain (a clock step back keeps the last time), so
+        // since/until filters can be answered as an id range (AuditQuery).
+        var now = time.GetUtcNow();
         var audit = new AuditEvent
         {
-            Time = time.GetUtcNow(),
+            Time = previous is not null && previous.Time > now ? previous.Time : now,
             ClusterId = entry.ClusterId,
             Revision = entry.Revision,
             Kind = entry.Kind,
@@ -46,11 +57,13 @@ public sealed class AuditLog(TimeProvider time)
             Source = entry.Source,
             Summary = entry.Summary,
             DetailsJson = JsonSerializer.Serialize(entry.Details ?? new { }, DetailsJson),
-            PreviousHash = previous,
+            PreviousHash = previous?.Hash ?? GenesisHash,
             Hash = "",
         };
         audit.Hash = ComputeHash(audit);
         db.AuditEvents.Add(audit);
+        await db.SaveChangesAsync(cancellationToken);
+        foreach (var observer in observers) await observer.OnAppendedAsync(db, audit, cancellationToken);
         await db.SaveChangesAsync(cancellationToken);
         return audit;
     }

@@ -6,6 +6,7 @@ using ControlApi.Core.Settings;
 using ControlApi.Data;
 using ControlApi.Data.Entities;
 using ControlApi.GitOps;
+using ControlApi.Metrics;
 using ControlApi.Persistence;
 using ControlApi.Revisions;
 using Hangfire;
@@ -33,6 +34,7 @@ public sealed class CommitJob(
     CommitScheduler scheduler,
     Tracking.TrackScheduler tracking,
     IOptions<CommitOptions> options,
+    ControlApiMetrics metrics,
     TimeProvider time,
     ILogger<CommitJob> logger,
     ICommitFaultPoint? faultPoint = null)
@@ -61,7 +63,14 @@ public sealed class CommitJob(
             }
 
             var revision = await db.Revisions.Include(r => r.Timeline).SingleAsync(r => r.Id == message.RevisionId, cancellationToken);
+            var started = time.GetTimestamp();
             var result = await PublishAsync(cluster, revision, cancellationToken);
+            metrics.RecordCommit(clusterId, result.Outcome switch
+            {
+                PublishOutcome.Failed => MetricOutcomes.Failed,
+                PublishOutcome.NoChange => MetricOutcomes.NoChange,
+                _ => MetricOutcomes.Committed,
+            }, time.GetElapsedTime(started));
             if (result.Outcome == PublishOutcome.Failed)
             {
                 await RecordFailureAsync(message, revision, result, cancellationToken);

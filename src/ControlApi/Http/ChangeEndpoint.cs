@@ -30,7 +30,13 @@ public static class ChangeEndpoint
             cluster, desire, Caller.Name(context), AuditSources.Api,
             headers.Reason, headers.OnBehalfOf, headers.IfMatchRevision, headers.IdempotencyKey,
             Fingerprint(context.Request, body.Span)), cancellationToken);
+        return Answer(context, cluster, outcome);
+    }
 
+    /// <summary>Each outcome of a change as its HTTP answer (also for changes run elsewhere, e.g. a rollback).</summary>
+    public static Results<Accepted<ChangeResource>, Ok<ChangeResource>, ContentHttpResult, ProblemHttpResult> Answer(
+        HttpContext context, ManagedCluster cluster, ChangeOutcome outcome)
+    {
         switch (outcome)
         {
             case ChangeOutcome.Accepted accepted:
@@ -60,7 +66,7 @@ public static class ChangeEndpoint
     }
 
     /// <summary>Method, path and body: what makes two requests "the same" for an Idempotency-Key.</summary>
-    private static string Fingerprint(HttpRequest request, ReadOnlySpan<byte> body)
+    public static string Fingerprint(HttpRequest request, ReadOnlySpan<byte> body)
     {
         using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
         hash.AppendData(Encoding.UTF8.GetBytes($"{request.Method}\n{request.Path}\n{request.ContentType}\n"));

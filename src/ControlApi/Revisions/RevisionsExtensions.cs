@@ -9,6 +9,7 @@ public static class RevisionsExtensions
         services.AddSingleton<AuditLog>();
         services.AddScoped<RevisionReader>();
         services.AddScoped<ChangeService>();
+        services.AddScoped<RevisionRollback>();
         services.AddScoped<Cilium.ManifestPlanner>();
         return services;
     }

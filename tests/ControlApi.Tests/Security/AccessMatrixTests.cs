@@ -37,6 +37,17 @@ public sealed class AccessMatrixTests(AccessMatrixTests.Service service) : IClas
         ["CreateApiKey"] = Role.Admin,
         ["ListApiKeys"] = Role.Admin,
         ["RevokeApiKey"] = Role.Admin,
+        ["RollbackRevision"] = Role.Operator,
+        ["ListAuditEvents"] = Role.Viewer,
+        ["ExportAuditEvents"] = Role.Viewer,
+        ["VerifyAuditChain"] = Role.Viewer,
+        // A webhook receives every matching event: only admins subscribe, look or change.
+        ["ListWebhooks"] = Role.Admin,
+        ["CreateWebhook"] = Role.Admin,
+        ["GetWebhook"] = Role.Admin,
+        ["ReplaceWebhook"] = Role.Admin,
+        ["DeleteWebhook"] = Role.Admin,
+        ["ListWebhookDeliveries"] = Role.Admin,
         // Chat platforms send no key: these authenticate each request by the platform's signature or token.
         ["SlackSlashCommand"] = Public,
         ["MattermostCommand"] = Public,
@@ -161,6 +172,7 @@ public sealed class AccessMatrixTests(AccessMatrixTests.Service service) : IClas
                 "number" => "1",
                 "feature" => "hubble",
                 "id" => _victimKeyId,
+                "webhookId" => "1",
                 var other => throw new InvalidOperationException($"No test value for path parameter '{other}' in {operation.Path}; add one."),
             });
             var request = new HttpRequestMessage(new HttpMethod(operation.Method), url);

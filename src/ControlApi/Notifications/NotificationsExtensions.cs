@@ -1,0 +1,51 @@
+using ControlApi.Audit;
+using ControlApi.Configuration;
+using Hangfire;
+using Microsoft.AspNetCore.DataProtection;
+using Microsoft.AspNetCore.DataProtection.KeyManagement;
+using Microsoft.AspNetCore.DataProtection.Repositories;
+using Microsoft.Extensions.Options;
+
+namespace ControlApi.Notifications;
+
+public static class NotificationsExtensions
+{
+    /// <summary>
+    /// Webhooks and the Slack notifier: deliveries queued with each audit event, handed to the
+    /// <c>deliver</c> job on its own Hangfire queue and workers, secrets under Data Protection.
+    /// </summary>
+    public static WebApplicationBuilder AddNotifications(this WebApplicationBuilder builder)
+    {
+        var services = builder.Services;
+        services.AddOptions<NotificationOptions>().Bind(builder.Configuration.GetSection(NotificationOptions.SectionName)).ValidateOnStart();
+        services.AddSingleton<IValidateOptions<NotificationOptions>, NotificationOptionsValidator>();
+
+        // The key ring lives beside the database; without it stored secrets cannot be used to sign.
+        services.AddDataProtection().SetApplicationName("ControlApi");
+        services.AddOptions<KeyManagementOptions>().Configure<DataPaths, ILoggerFactory>((keys, paths, logs) =>
+            keys.XmlRepository = new FileSystemXmlRepository(new DirectoryInfo(Path.Combine(paths.Root, "keys")), logs));
+        services.AddSingleton<WebhookSecrets>();
+
+        // Receivers are told, not followed: a redirect could point a signed event anywhere. The
+        // client's own request logging is off: it would write receiver URLs (Slack's is a credential).
+        services.AddHttpClient(DeliverJob.HttpClientName)
+            .RemoveAllLoggers()
+            .ConfigurePrimaryHttpMessageHandler(() => new SocketsHttpHandler { AllowAutoRedirect = false, UseCookies = false })
+            .ConfigureHttpClient(client => client.Timeout = Timeout.InfiniteTimeSpan); // the job's own timeout applies
+
+        services.AddSingleton<DeliveryDispatcher>();
+        services.AddHostedService(provider => provider.GetRequiredService<DeliveryDispatcher>());
+        services.AddSingleton<IAuditObserver, DeliveryOutbox>();
+        services.AddScoped<SlackNotifier>();
+        services.AddScoped<DeliverJob>();
+
+        services.AddHangfireServer((provider, server) =>
+        {
+            server.Queues = [DeliverJob.Queue];
+            server.WorkerCount = provider.GetRequiredService<IOptions<NotificationOptions>>().Value.Workers;
+            server.SchedulePollingInterval = TimeSpan.FromSeconds(1);
+            server.ServerName = $"controlapi-notifications:{Environment.MachineName}:{Environment.ProcessId}";
+        });
+        return builder;
+    }
+}
