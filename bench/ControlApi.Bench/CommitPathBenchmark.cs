@@ -20,6 +20,8 @@ namespace ControlApi.Bench;
 /// </summary>
 public static class CommitPathBenchmark
 {
+    private static readonly string AdminKey = "bench-admin-" + Guid.NewGuid().ToString("N");
+
     public static async Task RunAsync(string[] args)
     {
         var rounds = args.Length > 0 ? int.Parse(args[0], System.Globalization.CultureInfo.InvariantCulture) : 20;
@@ -53,8 +55,10 @@ public static class CommitPathBenchmark
             host.UseSetting("ControlApi:DataDirectory", Path.Combine(root, "data"));
             host.UseSetting("ControlApi:Clusters:0:GitOps:Repository", remote);
             host.UseSetting("Logging:LogLevel:Default", "Warning");
+            host.UseSetting("CONTROLAPI_ADMIN_KEY", AdminKey);
         });
         var client = factory.CreateClient();
+        client.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", AdminKey);
         var timings = new List<double>();
         for (var round = 0; round <= rounds; round++)
         {

@@ -6,6 +6,8 @@ public static class BenchProgram
     private static readonly Dictionary<string, Func<string[], Task>> Benchmarks = new(StringComparer.OrdinalIgnoreCase)
     {
         ["commit"] = CommitPathBenchmark.RunAsync,
+        ["detection"] = DetectionLagBenchmark.RunAsync,
+        ["poll"] = LargeClusterPollBenchmark.RunAsync,
         ["audit"] = AuditPagingBench.RunAsync,
         ["audit-bdn"] = AuditPagingBenchmarks.RunAsync,
     };

@@ -15,6 +15,9 @@ public sealed class ControlApiDbContext(DbContextOptions<ControlApiDbContext> op
     public DbSet<AuditEvent> AuditEvents => Set<AuditEvent>();
     public DbSet<IdempotencyRecord> IdempotencyRecords => Set<IdempotencyRecord>();
     public DbSet<OutboxMessage> Outbox => Set<OutboxMessage>();
+    public DbSet<Observation> Observations => Set<Observation>();
+    public DbSet<ClusterObservationState> ClusterObservationStates => Set<ClusterObservationState>();
+    public DbSet<RevisionTracking> RevisionTracking => Set<RevisionTracking>();
     public DbSet<Webhook> Webhooks => Set<Webhook>();
     public DbSet<NotificationDelivery> NotificationDeliveries => Set<NotificationDelivery>();
     public DbSet<DeliveryAttempt> DeliveryAttempts => Set<DeliveryAttempt>();

@@ -12,6 +12,7 @@ using ControlApi.Notifications;
 using ControlApi.Persistence;
 using ControlApi.Revisions;
 using ControlApi.Security;
+using ControlApi.Tracking;
 
 // The root appsettings.json is copied next to the binaries; reading it from there makes
 // `dotnet run`, the published image and the tests see the same file.
@@ -27,6 +28,7 @@ builder.AddControlApiConfiguration();
 builder.Services.AddPersistence();
 builder.Services.AddRevisions();
 builder.AddJobs();
+builder.AddTracking();
 builder.AddHttpApi();
 builder.AddSecurity();
 builder.AddChatops();
@@ -48,6 +50,7 @@ api.MapClustersApi();
 api.MapCiliumApi();
 api.MapFeaturesApi();
 api.MapRevisionsApi();
+api.MapStatusApi();
 api.MapApiKeysApi();
 api.MapChatopsApi();
 api.MapRollbackApi();

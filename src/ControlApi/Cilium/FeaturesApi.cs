@@ -5,6 +5,7 @@ using ControlApi.Core.Settings;
 using ControlApi.Http;
 using ControlApi.Revisions;
 using ControlApi.Security;
+using ControlApi.Tracking;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.Extensions.Options;
 
@@ -19,7 +20,7 @@ public static class FeaturesApi
 
         group.MapGet("", ListFeatures)
             .WithName("ListFeatures")
-            .WithSummary("Each feature with its desired state and a one-line description.")
+            .WithSummary("Each feature with its desired state, its live state from the latest observation, and a one-line description.")
             .ProducesProblem(StatusCodes.Status404NotFound);
 
         group.MapPut("/{feature}", SwitchFeature)
@@ -33,12 +34,21 @@ public static class FeaturesApi
     }
 
     public static async Task<Results<Ok<FeatureList>, ProblemHttpResult>> ListFeatures(
-        string cluster, ClusterCatalog clusters, RevisionReader revisions, CancellationToken cancellationToken)
+        string cluster, ClusterCatalog clusters, RevisionReader revisions, ObservationReader observations, CancellationToken cancellationToken)
     {
         if (clusters.Find(cluster) is not { } managed) return Problems.ClusterNotFound(cluster, clusters.All.Select(c => c.Id));
         var current = await revisions.CurrentAsync(managed.Id, cancellationToken);
+        // Live is what the last poll saw (null: not connected, not observed, or not readable).
+        var latest = managed.Kubernetes.IsConfigured ? await observations.LatestAsync(managed.Id, cancellationToken) : null;
+        var live = latest?.Snapshot?.LiveFeatures;
         return TypedResults.Ok(new FeatureList(managed.Id, current.Number,
-            FeatureCatalog.All.Select(f => new FeatureState(f.Name, f.IsEnabled(current.Settings), f.Description)).ToList()));
+            FeatureCatalog.All.Select(f => new FeatureState(f.Name, f.IsEnabled(current.Settings), f.Description)
+            {
+                Live = live is not null && live.TryGetValue(f.Name, out var on) ? on : null,
+            }).ToList())
+        {
+            ObservedAt = latest?.ObservedAt,
+        });
     }
 
     public static async Task<Results<Accepted<ChangeResource>, Ok<ChangeResource>, ContentHttpResult, ProblemHttpResult>> SwitchFeature(
@@ -82,6 +92,15 @@ public static class FeaturesApi
 /// <summary>Body of <c>PUT /features/{feature}</c>.</summary>
 public sealed record FeatureSwitch(bool? Enabled);
 
-public sealed record FeatureState(string Name, bool Enabled, string Description);
+/// <param name="Enabled">Desired, in the current revision.</param>
+public sealed record FeatureState(string Name, bool Enabled, string Description)
+{
+    /// <summary>On in the live cluster at the latest observation; null when unknown.</summary>
+    public bool? Live { get; init; }
+}
 
-public sealed record FeatureList(string Cluster, int Revision, IReadOnlyList<FeatureState> Features);
+public sealed record FeatureList(string Cluster, int Revision, IReadOnlyList<FeatureState> Features)
+{
+    /// <summary>When the live states were observed; null when the cluster is not connected or not observed yet.</summary>
+    public DateTimeOffset? ObservedAt { get; init; }
+}

@@ -32,6 +32,7 @@ public sealed class CommitJob(
     AuditLog audit,
     IGitOpsRepository repository,
     CommitScheduler scheduler,
+    Tracking.TrackScheduler tracking,
     IOptions<CommitOptions> options,
     ControlApiMetrics metrics,
     TimeProvider time,
@@ -140,6 +141,7 @@ public sealed class CommitJob(
         await db.SaveChangesAsync(cancellationToken);
         await transaction.CommitAsync(cancellationToken);
         logger.LogInformation("Revision {Cluster}/{Revision} is {State} ({Commit})", revision.ClusterId, revision.Number, revision.State, result.CommitSha);
+        if (result.Outcome != PublishOutcome.NoChange) tracking.Track(revision.ClusterId, revision.Number);
     }
 
     private async Task SupersedeOlderAsync(Revision committed, DateTimeOffset now, CancellationToken cancellationToken)

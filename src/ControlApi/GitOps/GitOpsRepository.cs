@@ -53,6 +53,13 @@ public interface IGitOpsRepository
 
     /// <summary>Fetches, then reads <paramref name="paths"/> at the remote head. Throws <see cref="GitCommandException"/> when the remote cannot be reached.</summary>
     Task<RemoteFiles> ReadFilesAsync(GitOpsTarget target, IReadOnlyCollection<string> paths, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Fetches, then says whether <paramref name="ancestor"/> is <paramref name="descendant"/> or an
+    /// ancestor of it on the remote branch — how the tracker knows that a newer commit Flux applied
+    /// carries the tracked one. Throws <see cref="GitCommandException"/> when the remote cannot be reached.
+    /// </summary>
+    Task<bool> IsAncestorAsync(GitOpsTarget target, string ancestor, string descendant, CancellationToken cancellationToken);
 }
 
 /// <summary>
@@ -137,6 +144,14 @@ public sealed partial class GitOpsRepository : IGitOpsRepository
         }
 
         return new RemoteFiles(head, files);
+    }
+
+    public async Task<bool> IsAncestorAsync(GitOpsTarget target, string ancestor, string descendant, CancellationToken cancellationToken)
+    {
+        using var exclusive = await LockAsync(target, cancellationToken);
+        using var workingCopy = _workingCopies.Open(target.WorkingDirectory, target.Remote);
+        await workingCopy.EnsureCloneAsync(cancellationToken);
+        return await workingCopy.IsAncestorAsync(ancestor, descendant, cancellationToken);
     }
 
     /// <summary>An unreadable credential file is a failed publish with a reason, like an unreachable remote.</summary>

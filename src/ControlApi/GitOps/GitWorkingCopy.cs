@@ -278,6 +278,20 @@ public sealed partial class GitWorkingCopy : IDisposable
         return null;
     }
 
+    /// <summary>
+    /// Whether <paramref name="ancestor"/> is <paramref name="descendant"/> or one of its ancestors
+    /// (<c>git merge-base --is-ancestor</c>). A commit this working copy has not fetched is no descendant.
+    /// </summary>
+    public async Task<bool> IsAncestorAsync(string ancestor, string descendant, CancellationToken cancellationToken)
+    {
+        // Only object names, never options: both come from other systems (Flux status).
+        if (!IsObjectName(ancestor) || !IsObjectName(descendant)) return false;
+        var result = await RunAcceptingAsync(["merge-base", "--is-ancestor", ancestor, descendant], [0, 1, 128], cancellationToken);
+        return result.ExitCode == 0;
+    }
+
+    private static bool IsObjectName(string value) => value.Length is >= 4 and <= 64 && value.All(char.IsAsciiHexDigit);
+
     public void Dispose() => _session.Dispose();
 
     internal static GitPushResult ParsePorcelain(GitOutput output, string remoteRef, IEnumerable<string> secrets)

@@ -32,6 +32,8 @@ public sealed class AccessMatrixTests(AccessMatrixTests.Service service) : IClas
         ["SwitchFeature"] = Role.Operator,
         ["ListRevisions"] = Role.Viewer,
         ["GetRevision"] = Role.Viewer,
+        ["GetClusterStatus"] = Role.Viewer,
+        ["ReconcileCluster"] = Role.Operator,
         ["CreateApiKey"] = Role.Admin,
         ["ListApiKeys"] = Role.Admin,
         ["RevokeApiKey"] = Role.Admin,

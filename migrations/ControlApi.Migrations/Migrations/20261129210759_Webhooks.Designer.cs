@@ -10,7 +10,7 @@ using Microsoft.EntityFrameworkCore.Storage.ValueConversion;
 namespace ControlApi.Migrations
 {
     [DbContext(typeof(ControlApiDbContext))]
-    [Migration("20261129204356_Webhooks")]
+    [Migration("20261129210759_Webhooks")]
     partial class Webhooks
     {
         /// <inheritdoc />
@@ -129,6 +129,34 @@ namespace ControlApi.Migrations
                     b.HasIndex("ClusterId", "Revision", "Id");
 
                     b.ToTable("AuditEvents", (string)null);
+                });
+
+            modelBuilder.Entity("ControlApi.Data.Entities.ClusterObservationState", b =>
+                {
+                    b.Property<string>("ClusterId")
+                        .HasMaxLength(63)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("DriftJson")
+                        .IsRequired()
+                        .HasColumnType("TEXT");
+
+                    b.Property<long?>("LastHeartbeatAt")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long?>("LastObservedAt")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("LeftoversJson")
+                        .IsRequired()
+                        .HasColumnType("TEXT");
+
+                    b.Property<bool?>("Reachable")
+                        .HasColumnType("INTEGER");
+
+                    b.HasKey("ClusterId");
+
+                    b.ToTable("ClusterObservationStates", (string)null);
                 });
 
             modelBuilder.Entity("ControlApi.Data.Entities.DeliveryAttempt", b =>
@@ -265,6 +293,39 @@ namespace ControlApi.Migrations
                     b.ToTable("NotificationDeliveries", (string)null);
                 });
 
+            modelBuilder.Entity("ControlApi.Data.Entities.Observation", b =>
+                {
+                    b.Property<long>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("ClusterId")
+                        .IsRequired()
+                        .HasMaxLength(63)
+                        .HasColumnType("TEXT");
+
+                    b.Property<long>("ObservedAt")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<bool>("Reachable")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("SnapshotJson")
+                        .IsRequired()
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Summary")
+                        .IsRequired()
+                        .HasMaxLength(500)
+                        .HasColumnType("TEXT");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("ClusterId", "Id");
+
+                    b.ToTable("Observations", (string)null);
+                });
+
             modelBuilder.Entity("ControlApi.Data.Entities.OutboxMessage", b =>
                 {
                     b.Property<long>("Id")
@@ -375,6 +436,39 @@ namespace ControlApi.Migrations
                     b.ToTable("Revisions", (string)null);
                 });
 
+            modelBuilder.Entity("ControlApi.Data.Entities.RevisionTracking", b =>
+                {
+                    b.Property<long>("RevisionId")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long?>("HelmReleaseGeneration")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long?>("ReconcileRequestedAt")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long?>("RolloutProgressAt")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<int>("RolloutQuarter")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("RolloutSignature")
+                        .HasMaxLength(200)
+                        .HasColumnType("TEXT");
+
+                    b.Property<long>("UpdatedAt")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("Waiting")
+                        .HasMaxLength(1000)
+                        .HasColumnType("TEXT");
+
+                    b.HasKey("RevisionId");
+
+                    b.ToTable("RevisionTracking", (string)null);
+                });
+
             modelBuilder.Entity("ControlApi.Data.Entities.RevisionTransition", b =>
                 {
                     b.Property<long>("Id")
@@ -452,6 +546,15 @@ namespace ControlApi.Migrations
                         .WithMany("Deliveries")
                         .HasForeignKey("WebhookId")
                         .OnDelete(DeleteBehavior.Cascade);
+                });
+
+            modelBuilder.Entity("ControlApi.Data.Entities.RevisionTracking", b =>
+                {
+                    b.HasOne("ControlApi.Data.Entities.Revision", null)
+                        .WithOne()
+                        .HasForeignKey("ControlApi.Data.Entities.RevisionTracking", "RevisionId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
                 });
 
             modelBuilder.Entity("ControlApi.Data.Entities.RevisionTransition", b =>

@@ -1,0 +1,74 @@
+using ControlApi.Configuration;
+using ControlApi.Http;
+using ControlApi.Security;
+using Microsoft.AspNetCore.Http.HttpResults;
+
+namespace ControlApi.Tracking;
+
+/// <summary>What the cluster looks like now (SPEC §5): the latest observation, and "reconcile now".</summary>
+public static class StatusApi
+{
+    public const string NotConnected = "not connected: no Kubernetes access is configured for this cluster";
+
+    public static RouteGroupBuilder MapStatusApi(this RouteGroupBuilder api)
+    {
+        var group = api.MapGroup("/clusters/{cluster}").WithTags("Status");
+
+        group.MapGet("/status", GetStatus)
+            .WithName("GetClusterStatus")
+            .WithSummary("The latest observation (Flux, rollout, agents, drift, leftovers) with its age, and what converging revisions wait on.")
+            .ProducesProblem(StatusCodes.Status404NotFound);
+
+        group.MapPost("/reconcile", Reconcile)
+            .WithName("ReconcileCluster")
+            .RequireRole(Role.Operator)
+            .WithSummary("Ask Flux to reconcile now (the annotation `flux reconcile` sets) and poll the cluster now.")
+            .ProducesProblem(StatusCodes.Status404NotFound)
+            .ProducesProblem(StatusCodes.Status409Conflict);
+
+        return api;
+    }
+
+    public static async Task<Results<Ok<ClusterStatusResource>, ProblemHttpResult>> GetStatus(
+        string cluster, ClusterCatalog clusters, ObservationReader observations, TimeProvider time, CancellationToken cancellationToken)
+    {
+        if (clusters.Find(cluster) is not { } managed) return Problems.ClusterNotFound(cluster, clusters.All.Select(c => c.Id));
+        if (!managed.Kubernetes.IsConfigured)
+            return TypedResults.Ok(new ClusterStatusResource(managed.Id, false, NotConnected, null, null, null, null, []));
+
+        var latest = await observations.LatestAsync(managed.Id, cancellationToken);
+        var tracking = await observations.ConvergingAsync(managed.Id, cancellationToken);
+        if (latest is null)
+            return TypedResults.Ok(new ClusterStatusResource(managed.Id, true, "connected; not observed yet (POST reconcile polls now)", null, null, null, null, tracking));
+        var age = (time.GetUtcNow() - latest.ObservedAt).TotalSeconds;
+        return TypedResults.Ok(new ClusterStatusResource(managed.Id, true,
+            latest.Snapshot?.Reachable == false ? "unreachable" : "observed",
+            latest.ObservedAt, Math.Round(Math.Max(0, age), 1), latest.Summary, latest.Snapshot, tracking));
+    }
+
+    public static Results<Accepted<ReconcileResource>, ProblemHttpResult> Reconcile(
+        string cluster, HttpContext context, ClusterCatalog clusters, TrackScheduler scheduler)
+    {
+        if (clusters.Find(cluster) is not { } managed) return Problems.ClusterNotFound(cluster, clusters.All.Select(c => c.Id));
+        if (!managed.Kubernetes.IsConfigured)
+            return Problems.Create(StatusCodes.Status409Conflict, "cluster-not-connected", "The cluster is not connected",
+                $"Cluster '{cluster}' has no Kubernetes access configured, so Flux cannot be asked to reconcile. Configure ControlApi:Clusters:*:Kubernetes (README, Connecting a cluster).");
+        scheduler.PollNow(managed.Id, Caller.Name(context));
+        return TypedResults.Accepted($"/api/v1/clusters/{managed.Id}/status",
+            new ReconcileResource(managed.Id, "requested", "Flux is asked to reconcile the GitRepository and Kustomization now, and the cluster is polled; GET the status to see the result."));
+    }
+}
+
+/// <param name="AgeSeconds">How old the observation is.</param>
+/// <param name="Tracking">Revisions still on their way to Verified.</param>
+public sealed record ClusterStatusResource(
+    string Cluster,
+    bool Connected,
+    string Status,
+    DateTimeOffset? ObservedAt,
+    double? AgeSeconds,
+    string? Summary,
+    ObservationSnapshot? Observation,
+    IReadOnlyList<TrackingResource> Tracking);
+
+public sealed record ReconcileResource(string Cluster, string Status, string Message);
