@@ -6,6 +6,7 @@ using ControlApi.Core.Observation;
 using ControlApi.Core.Revisions;
 using ControlApi.Core.Settings;
 using ControlApi.Data;
+using ControlApi.Metrics;
 using ControlApi.Probes;
 using ControlApi.Concurrency;
 using ControlApi.Persistence;
@@ -41,6 +42,7 @@ public sealed class PollJob(
     PollTurns turns,
     ActiveTrackers trackers,
     TrackScheduler scheduler,
+    ControlApiMetrics metrics,
     TimeProvider time,
     ILogger<PollJob> logger)
 {
@@ -74,6 +76,9 @@ public sealed class PollJob(
         var desired = await DesiredAsync(clusterId, cancellationToken);
         var (snapshot, facts) = Judge(cluster.Profile, observation, desired);
         var changes = await recorder.RecordAsync(clusterId, observation.ObservedAt, snapshot, facts, cancellationToken);
+        metrics.RecordPoll(clusterId, observation.Reachable ? MetricOutcomes.Reached : MetricOutcomes.Unreachable, observation.Duration);
+        // Drift is known only when it could be judged (ConfigMap read, nothing rolling out); else the last value stands.
+        if (facts.Drift is { } drift) metrics.RecordDrift(clusterId, drift.Count);
         logger.LogInformation("Polled {Cluster}: {Summary} ({Requests} requests, {Execs} execs, {Ms} ms; {Changes} change(s))",
             clusterId, snapshot.Summary(), observation.Requests, observation.Execs, (long)observation.Duration.TotalMilliseconds, changes.Count);
 

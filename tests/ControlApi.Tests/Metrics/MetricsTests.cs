@@ -76,6 +76,19 @@ public sealed class MetricsTests : IDisposable
         Assert.Matches("""controlapi_cluster_drift\{[^}]*cluster="local"[^}]*\} 2""", text);
     }
 
+    [Fact]
+    public async Task One_service_does_not_see_the_measurements_of_another_in_the_same_process()
+    {
+        using var other = new ControlApiFactory();
+        using var otherScraper = other.CreateClient();
+        Assert.Equal(HttpStatusCode.OK, (await otherScraper.GetAsync("/metrics")).StatusCode);
+
+        _service.Services.GetRequiredService<ControlApiMetrics>().RecordDrift("only-in-the-first-service", 5);
+        await ScrapeUntilAsync("only-in-the-first-service");
+
+        Assert.DoesNotContain("only-in-the-first-service", await otherScraper.GetStringAsync("/metrics"));
+    }
+
     private Task<string> ScrapeUntilAsync(string series) =>
         // The exporter caches a scrape briefly; wait for one taken after the event.
         Eventually.WaitAsync(async () =>
