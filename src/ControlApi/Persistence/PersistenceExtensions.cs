@@ -17,8 +17,12 @@ public static class PersistenceExtensions
             var connectionString = new SqliteConnectionStringBuilder
             {
                 DataSource = paths.Database,
-                Cache = SqliteCacheMode.Shared,
-                // Wait for a concurrent writer instead of failing at once.
+                // Private cache (the default), never shared: with a shared cache readers take
+                // table locks and fail with SQLITE_LOCKED ("database table is locked") while a
+                // writer is busy, and no busy timeout retries that. With WAL and private caches
+                // readers never wait for the writer.
+                Cache = SqliteCacheMode.Private,
+                // Wait for a concurrent writer instead of failing at once (SQLITE_BUSY is retried).
                 DefaultTimeout = 30,
                 Pooling = true,
             }.ToString();
