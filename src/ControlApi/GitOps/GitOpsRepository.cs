@@ -74,6 +74,9 @@ public sealed partial class GitOpsRepository : IGitOpsRepository
     private readonly ILogger<GitOpsRepository> _logger;
     private readonly ConcurrentDictionary<string, SemaphoreSlim> _locks = new(StringComparer.Ordinal);
 
+    /// <summary>Working copies this process has checked and fetched, with the remote URL they were checked for.</summary>
+    private readonly ConcurrentDictionary<string, string> _verified = new(StringComparer.Ordinal);
+
     public GitOpsRepository(GitWorkingCopyFactory workingCopies, IOptions<GitClientOptions> options, ILogger<GitOpsRepository> logger)
     {
         _workingCopies = workingCopies;
@@ -81,51 +84,84 @@ public sealed partial class GitOpsRepository : IGitOpsRepository
         _logger = logger;
     }
 
+    /// <remarks>
+    /// Optimistic, like a person who pulled a minute ago: the first try builds on the remote head
+    /// as last seen and pushes without fetching. That is safe because a push never forces — if
+    /// anything landed on the remote since (another committer, or this revision's own commit
+    /// pushed just before a crash), the push is rejected, and only then is the branch fetched, the
+    /// trailer searched and the change re-applied. A build that changes nothing is confirmed the
+    /// same way before it is called no change. The first publish in a process always fetches.
+    /// </remarks>
     public async Task<PublishResult> PublishAsync(GitOpsTarget target, ManifestCommit commit, CancellationToken cancellationToken)
     {
         var trailer = commit.Message.RevisionTrailerValue;
         var message = commit.Message.Render();
         var maxAttempts = Math.Max(1, _options.Value.MaxPublishAttempts);
+        var directory = Path.GetFullPath(target.WorkingDirectory);
 
         using var exclusive = await LockAsync(target, cancellationToken);
         using var workingCopy = OpenOrFail(target, out var openFailure);
         if (workingCopy is null) return new PublishResult(PublishOutcome.Failed, null, openFailure, 0);
 
-        for (var attempt = 1; attempt <= maxAttempts; attempt++)
+        var attempt = 1;
+        try
         {
-            try
+            string? head;
+            bool fetched;
+            if (_verified.TryGetValue(directory, out var url) && url == target.Remote.Url && Directory.Exists(Path.Combine(directory, ".git")))
             {
-                var head = await workingCopy.EnsureCloneAsync(cancellationToken);
-                var existing = await workingCopy.FindCommitByTrailerAsync(CommitMessage.RevisionTrailerKey, trailer, cancellationToken);
-                if (existing is not null)
+                workingCopy.RemoveStaleLocks();
+                head = await workingCopy.GetRemoteHeadAsync(cancellationToken);
+                fetched = false;
+            }
+            else
+            {
+                head = await workingCopy.EnsureCloneAsync(cancellationToken);
+                fetched = true;
+                _verified[directory] = target.Remote.Url;
+            }
+
+            while (attempt <= maxAttempts)
+            {
+                if (fetched)
                 {
-                    LogAlreadyCommitted(_logger, trailer, existing);
-                    return new PublishResult(PublishOutcome.AlreadyCommitted, existing, null, attempt);
+                    var existing = await workingCopy.FindCommitByTrailerAsync(CommitMessage.RevisionTrailerKey, trailer, head, cancellationToken);
+                    if (existing is not null)
+                    {
+                        LogAlreadyCommitted(_logger, trailer, existing);
+                        return new PublishResult(PublishOutcome.AlreadyCommitted, existing, null, attempt);
+                    }
                 }
 
-                var sha = await workingCopy.CommitOntoRemoteHeadAsync(commit.Files, commit.ManagedPaths, message, commit.Author, cancellationToken);
-                if (sha is null)
+                var built = await workingCopy.BuildCommitAsync(head, commit.Files, commit.ManagedPaths, message, commit.Author, cancellationToken);
+                if (!built.Changed)
                 {
-                    return new PublishResult(PublishOutcome.NoChange, head, null, attempt);
+                    if (fetched) return new PublishResult(PublishOutcome.NoChange, head, null, attempt);
+                    (head, fetched) = (await workingCopy.FetchAsync(cancellationToken), true);
+                    continue;
                 }
 
-                var push = await workingCopy.PushAsync(cancellationToken);
+                var push = await workingCopy.PushAsync(built.Sha, cancellationToken);
                 switch (push.Outcome)
                 {
                     case GitPushOutcome.Pushed:
-                        LogCommitted(_logger, trailer, sha, target.Remote.DisplayUrl);
-                        return new PublishResult(PublishOutcome.Committed, sha, null, attempt);
+                        LogCommitted(_logger, trailer, built.Sha, target.Remote.DisplayUrl);
+                        return new PublishResult(PublishOutcome.Committed, built.Sha, null, attempt);
                     case GitPushOutcome.Failed:
+                        _verified.TryRemove(directory, out _);
                         return new PublishResult(PublishOutcome.Failed, null, push.Reason, attempt);
                     case GitPushOutcome.RejectedNonFastForward:
-                        LogReapplying(_logger, trailer, attempt);
+                        // A stale first try is not a lost race: only re-applies after a fetch count.
+                        if (fetched) LogReapplying(_logger, trailer, attempt++);
+                        (head, fetched) = (await workingCopy.FetchAsync(cancellationToken), true);
                         continue;
                 }
             }
-            catch (GitCommandException ex)
-            {
-                return new PublishResult(PublishOutcome.Failed, null, ex.Reason, attempt);
-            }
+        }
+        catch (GitCommandException ex)
+        {
+            _verified.TryRemove(directory, out _);
+            return new PublishResult(PublishOutcome.Failed, null, ex.Reason, attempt);
         }
 
         return new PublishResult(PublishOutcome.Failed, null,

@@ -6,14 +6,14 @@ namespace ControlApi.GitOps;
 
 /// <summary>
 /// A cluster's working copy of its GitOps remote: one directory, one remote, one branch. It owns
-/// the directory (a crashed half-write is reset away, a moved remote is re-cloned) and nothing else.
+/// the directory (stale locks of a killed command are removed, a moved remote is re-cloned) and
+/// nothing else. Only its object store and refs are used: commits are built from objects, never
+/// checked out, so its files on disk play no part.
 /// Operations on one working copy must not overlap; <see cref="GitOpsRepository"/> serializes them.
 /// Dispose to remove the per-operation credentials.
 /// </summary>
 public sealed partial class GitWorkingCopy : IDisposable
 {
-    private static readonly Encoding Utf8 = new UTF8Encoding(encoderShouldEmitUTF8Identifier: false);
-
     private readonly GitCommandRunner _runner;
     private readonly GitSession _session;
     private readonly ILogger _logger;
@@ -32,6 +32,9 @@ public sealed partial class GitWorkingCopy : IDisposable
 
     private string RemoteTrackingRef => $"refs/remotes/origin/{Remote.Branch}";
     private string LocalBranchRef => $"refs/heads/{Remote.Branch}";
+
+    /// <summary>Where <see cref="BuildCommitAsync"/> leaves the commit it built, outside every branch.</summary>
+    private const string PublishRef = "refs/controlapi/publish";
 
     /// <summary>
     /// Makes the directory a working copy of <see cref="Remote"/> and fetches its branch. A missing,
@@ -85,30 +88,6 @@ public sealed partial class GitWorkingCopy : IDisposable
         return output.ExitCode == 0 ? output.StandardOutput.Trim() : null;
     }
 
-    /// <summary>
-    /// Puts the branch, index and files exactly at the remote head (hard reset + clean of untracked
-    /// and ignored files), so nothing from a crashed or rejected attempt survives. With no remote
-    /// branch yet, starts an orphan branch with an empty tree.
-    /// </summary>
-    /// <returns>The head the working copy now stands on, or null for an orphan branch.</returns>
-    public async Task<string?> ResetToRemoteBranchAsync(CancellationToken cancellationToken)
-    {
-        var head = await GetRemoteHeadAsync(cancellationToken);
-        await RunAsync(["symbolic-ref", "HEAD", LocalBranchRef], cancellationToken);
-        if (head is not null)
-        {
-            await RunAsync(["reset", "--quiet", "--hard", head], cancellationToken);
-        }
-        else
-        {
-            await RunAsync(["update-ref", "-d", LocalBranchRef], cancellationToken);
-            await RunAsync(["read-tree", "--empty"], cancellationToken);
-        }
-
-        await RunAsync(["clean", "--quiet", "-ffdx"], cancellationToken);
-        return head;
-    }
-
     /// <summary>A file's content at the remote head (for plan diffs); null when the file or the branch is absent.</summary>
     public async Task<string?> ReadFileAtRemoteHeadAsync(string path, CancellationToken cancellationToken)
     {
@@ -131,18 +110,28 @@ public sealed partial class GitWorkingCopy : IDisposable
     }
 
     /// <summary>
-    /// Writes the rendered files and deletes managed files that are no longer rendered, then stages
-    /// exactly those paths. Files outside <paramref name="managedPaths"/> are never touched; paths
-    /// that would leave the working copy (<c>..</c>, absolute, .git, through a symlink) are refused.
+    /// Builds a revision's commit on top of <paramref name="baseCommit"/> (null: the first commit of
+    /// an empty branch) from git objects alone, in one <c>git fast-import</c>: the rendered files
+    /// replace theirs, managed files no longer rendered are deleted, and everything else in the tree
+    /// stays exactly as it is. Nothing is written to the working tree, so no symlink or half-written
+    /// file there can redirect or spoil a write, and no reset or clean is needed before it; the commit
+    /// lands on a private ref and reaches the branch only through <see cref="PushAsync"/>.
+    /// One process where a checkout, write, add and commit take eight — the commit path's cost.
     /// </summary>
-    public async Task WriteManagedFilesAsync(IReadOnlyList<ManagedFile> files, IReadOnlyCollection<string> managedPaths, CancellationToken cancellationToken)
+    /// <exception cref="ArgumentException">A path is not a managed path, is rendered twice, or is not a safe repository path.</exception>
+    /// <exception cref="InvalidOperationException">A managed path (or a folder above it) is something else in the repository: a directory, a symlink, a submodule.</exception>
+    public async Task<BuiltCommit> BuildCommitAsync(
+        string? baseCommit, IReadOnlyList<ManagedFile> files, IReadOnlyCollection<string> managedPaths, string message, GitAuthor author, CancellationToken cancellationToken)
     {
-        var managed = managedPaths.Select(RepositoryPath.Normalize).ToHashSet(StringComparer.Ordinal);
+        ArgumentException.ThrowIfNullOrWhiteSpace(message);
+        if (baseCommit is not null && !IsObjectName(baseCommit)) throw new ArgumentException($"'{baseCommit}' is not a commit id.", nameof(baseCommit));
+        var managed = managedPaths.Select(RepositoryPath.Normalize).Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal).ToList();
+        var managedSet = managed.ToHashSet(StringComparer.Ordinal);
         var rendered = new Dictionary<string, string>(StringComparer.Ordinal);
         foreach (var file in files)
         {
             var path = RepositoryPath.Normalize(file.Path);
-            if (!managed.Contains(path))
+            if (!managedSet.Contains(path))
             {
                 throw new ArgumentException($"'{path}' is not a managed path; ControlApi writes only the paths it manages.", nameof(files));
             }
@@ -153,85 +142,116 @@ public sealed partial class GitWorkingCopy : IDisposable
             }
         }
 
-        foreach (var path in managed.Order(StringComparer.Ordinal))
+        // Every folder above a managed path must be a folder (or absent) in the base tree.
+        var folders = managed.SelectMany(Ancestors).Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal).ToList();
+        var stream = new FastImportStream();
+        stream.Line($"reset {PublishRef}").Line();
+        stream.Line($"commit {PublishRef}").Line("mark :1");
+        stream.Line($"author {author.Name} <{author.Email}> now").Line($"committer {author.Name} <{author.Email}> now");
+        stream.Data(CleanMessage(message));
+        if (baseCommit is not null) stream.Line($"from {baseCommit}");
+        foreach (var path in folders.Concat(managed)) stream.Line($"ls {FastImportStream.Quote(path)}");
+        foreach (var path in managed)
         {
-            var fullPath = ResolveInside(path);
-            if (System.IO.Directory.Exists(fullPath))
-            {
-                throw new InvalidOperationException($"Managed path '{path}' is a directory in the repository; refusing to replace it.");
-            }
-
             if (rendered.TryGetValue(path, out var content))
             {
-                System.IO.Directory.CreateDirectory(Path.GetDirectoryName(fullPath)!);
-                await File.WriteAllTextAsync(fullPath, content, Utf8, cancellationToken);
+                stream.Line($"M 100644 inline {FastImportStream.Quote(path)}").Data(content);
             }
-            else if (File.Exists(fullPath))
+            else
             {
-                File.Delete(fullPath);
+                stream.Line($"D {FastImportStream.Quote(path)}");
             }
         }
 
-        // Stage what we wrote plus what git tracked (so deletions are staged); an untracked path
-        // that does not exist would make "git add" fail.
-        var tracked = await RunAsync(["ls-files", "-z", "--", .. managed], cancellationToken);
-        var toStage = tracked.StandardOutput.Split('\0', StringSplitOptions.RemoveEmptyEntries)
-            .Concat(rendered.Keys)
-            .Distinct(StringComparer.Ordinal)
-            .Order(StringComparer.Ordinal)
-            .ToList();
-        if (toStage.Count > 0)
-        {
-            await RunAsync(["add", "--all", "--", .. toStage], cancellationToken);
-        }
-    }
+        // The same paths once more, as the new commit has them: equal entries mean no change.
+        foreach (var path in managed) stream.Line($"ls {FastImportStream.Quote(path)}");
+        stream.Line().Line("get-mark :1").Line("done");
 
-    /// <summary>
-    /// Commits the staged changes as <paramref name="author"/> (author and committer).
-    /// </summary>
-    /// <returns>The new commit, or null when nothing changed — which is success, not an error.</returns>
-    public async Task<string?> CommitAsync(string message, GitAuthor author, CancellationToken cancellationToken)
-    {
-        ArgumentException.ThrowIfNullOrWhiteSpace(message);
-        var diff = await RunAcceptingAsync(["diff", "--cached", "--quiet"], [0, 1], cancellationToken);
-        if (diff.ExitCode == 0) return null;
-
-        // Whitespace cleanup only: the default would drop lines starting with '#' from a reason.
-        await _runner.RunAsync(
-            new GitInvocation(Directory, ["commit", "--quiet", "--no-verify", "--cleanup=whitespace", "--file=-"], _session)
-            {
-                StandardInput = message,
-                ExtraEnvironment = author.ToEnvironment(),
-            },
+        // --date-format=now: git stamps the time itself, as "git commit" does. --force: the private
+        // ref is rewritten on every build.
+        var output = await _runner.RunAsync(
+            new GitInvocation(Directory, ["fast-import", "--quiet", "--done", "--force", "--date-format=now"], _session) { StandardInput = stream.ToString() },
             cancellationToken);
-        var head = await RunAsync(["rev-parse", "--verify", "HEAD"], cancellationToken);
-        return head.StandardOutput.Trim();
+        var answers = output.StandardOutput.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        if (answers.Length != folders.Count + 2 * managed.Count + 1)
+        {
+            throw new InvalidOperationException($"git fast-import answered {answers.Length} lines where {folders.Count + 2 * managed.Count + 1} were expected.");
+        }
+
+        for (var i = 0; i < folders.Count; i++)
+        {
+            if (!IsMissing(answers[i]) && !answers[i].StartsWith("040000 tree ", StringComparison.Ordinal))
+            {
+                throw new InvalidOperationException($"'{folders[i]}' is not a folder in the repository ({Kind(answers[i])}); refusing to replace it with ControlApi's files.");
+            }
+        }
+
+        var before = answers.AsSpan(folders.Count, managed.Count);
+        for (var i = 0; i < managed.Count; i++)
+        {
+            if (!IsMissing(before[i]) && !before[i].StartsWith("100644 blob ", StringComparison.Ordinal) && !before[i].StartsWith("100755 blob ", StringComparison.Ordinal))
+            {
+                throw new InvalidOperationException($"Managed path '{managed[i]}' is {Kind(before[i])} in the repository; refusing to replace it.");
+            }
+        }
+
+        var after = answers.AsSpan(folders.Count + managed.Count, managed.Count);
+        var changed = false;
+        for (var i = 0; i < managed.Count; i++) changed |= !string.Equals(Entry(before[i]), Entry(after[i]), StringComparison.Ordinal);
+        var sha = answers[^1].Trim();
+        if (!IsObjectName(sha)) throw new InvalidOperationException($"git fast-import did not name the commit it made ('{sha}').");
+        return new BuiltCommit(sha, changed);
+
+        static bool IsMissing(string answer) => answer.StartsWith("missing ", StringComparison.Ordinal);
+
+        // "<mode> <type> <object>\t<path>": mode and object decide; the path is ours.
+        static string Entry(string answer) => IsMissing(answer) ? "missing" : answer.Split('\t', 2)[0].Replace("100755 ", "100644 ", StringComparison.Ordinal);
+
+        static string Kind(string answer) => answer.Split(' ', 2)[0] switch
+        {
+            "040000" => "a directory",
+            "120000" => "a symbolic link",
+            "160000" => "a submodule",
+            _ => "a file",
+        };
+    }
+
+    /// <summary>"a/b/c.yaml" → "a", "a/b".</summary>
+    private static IEnumerable<string> Ancestors(string path)
+    {
+        for (var slash = path.IndexOf('/', StringComparison.Ordinal); slash > 0; slash = path.IndexOf('/', slash + 1))
+        {
+            yield return path[..slash];
+        }
+    }
+
+    /// <summary>What <c>git commit --cleanup=whitespace</c> does: no trailing spaces, no runs of blank lines, one final newline.</summary>
+    internal static string CleanMessage(string message)
+    {
+        var lines = message.Replace("\r\n", "\n", StringComparison.Ordinal).Split('\n').Select(l => l.TrimEnd()).ToList();
+        var kept = new List<string>(lines.Count);
+        foreach (var line in lines)
+        {
+            if (line.Length == 0 && (kept.Count == 0 || kept[^1].Length == 0)) continue;
+            kept.Add(line);
+        }
+
+        while (kept.Count > 0 && kept[^1].Length == 0) kept.RemoveAt(kept.Count - 1);
+        return string.Join('\n', kept) + "\n";
     }
 
     /// <summary>
-    /// Re-applies a change onto the current remote head: reset to it, write the files, commit. The
-    /// path after a rejected push is fetch + this + push again.
+    /// Pushes <paramref name="commit"/> to the remote branch. Never forces: a remote that moved
+    /// ahead answers <see cref="GitPushOutcome.RejectedNonFastForward"/>.
     /// </summary>
-    /// <returns>The new commit, or null when the remote head already has these files.</returns>
-    public async Task<string?> CommitOntoRemoteHeadAsync(
-        IReadOnlyList<ManagedFile> files, IReadOnlyCollection<string> managedPaths, string message, GitAuthor author, CancellationToken cancellationToken)
+    public async Task<GitPushResult> PushAsync(string commit, CancellationToken cancellationToken)
     {
-        await ResetToRemoteBranchAsync(cancellationToken);
-        await WriteManagedFilesAsync(files, managedPaths, cancellationToken);
-        return await CommitAsync(message, author, cancellationToken);
-    }
-
-    /// <summary>
-    /// Pushes HEAD to the remote branch. Never forces: a remote that moved ahead answers
-    /// <see cref="GitPushOutcome.RejectedNonFastForward"/>.
-    /// </summary>
-    public async Task<GitPushResult> PushAsync(CancellationToken cancellationToken)
-    {
+        if (!IsObjectName(commit)) throw new ArgumentException($"'{commit}' is not a commit id.", nameof(commit));
         GitOutput output;
         try
         {
             output = await _runner.RunAsync(
-                new GitInvocation(Directory, ["push", "--porcelain", "--no-verify", "origin", $"HEAD:{LocalBranchRef}"], _session) { AcceptedExitCodes = null },
+                new GitInvocation(Directory, ["push", "--porcelain", "--no-verify", "origin", $"{commit}:{LocalBranchRef}"], _session) { AcceptedExitCodes = null },
                 cancellationToken);
         }
         catch (GitCommandException ex)
@@ -253,7 +273,11 @@ public sealed partial class GitWorkingCopy : IDisposable
     /// <paramref name="key"/> with exactly <paramref name="value"/>. Only real trailers count: the
     /// same text in a message body does not.
     /// </summary>
-    public async Task<string?> FindCommitByTrailerAsync(string key, string value, CancellationToken cancellationToken)
+    public async Task<string?> FindCommitByTrailerAsync(string key, string value, CancellationToken cancellationToken) =>
+        await FindCommitByTrailerAsync(key, value, await GetRemoteHeadAsync(cancellationToken), cancellationToken);
+
+    /// <summary>As <see cref="FindCommitByTrailerAsync(string, string, CancellationToken)"/>, from a head the caller already knows.</summary>
+    public async Task<string?> FindCommitByTrailerAsync(string key, string value, string? head, CancellationToken cancellationToken)
     {
         if (string.IsNullOrEmpty(key) || !key.All(c => char.IsAsciiLetterOrDigit(c) || c == '-'))
         {
@@ -261,7 +285,6 @@ public sealed partial class GitWorkingCopy : IDisposable
         }
 
         ArgumentException.ThrowIfNullOrWhiteSpace(value);
-        var head = await GetRemoteHeadAsync(cancellationToken);
         if (head is null) return null;
 
         // --grep narrows the walk cheaply; git's own trailer parser then decides, and the value
@@ -376,7 +399,7 @@ public sealed partial class GitWorkingCopy : IDisposable
     /// A git process killed by a timeout or a crash leaves its lock files behind, and every later
     /// command would fail on them. Safe only because operations on a working copy never overlap.
     /// </summary>
-    private void RemoveStaleLocks()
+    public void RemoveStaleLocks()
     {
         var gitDir = Path.Combine(Directory, ".git");
         var candidates = System.IO.Directory.EnumerateFiles(gitDir, "*.lock", SearchOption.TopDirectoryOnly);
@@ -391,29 +414,6 @@ public sealed partial class GitWorkingCopy : IDisposable
             LogStaleLock(_logger, lockFile);
             File.Delete(lockFile);
         }
-    }
-
-    private string ResolveInside(string relativePath)
-    {
-        var root = Path.GetFullPath(Directory);
-        var fullPath = Path.GetFullPath(Path.Combine(root, relativePath));
-        if (!fullPath.StartsWith(root + Path.DirectorySeparatorChar, StringComparison.Ordinal))
-        {
-            throw new ArgumentException($"Refusing repository path '{relativePath}': it resolves outside the working copy.", nameof(relativePath));
-        }
-
-        // A symlink committed by someone else (gitops -> /etc) would carry our writes outside.
-        var current = root;
-        foreach (var segment in relativePath.Split('/'))
-        {
-            current = Path.Combine(current, segment);
-            if (new FileInfo(current).LinkTarget is not null)
-            {
-                throw new ArgumentException($"Refusing repository path '{relativePath}': '{Path.GetRelativePath(root, current)}' is a symbolic link.", nameof(relativePath));
-            }
-        }
-
-        return fullPath;
     }
 
     private static bool SamePath(string a, string b) =>

@@ -28,9 +28,9 @@ public static class JobsExtensions
             provider.GetRequiredService<IGlobalConfiguration>();
             var paths = provider.GetRequiredService<DataPaths>();
             Directory.CreateDirectory(paths.Root);
-            // The default 15 s queue poll would make every commit late. 100 ms keeps accepted → pushed
+            // The default 15 s queue poll would make every commit late. 50 ms keeps accepted → pushed
             // close to git itself (bench/ commit) for a cheap indexed SQLite read per worker and tick.
-            return new SQLiteStorage(paths.HangfireDatabase, new SQLiteStorageOptions { QueuePollInterval = TimeSpan.FromMilliseconds(100) });
+            return new SQLiteStorage(paths.HangfireDatabase, new SQLiteStorageOptions { QueuePollInterval = TimeSpan.FromMilliseconds(50) });
         });
         services.AddSingleton<JobActivator>(provider => new AspNetCoreJobActivator(provider.GetRequiredService<IServiceScopeFactory>()));
         services.AddHangfire((provider, configuration) => configuration

@@ -69,6 +69,27 @@ public sealed class PublishingTests : IDisposable
     }
 
     [Fact]
+    public async Task A_push_whose_local_record_was_lost_is_found_and_not_committed_twice()
+    {
+        var remote = await _bed.CreateRemoteAsync();
+        var revision = GitTestBed.Revision(4, ("release.yaml", "a: 1\n"));
+        var pushed = await _bed.Repository.PublishAsync(_bed.TargetFor(remote), revision, Ct);
+        // As if the process died after the remote took the push but before git noted it locally:
+        // the working copy still believes the remote is at the parent, where revision 4 is a change.
+        await _bed.Git.RunAsync(_bed.WorkingDirectory, "update-ref", "refs/remotes/origin/main", pushed.CommitSha + "^");
+
+        // The retry's commit differs from the first (in real life by its time; here by its reason,
+        // as a retry within the same second would otherwise be the very same commit object).
+        var retry = GitTestBed.Revision(4, "retried after a crash", ("release.yaml", "a: 1\n"));
+
+        var again = await _bed.Repository.PublishAsync(_bed.TargetFor(remote), retry, Ct);
+
+        Assert.Equal(PublishOutcome.AlreadyCommitted, again.Outcome);
+        Assert.Equal(pushed.CommitSha, again.CommitSha);
+        Assert.Equal(pushed.CommitSha, await _bed.Git.HeadAsync(remote));
+    }
+
+    [Fact]
     public async Task A_working_copy_behind_the_remote_still_publishes_on_top_and_keeps_the_other_committers_file()
     {
         var remote = await _bed.CreateRemoteAsync();

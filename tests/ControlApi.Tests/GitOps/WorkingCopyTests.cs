@@ -22,23 +22,50 @@ public sealed class WorkingCopyTests : IDisposable
 
     private GitWorkingCopy Open(string remote) => _bed.WorkingCopies.Open(_bed.WorkingDirectory, new GitRemote(remote, "main"));
 
-    private async Task<string?> CommitReleaseAsync(GitWorkingCopy workingCopy, string content, string message = "cilium: test\n")
+    /// <summary>Fetches, builds "release.yaml" = <paramref name="content"/> on the remote head and, when it changed, pushes it.</summary>
+    private async Task<BuiltCommit> PublishReleaseAsync(GitWorkingCopy workingCopy, string content, string message = "cilium: test\n")
     {
-        await workingCopy.EnsureCloneAsync(Ct);
-        return await workingCopy.CommitOntoRemoteHeadAsync([new ManagedFile(Release, content)], GitTestBed.ManagedPaths, message, GitTestBed.Author, Ct);
+        var head = await workingCopy.EnsureCloneAsync(Ct);
+        var built = await workingCopy.BuildCommitAsync(head, [new ManagedFile(Release, content)], GitTestBed.ManagedPaths, message, GitTestBed.Author, Ct);
+        if (built.Changed) Assert.Equal(GitPushOutcome.Pushed, (await workingCopy.PushAsync(built.Sha, Ct)).Outcome);
+        return built;
     }
 
     [Fact]
-    public async Task An_identical_write_commits_nothing()
+    public async Task An_identical_build_changes_nothing()
     {
         var remote = await _bed.CreateRemoteAsync();
         using var workingCopy = Open(remote);
-        Assert.NotNull(await CommitReleaseAsync(workingCopy, "a: 1\n"));
-        Assert.Equal(GitPushOutcome.Pushed, (await workingCopy.PushAsync(Ct)).Outcome);
+        Assert.True((await PublishReleaseAsync(workingCopy, "a: 1\n")).Changed);
+        var head = await _bed.Git.HeadAsync(remote);
 
-        var again = await CommitReleaseAsync(workingCopy, "a: 1\n");
+        var again = await PublishReleaseAsync(workingCopy, "a: 1\n");
 
-        Assert.Null(again);
+        Assert.False(again.Changed);
+        Assert.Equal(head, await _bed.Git.HeadAsync(remote));
+    }
+
+    [Fact]
+    public async Task A_built_commit_has_the_message_author_and_parent_and_keeps_every_other_file()
+    {
+        var remote = await _bed.CreateRemoteAsync();
+        await _bed.Git.CommitAndPushAsync(remote, "main", _bed.Temp.Path, "apps", ("apps/app.yaml", "kind: Deployment\n"), (GitTestBed.CiliumPath + "/bgp.yaml", "old: bgp\n"));
+        var parent = await _bed.Git.HeadAsync(remote);
+        using var workingCopy = Open(remote);
+
+        var built = await PublishReleaseAsync(workingCopy, "ünïcödé: \"quoted\"\n", "cilium: test  \n\n\n\nReason: why\n\nControlApi-Revision: goldentooth/4\n\n");
+
+        Assert.Equal(built.Sha, await _bed.Git.HeadAsync(remote));
+        Assert.Equal("ünïcödé: \"quoted\"\n", await _bed.Git.ShowAsync(remote, "main", Release));
+        Assert.Null(await _bed.Git.ShowAsync(remote, "main", GitTestBed.CiliumPath + "/bgp.yaml"));
+        Assert.Equal("kind: Deployment\n", await _bed.Git.ShowAsync(remote, "main", "apps/app.yaml"));
+        Assert.Equal(parent, (await _bed.Git.RunAsync(remote, "rev-parse", "main^")).Trim());
+        var body = await _bed.Git.RunAsync(remote, "log", "-1", "--format=%B", "main");
+        Assert.Equal("cilium: test\n\nReason: why\n\nControlApi-Revision: goldentooth/4", body.TrimEnd('\n'));
+        Assert.Equal("ControlApi <controlapi@example.test>|ControlApi <controlapi@example.test>",
+            (await _bed.Git.RunAsync(remote, "log", "-1", "--format=%an <%ae>|%cn <%ce>", "main")).Trim());
+        // Built from objects: nothing was checked out or written in the working copy's folder.
+        Assert.Equal([".git"], Directory.EnumerateFileSystemEntries(_bed.WorkingDirectory).Select(Path.GetFileName));
     }
 
     [Fact]
@@ -46,18 +73,19 @@ public sealed class WorkingCopyTests : IDisposable
     {
         var remote = await _bed.CreateRemoteAsync();
         using var workingCopy = Open(remote);
-        await CommitReleaseAsync(workingCopy, "a: 1\n");
+        var head = await workingCopy.EnsureCloneAsync(Ct);
+        var stale = await workingCopy.BuildCommitAsync(head, [new ManagedFile(Release, "a: 1\n")], GitTestBed.ManagedPaths, "cilium: test\n", GitTestBed.Author, Ct);
         await _bed.Git.CommitAndPushAsync(remote, "main", _bed.Temp.Path, "unrelated", ("apps/app.yaml", "kind: Deployment\n"));
 
-        var rejected = await workingCopy.PushAsync(Ct);
+        var rejected = await workingCopy.PushAsync(stale.Sha, Ct);
         Assert.Equal(GitPushOutcome.RejectedNonFastForward, rejected.Outcome);
 
-        await workingCopy.FetchAsync(Ct);
-        var reapplied = await workingCopy.CommitOntoRemoteHeadAsync([new ManagedFile(Release, "a: 1\n")], GitTestBed.ManagedPaths, "cilium: test\n", GitTestBed.Author, Ct);
-        var pushed = await workingCopy.PushAsync(Ct);
+        var newHead = await workingCopy.FetchAsync(Ct);
+        var reapplied = await workingCopy.BuildCommitAsync(newHead, [new ManagedFile(Release, "a: 1\n")], GitTestBed.ManagedPaths, "cilium: test\n", GitTestBed.Author, Ct);
+        var pushed = await workingCopy.PushAsync(reapplied.Sha, Ct);
 
         Assert.Equal(GitPushOutcome.Pushed, pushed.Outcome);
-        Assert.Equal(reapplied, await _bed.Git.HeadAsync(remote));
+        Assert.Equal(reapplied.Sha, await _bed.Git.HeadAsync(remote));
         Assert.Equal("kind: Deployment\n", await _bed.Git.ShowAsync(remote, "main", "apps/app.yaml"));
         Assert.Equal("a: 1\n", await _bed.Git.ShowAsync(remote, "main", Release));
     }
@@ -67,10 +95,11 @@ public sealed class WorkingCopyTests : IDisposable
     {
         var remote = await _bed.CreateRemoteAsync();
         using var workingCopy = Open(remote);
-        await CommitReleaseAsync(workingCopy, "a: 1\n");
+        var head = await workingCopy.EnsureCloneAsync(Ct);
+        var built = await workingCopy.BuildCommitAsync(head, [new ManagedFile(Release, "a: 1\n")], GitTestBed.ManagedPaths, "cilium: test\n", GitTestBed.Author, Ct);
         Directory.Delete(remote, recursive: true);
 
-        var result = await workingCopy.PushAsync(Ct);
+        var result = await workingCopy.PushAsync(built.Sha, Ct);
 
         Assert.Equal(GitPushOutcome.Failed, result.Outcome);
         Assert.Contains("does not appear to be a git repository", result.Reason);
@@ -81,8 +110,7 @@ public sealed class WorkingCopyTests : IDisposable
     {
         var remote = await _bed.CreateRemoteAsync();
         using var workingCopy = Open(remote);
-        await CommitReleaseAsync(workingCopy, "a: 1\n", "cilium: ours\n\nControlApi-Revision: goldentooth/1\n");
-        await workingCopy.PushAsync(Ct);
+        await PublishReleaseAsync(workingCopy, "a: 1\n", "cilium: ours\n\nControlApi-Revision: goldentooth/1\n");
         var ours = await _bed.Git.HeadAsync(remote);
         await _bed.Git.CommitAndPushAsync(remote, "main", _bed.Temp.Path,
             "docs: mention a revision\n\nControlApi-Revision: goldentooth/2\n\nThe line above is prose in the body, not a trailer.",
@@ -103,39 +131,38 @@ public sealed class WorkingCopyTests : IDisposable
         var oldRemote = await _bed.CreateRemoteAsync("old.git");
         var newRemote = await _bed.Git.InitBareAsync(_bed.Temp.Combine("remotes", "new.git"));
         await _bed.Git.CommitAndPushAsync(oldRemote, "main", _bed.Temp.Path, "old only", ("old-only.txt", "old\n"));
-        using (var old = Open(oldRemote)) await CommitReleaseAsync(old, "a: 1\n");
+        using (var old = Open(oldRemote)) await PublishReleaseAsync(old, "a: 1\n");
 
         using var moved = Open(newRemote);
         var head = await moved.EnsureCloneAsync(Ct);
-        await moved.ResetToRemoteBranchAsync(Ct);
 
         Assert.Null(head);
         Assert.Equal(newRemote, (await _bed.Git.RunAsync(_bed.WorkingDirectory, "remote", "get-url", "origin")).Trim());
-        Assert.False(File.Exists(Path.Combine(_bed.WorkingDirectory, "old-only.txt")));
+        Assert.Null(await moved.ReadFileAtRemoteHeadAsync("old-only.txt", Ct));
         Assert.Null(await moved.ReadFileAtRemoteHeadAsync("README.md", Ct));
+        var first = await moved.BuildCommitAsync(head, [new ManagedFile(Release, "a: 2\n")], GitTestBed.ManagedPaths, "cilium: first\n", GitTestBed.Author, Ct);
+        Assert.Equal(GitPushOutcome.Pushed, (await moved.PushAsync(first.Sha, Ct)).Outcome);
+        Assert.Equal([Release], await _bed.Git.ListFilesAsync(newRemote, "main"));
     }
 
     [Fact]
-    public async Task Leftovers_of_a_crash_do_not_survive_the_next_operation()
+    public async Task Leftovers_of_a_crash_do_not_stop_the_next_operation()
     {
         var remote = await _bed.CreateRemoteAsync();
-        using (var first = Open(remote))
-        {
-            await CommitReleaseAsync(first, "a: 1\n");
-            await first.PushAsync(Ct);
-        }
+        using (var first = Open(remote)) await PublishReleaseAsync(first, "a: 1\n");
 
-        // As if the process died mid-write: a half-written managed file, a stray file, a lock.
-        await File.WriteAllTextAsync(Path.Combine(_bed.WorkingDirectory, Release), "a: hal");
-        await File.WriteAllTextAsync(Path.Combine(_bed.WorkingDirectory, "stray.tmp"), "x");
+        // As if the process died mid-build: locks on the index and on the private ref, a stray file.
+        Directory.CreateDirectory(Path.Combine(_bed.WorkingDirectory, ".git", "refs", "controlapi"));
+        await File.WriteAllTextAsync(Path.Combine(_bed.WorkingDirectory, ".git", "refs", "controlapi", "publish.lock"), "");
         await File.WriteAllTextAsync(Path.Combine(_bed.WorkingDirectory, ".git", "index.lock"), "");
+        await File.WriteAllTextAsync(Path.Combine(_bed.WorkingDirectory, "stray.tmp"), "x");
 
         using var next = Open(remote);
-        await next.EnsureCloneAsync(Ct);
-        await next.ResetToRemoteBranchAsync(Ct);
+        var built = await PublishReleaseAsync(next, "a: 2\n");
 
-        Assert.Equal("a: 1\n", await File.ReadAllTextAsync(Path.Combine(_bed.WorkingDirectory, Release), Ct));
-        Assert.False(File.Exists(Path.Combine(_bed.WorkingDirectory, "stray.tmp")));
+        Assert.True(built.Changed);
+        Assert.Equal("a: 2\n", await _bed.Git.ShowAsync(remote, "main", Release));
+        Assert.DoesNotContain("stray.tmp", await _bed.Git.ListFilesAsync(remote, "main"));
         Assert.False(File.Exists(Path.Combine(_bed.WorkingDirectory, ".git", "index.lock")));
     }
 
@@ -157,15 +184,14 @@ public sealed class WorkingCopyTests : IDisposable
     [InlineData("../escape.yaml")]
     [InlineData("/tmp/escape.yaml")]
     [InlineData(".git/config")]
-    public async Task Paths_escaping_the_working_copy_are_refused(string path)
+    public async Task Paths_escaping_the_repository_are_refused(string path)
     {
         var remote = await _bed.CreateRemoteAsync();
         using var workingCopy = Open(remote);
-        await workingCopy.EnsureCloneAsync(Ct);
-        await workingCopy.ResetToRemoteBranchAsync(Ct);
+        var head = await workingCopy.EnsureCloneAsync(Ct);
 
         await Assert.ThrowsAsync<ArgumentException>(() =>
-            workingCopy.WriteManagedFilesAsync([new ManagedFile(path, "x")], [path], Ct));
+            workingCopy.BuildCommitAsync(head, [new ManagedFile(path, "x")], [path], "cilium: test\n", GitTestBed.Author, Ct));
     }
 
     [Fact]
@@ -173,18 +199,17 @@ public sealed class WorkingCopyTests : IDisposable
     {
         var remote = await _bed.CreateRemoteAsync();
         using var workingCopy = Open(remote);
-        await workingCopy.EnsureCloneAsync(Ct);
-        await workingCopy.ResetToRemoteBranchAsync(Ct);
+        var head = await workingCopy.EnsureCloneAsync(Ct);
 
         var error = await Assert.ThrowsAsync<ArgumentException>(() =>
-            workingCopy.WriteManagedFilesAsync([new ManagedFile("README.md", "overwritten")], GitTestBed.ManagedPaths, Ct));
+            workingCopy.BuildCommitAsync(head, [new ManagedFile("README.md", "overwritten")], GitTestBed.ManagedPaths, "cilium: test\n", GitTestBed.Author, Ct));
 
         Assert.Contains("not a managed path", error.Message);
-        Assert.NotEqual("overwritten", await File.ReadAllTextAsync(Path.Combine(_bed.WorkingDirectory, "README.md"), Ct));
+        Assert.NotEqual("overwritten", await _bed.Git.ShowAsync(remote, "main", "README.md"));
     }
 
     [Fact]
-    public async Task A_symlink_in_the_repository_cannot_carry_a_write_outside()
+    public async Task A_symlink_in_the_repository_is_neither_followed_nor_replaced()
     {
         var remote = await _bed.CreateRemoteAsync();
         var outside = Directory.CreateDirectory(_bed.Temp.Combine("outside")).FullName;
@@ -195,15 +220,27 @@ public sealed class WorkingCopyTests : IDisposable
         await _bed.Git.RunAsync(clone, "add", "--all");
         await _bed.Git.RunAsync(clone, "commit", "--quiet", "-m", "symlink");
         await _bed.Git.RunAsync(clone, "push", "--quiet", "origin", "HEAD:refs/heads/main");
+        var before = await _bed.Git.HeadAsync(remote);
 
-        using var workingCopy = Open(remote);
-        await workingCopy.EnsureCloneAsync(Ct);
-        await workingCopy.ResetToRemoteBranchAsync(Ct);
+        var error = await Assert.ThrowsAsync<InvalidOperationException>(() => PublishReleaseAsync(Open(remote), "x"));
 
-        var error = await Assert.ThrowsAsync<ArgumentException>(() =>
-            workingCopy.WriteManagedFilesAsync([new ManagedFile(Release, "x")], GitTestBed.ManagedPaths, Ct));
-        Assert.Contains("symbolic link", error.Message);
+        Assert.Contains("'gitops/infrastructure/cilium' is not a folder in the repository (a symbolic link)", error.Message);
         Assert.Empty(Directory.EnumerateFileSystemEntries(outside));
+        Assert.Equal(before, await _bed.Git.HeadAsync(remote));
+    }
+
+    [Fact]
+    public async Task A_directory_where_a_managed_file_belongs_is_refused()
+    {
+        var remote = await _bed.CreateRemoteAsync();
+        await _bed.Git.CommitAndPushAsync(remote, "main", _bed.Temp.Path, "a folder", (Release + "/inside.yaml", "mine\n"));
+        var before = await _bed.Git.HeadAsync(remote);
+
+        var error = await Assert.ThrowsAsync<InvalidOperationException>(() => PublishReleaseAsync(Open(remote), "x"));
+
+        Assert.Contains($"Managed path '{Release}' is a directory in the repository", error.Message);
+        Assert.Equal(before, await _bed.Git.HeadAsync(remote));
+        Assert.Equal("mine\n", await _bed.Git.ShowAsync(remote, "main", Release + "/inside.yaml"));
     }
 
     [Fact]
@@ -211,8 +248,8 @@ public sealed class WorkingCopyTests : IDisposable
     {
         var remote = await _bed.CreateRemoteAsync();
         using var workingCopy = Open(remote);
-        await CommitReleaseAsync(workingCopy, "a: 1\n");
-        await workingCopy.PushAsync(Ct);
+        await PublishReleaseAsync(workingCopy, "a: 1\n");
+        Directory.CreateDirectory(Path.Combine(_bed.WorkingDirectory, GitTestBed.CiliumPath));
         await File.WriteAllTextAsync(Path.Combine(_bed.WorkingDirectory, Release), "local edit", Ct);
 
         Assert.Equal("a: 1\n", await workingCopy.ReadFileAtRemoteHeadAsync(Release, Ct));
