@@ -12,6 +12,7 @@ using ControlApi.Notifications;
 using ControlApi.Persistence;
 using ControlApi.Revisions;
 using ControlApi.Security;
+using ControlApi.Telemetry;
 using ControlApi.Tracking;
 
 // The root appsettings.json is copied next to the binaries; reading it from there makes
@@ -35,6 +36,7 @@ builder.AddChatops();
 builder.AddAudit();
 builder.AddNotifications();
 builder.AddServiceMetrics();
+builder.AddTracing();
 
 var app = builder.Build();
 

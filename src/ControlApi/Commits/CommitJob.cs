@@ -12,6 +12,7 @@ using ControlApi.Revisions;
 using Hangfire;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
+using ControlApi.Telemetry;
 
 namespace ControlApi.Commits;
 
@@ -42,6 +43,7 @@ public sealed class CommitJob(
     [AutomaticRetry(Attempts = 0)] // Retries are the outbox's: back-off per revision, visible in the API.
     public async Task RunAsync(string clusterId, CancellationToken cancellationToken)
     {
+        using var activity = ControlApiActivities.StartJob("commit", clusterId);
         if (clusters.Find(clusterId) is not { } cluster)
         {
             logger.LogWarning("Commit job for unknown cluster {Cluster} ignored; it is no longer configured", clusterId);

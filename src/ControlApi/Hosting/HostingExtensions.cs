@@ -48,7 +48,7 @@ public static class HostingExtensions
     /// <summary>
     /// On SIGTERM: Kestrel stops taking requests, Hangfire hands cancellation to running jobs and
     /// waits for them within the grace period. A commit job cancelled mid-push leaves either a
-    /// pushed commit (found by its trailer next time) or none; the working copy is reset before reuse.
+    /// pushed commit (found by its trailer next time) or none; stale git locks are removed before reuse.
     /// </summary>
     public static WebApplicationBuilder AddGracefulShutdown(this WebApplicationBuilder builder)
     {

@@ -9,6 +9,7 @@ using ControlApi.Persistence;
 using Hangfire;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
+using ControlApi.Telemetry;
 
 namespace ControlApi.Notifications;
 
@@ -43,6 +44,8 @@ public sealed class DeliverJob(
     [AutomaticRetry(Attempts = 0)] // Retries are the delivery's own: back-off, attempt log, webhook.failed.
     public async Task RunAsync(long deliveryId, CancellationToken cancellationToken)
     {
+        using var activity = ControlApiActivities.StartJob("deliver", null);
+        activity?.SetTag("controlapi.delivery", deliveryId);
         if (await ClaimAsync(deliveryId, cancellationToken) is not { } delivery) return;
         var (request, problem) = await PrepareAsync(delivery, cancellationToken);
         var result = request is null ? new TryResult(null, problem, TimeSpan.Zero) : await SendAsync(request, cancellationToken);

@@ -12,6 +12,7 @@ using ControlApi.Concurrency;
 using ControlApi.Persistence;
 using Hangfire;
 using Microsoft.EntityFrameworkCore;
+using ControlApi.Telemetry;
 
 namespace ControlApi.Tracking;
 
@@ -53,6 +54,7 @@ public sealed class PollJob(
     [AutomaticRetry(Attempts = 0)] // The next interval is the retry.
     public async Task RunAsync(string clusterId, string? reconcileRequestedBy, CancellationToken cancellationToken)
     {
+        using var activity = ControlApiActivities.StartJob("poll", clusterId);
         if (clusters.Find(clusterId) is not { } cluster) return;
         logger.LogDebug("Poll of {Cluster} waiting for its turn", clusterId);
         using var turn = await turns.EnterAsync(clusterId, cancellationToken);

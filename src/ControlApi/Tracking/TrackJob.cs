@@ -5,6 +5,7 @@ using ControlApi.Core.Settings;
 using ControlApi.Probes;
 using Hangfire;
 using Microsoft.Extensions.Options;
+using ControlApi.Telemetry;
 
 namespace ControlApi.Tracking;
 
@@ -58,6 +59,7 @@ public sealed class TrackJob(
     [Queue(TrackScheduler.TrackQueue)]
     public async Task RunAsync(string clusterId, int revisionNumber, CancellationToken cancellationToken)
     {
+        using var activity = ControlApiActivities.StartJob("track", clusterId, revisionNumber);
         if (clusters.Find(clusterId) is not { } cluster)
         {
             logger.LogWarning("Track job for unknown cluster {Cluster} ignored", clusterId);

@@ -1,0 +1,95 @@
+using System.Diagnostics;
+using Microsoft.Extensions.Options;
+using OpenTelemetry;
+using OpenTelemetry.Exporter;
+using OpenTelemetry.Resources;
+using OpenTelemetry.Trace;
+
+namespace ControlApi.Telemetry;
+
+public static class TracingExtensions
+{
+    private const string StandardEndpointVariable = "OTEL_EXPORTER_OTLP_ENDPOINT";
+
+    /// <summary>
+    /// OpenTelemetry traces over OTLP when an endpoint is configured: incoming requests (not the
+    /// probes or /metrics), outgoing HTTP (the Kubernetes API, webhooks) and ControlApi's job spans.
+    /// The exporter is chosen when the provider is built, from the bound options, so every
+    /// configuration source (environment, test hosts) counts; without an endpoint nothing is sampled
+    /// or sent. The batch is flushed when the host stops.
+    /// </summary>
+    public static WebApplicationBuilder AddTracing(this WebApplicationBuilder builder)
+    {
+        var services = builder.Services;
+        services.AddOptions<TracingOptions>().Bind(builder.Configuration.GetSection(TracingOptions.SectionName)).ValidateOnStart();
+        services.AddSingleton<IValidateOptions<TracingOptions>, TracingOptionsValidator>();
+        services.AddOpenTelemetry().WithTracing(tracing => tracing
+            .AddSource(ControlApiActivities.SourceName)
+            .AddAspNetCoreInstrumentation(aspnet =>
+            {
+                aspnet.Filter = context => !IsProbeOrScrape(context.Request.Path);
+                aspnet.RecordException = true;
+            })
+            .AddHttpClientInstrumentation(http => http.EnrichWithHttpRequestMessage = (activity, request) => RedactUrl(activity, request.RequestUri))
+            .Deferred((provider, deferred) =>
+            {
+                var options = provider.GetRequiredService<IOptions<TracingOptions>>().Value;
+                var configuration = provider.GetRequiredService<IConfiguration>();
+                if (Exporter(options, configuration[StandardEndpointVariable]) is not { } exporter)
+                {
+                    deferred.SetSampler(new AlwaysOffSampler());
+                    return;
+                }
+
+                deferred.ConfigureResource(resource => resource.AddService(options.ServiceName,
+                    serviceVersion: typeof(TracingExtensions).Assembly.GetName().Version?.ToString(), serviceInstanceId: Environment.MachineName));
+                deferred.SetSampler(new ParentBasedSampler(new TraceIdRatioBasedSampler(options.SampleRatio)));
+                deferred.AddProcessor(new BatchActivityExportProcessor(new OtlpTraceExporter(exporter)));
+            }));
+        return builder;
+    }
+
+    /// <summary>Configuration that needs the built services (the bound options).</summary>
+    private static TracerProviderBuilder Deferred(this TracerProviderBuilder builder, Action<IServiceProvider, TracerProviderBuilder> configure) =>
+        builder is IDeferredTracerProviderBuilder deferred
+            ? deferred.Configure(configure)
+            : throw new InvalidOperationException("The tracer provider builder cannot defer configuration.");
+
+    internal static bool TryParseEndpoint(string value, out Uri endpoint) =>
+        Uri.TryCreate(value, UriKind.Absolute, out endpoint!) && endpoint.Scheme is "http" or "https" && string.IsNullOrEmpty(endpoint.UserInfo);
+
+    /// <summary>
+    /// The exporter's settings, or null when tracing is off. The parameterless options read the
+    /// standard <c>OTEL_EXPORTER_OTLP_*</c> variables (headers, timeout), then our keys win.
+    /// </summary>
+    private static OtlpExporterOptions? Exporter(TracingOptions options, string? standardEndpoint)
+    {
+        var configured = !string.IsNullOrWhiteSpace(options.OtlpEndpoint);
+        if (!configured && string.IsNullOrWhiteSpace(standardEndpoint)) return null;
+        var exporter = new OtlpExporterOptions();
+        if (!configured) return exporter;
+        if (!TryParseEndpoint(options.OtlpEndpoint!, out var endpoint) || !TracingOptions.IsKnownProtocol(options.OtlpProtocol)) return null;
+        exporter.Protocol = options.OtlpProtocol == "grpc" ? OtlpExportProtocol.Grpc : OtlpExportProtocol.HttpProtobuf;
+        // Set in code, the HTTP endpoint is used as given: name the traces path as the variable would.
+        exporter.Endpoint = exporter.Protocol == OtlpExportProtocol.HttpProtobuf
+            ? new Uri(endpoint.AbsoluteUri.TrimEnd('/') + "/v1/traces")
+            : endpoint;
+        return exporter;
+    }
+
+    private static bool IsProbeOrScrape(PathString path) =>
+        path.StartsWithSegments("/healthz") || path.StartsWithSegments("/readyz") || path.StartsWithSegments("/metrics");
+
+    /// <summary>
+    /// Outgoing URLs can be credentials: a Slack incoming webhook or a receiver's tokenised path.
+    /// Only Kubernetes API paths (<c>/api/…</c>, <c>/apis/…</c>) are kept; others keep the host only,
+    /// and no query string is ever kept.
+    /// </summary>
+    private static void RedactUrl(Activity activity, Uri? uri)
+    {
+        if (uri is null || !uri.IsAbsoluteUri) return;
+        var path = uri.AbsolutePath;
+        var keepPath = path.StartsWith("/api/", StringComparison.Ordinal) || path.StartsWith("/apis/", StringComparison.Ordinal);
+        activity.SetTag("url.full", $"{uri.Scheme}://{uri.Authority}{(keepPath ? path : "/")}");
+    }
+}
