@@ -55,7 +55,8 @@ public sealed partial record TeamsActivity(
     [property: JsonPropertyName("type")] string? Type,
     [property: JsonPropertyName("text")] string? Text,
     [property: JsonPropertyName("from")] TeamsAccount? From,
-    [property: JsonPropertyName("conversation")] TeamsConversation? Conversation)
+    [property: JsonPropertyName("conversation")] TeamsConversation? Conversation,
+    [property: JsonPropertyName("timestamp")] DateTimeOffset? Timestamp = null)
 {
     private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web) { MaxDepth = 32 };
 

@@ -87,6 +87,8 @@ public static class ChatopsApi
 
         if (TeamsActivity.Parse(body) is not { } activity)
             return Problems.BadRequest("malformed-activity", "Not a Teams activity", "The body is not a JSON activity object.");
+        check = verifier.CheckFresh(context.Request.Headers.Authorization.ToString(), activity.Timestamp);
+        if (check != RequestCheck.Valid) return await RefuseAsync(ChatPlatforms.Teams, check, context, audit, cancellationToken);
         var request = activity.ToRequest();
         if (string.IsNullOrEmpty(request.User.Id)) return ChatProblems.NoUser("from.id");
         // Teams has no response_url: the reply is the only message, follow with `status`.

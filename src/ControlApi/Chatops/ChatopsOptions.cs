@@ -65,6 +65,12 @@ public sealed class TeamsOptions
     public string? SecurityToken { get; set; }
 
     public string? SecurityTokenFile { get; set; }
+
+    /// <summary>Activities whose <c>timestamp</c> is further than this from now are refused.</summary>
+    public TimeSpan TimestampTolerance { get; set; } = TimeSpan.FromMinutes(5);
+
+    /// <summary>How many recent signatures are remembered to refuse replays inside the tolerance window.</summary>
+    public int ReplayCacheCapacity { get; set; } = 10_000;
 }
 
 public sealed class FollowUpOptions

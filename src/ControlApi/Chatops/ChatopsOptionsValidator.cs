@@ -47,6 +47,10 @@ public sealed class ChatopsOptionsValidator(IOptions<ControlApiOptions> service)
         if (CheckSecret(options.Teams.SecurityToken, options.Teams.SecurityTokenFile, $"{root}:Teams:SecurityToken", failures) is { } token
             && !IsBase64(token))
             failures.Add($"{root}:Teams:SecurityToken is not base64; paste the security token Teams showed when the outgoing webhook was created.");
+        if (options.Teams.TimestampTolerance <= TimeSpan.Zero || options.Teams.TimestampTolerance > TimeSpan.FromMinutes(15))
+            failures.Add($"{root}:Teams:TimestampTolerance {options.Teams.TimestampTolerance} must be positive and at most 15 minutes.");
+        if (options.Teams.ReplayCacheCapacity < 1)
+            failures.Add($"{root}:Teams:ReplayCacheCapacity must be at least 1.");
 
         var followUp = options.FollowUp;
         if (followUp.PollInterval <= TimeSpan.Zero || followUp.MaxPollInterval < followUp.PollInterval)

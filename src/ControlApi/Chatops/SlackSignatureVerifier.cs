@@ -22,7 +22,7 @@ public static class RequestChecks
     public static string Describe(this RequestCheck check) => check switch
     {
         RequestCheck.MissingCredentials => "the request carries no signature or token",
-        RequestCheck.MalformedTimestamp => "the request timestamp is not a Unix time in seconds",
+        RequestCheck.MalformedTimestamp => "the request timestamp is missing or not a valid time",
         RequestCheck.StaleTimestamp => "the request timestamp is too far from now (old, replayed or a wrong clock)",
         RequestCheck.BadSignature => "the signature or token does not match",
         RequestCheck.Replayed => "this signed request was already received",
@@ -43,7 +43,7 @@ public sealed class SlackSignatureVerifier
 
     private readonly byte[]? _secret;
     private readonly TimeSpan _tolerance;
-    private readonly SlackReplayCache _seen;
+    private readonly ReplayCache _seen;
     private readonly TimeProvider _time;
 
     public SlackSignatureVerifier(IOptions<ChatopsOptions> options, TimeProvider time)
@@ -51,7 +51,7 @@ public sealed class SlackSignatureVerifier
         var slack = options.Value.Slack;
         _secret = ChatSecrets.Read(slack.SigningSecret, slack.SigningSecretFile) is { } secret ? Encoding.UTF8.GetBytes(secret) : null;
         _tolerance = slack.TimestampTolerance;
-        _seen = new SlackReplayCache(slack.ReplayCacheCapacity);
+        _seen = new ReplayCache(slack.ReplayCacheCapacity);
         _time = time;
     }
 

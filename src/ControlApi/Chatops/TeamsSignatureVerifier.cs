@@ -6,22 +6,31 @@ namespace ControlApi.Chatops;
 /// <summary>
 /// Microsoft Teams outgoing webhooks sign each request: <c>Authorization: HMAC &lt;base64&gt;</c>,
 /// the HMAC-SHA256 of the raw body bytes keyed with the base64-decoded security token shown when
-/// the webhook was created. Teams adds no timestamp, so replays cannot be told apart here.
+/// the webhook was created. Teams sends no timestamp header, but the signed activity carries its
+/// own <c>timestamp</c>: an activity far from now is refused, and a signature is accepted once
+/// while its timestamp is inside the window — the same protection Slack's signing gives.
 /// </summary>
 public sealed class TeamsSignatureVerifier
 {
     private const string Scheme = "HMAC ";
 
     private readonly byte[]? _key;
+    private readonly TimeSpan _tolerance;
+    private readonly ReplayCache _seen;
+    private readonly TimeProvider _time;
 
-    public TeamsSignatureVerifier(IOptions<ChatopsOptions> options)
+    public TeamsSignatureVerifier(IOptions<ChatopsOptions> options, TimeProvider time)
     {
         var teams = options.Value.Teams;
         _key = ChatSecrets.Read(teams.SecurityToken, teams.SecurityTokenFile) is { } token ? Convert.FromBase64String(token) : null;
+        _tolerance = teams.TimestampTolerance;
+        _seen = new ReplayCache(teams.ReplayCacheCapacity);
+        _time = time;
     }
 
     public bool IsConfigured => _key is not null;
 
+    /// <summary>The signature alone: whether the body is what Teams signed.</summary>
     public RequestCheck Verify(string? authorization, ReadOnlySpan<byte> body)
     {
         if (_key is null || authorization is null || !authorization.StartsWith(Scheme, StringComparison.OrdinalIgnoreCase))
@@ -31,5 +40,18 @@ public sealed class TeamsSignatureVerifier
         if (!Convert.TryFromBase64String(authorization[Scheme.Length..].Trim(), given, out var written) || written != given.Length)
             return RequestCheck.BadSignature;
         return CryptographicOperations.FixedTimeEquals(HMACSHA256.HashData(_key, body), given) ? RequestCheck.Valid : RequestCheck.BadSignature;
+    }
+
+    /// <summary>
+    /// For a verified body: its activity <paramref name="timestamp"/> must be within the tolerance of
+    /// now, and the signature must not have been accepted before.
+    /// </summary>
+    public RequestCheck CheckFresh(string authorization, DateTimeOffset? timestamp)
+    {
+        if (timestamp is not { } sent) return RequestCheck.MalformedTimestamp;
+        var now = _time.GetUtcNow();
+        if ((now - sent).Duration() > _tolerance) return RequestCheck.StaleTimestamp;
+        var signature = authorization[Scheme.Length..].Trim();
+        return _seen.TryRemember(signature, sent + _tolerance, now) ? RequestCheck.Valid : RequestCheck.Replayed;
     }
 }

@@ -21,7 +21,7 @@ public sealed class ChatopsConfigurationTests
         Assert.Empty(Failures(options));
         Assert.False(new SlackSignatureVerifier(Options.Create(options), TimeProvider.System).IsConfigured);
         Assert.False(new MattermostTokenVerifier(Options.Create(options)).IsConfigured);
-        Assert.False(new TeamsSignatureVerifier(Options.Create(options)).IsConfigured);
+        Assert.False(new TeamsSignatureVerifier(Options.Create(options), TimeProvider.System).IsConfigured);
     }
 
     [Fact]

@@ -125,11 +125,35 @@ public sealed class MattermostAndTeamsTests
     }
 
     [Fact]
+    public async Task A_stale_or_replayed_Teams_activity_is_refused_and_audited_even_with_a_valid_HMAC()
+    {
+        using var service = new ChatopsService();
+        var stale = ChatopsService.TeamsActivity("<at>ControlApi</at> enable bgp", timestamp: DateTimeOffset.UtcNow.AddMinutes(-6));
+        var undated = ChatopsService.TeamsActivity("<at>ControlApi</at> enable bgp").Replace("\"timestamp\"", "\"sentAt\"", StringComparison.Ordinal);
+        var fresh = ChatopsService.TeamsActivity("<at>ControlApi</at> enable host-firewall");
+
+        var staleAnswer = await service.SendTeamsAsync(stale);
+        var undatedAnswer = await service.SendTeamsAsync(undated);
+        var first = await service.SendTeamsAsync(fresh);
+        var replay = await service.SendTeamsAsync(fresh);
+
+        Assert.Equal(HttpStatusCode.Unauthorized, staleAnswer.StatusCode);
+        Assert.Contains("too far from now", (string)(await staleAnswer.ReadJsonAsync())["detail"]!);
+        Assert.Equal(HttpStatusCode.Unauthorized, undatedAnswer.StatusCode);
+        Assert.Contains("timestamp is missing", (string)(await undatedAnswer.ReadJsonAsync())["detail"]!);
+        Assert.Equal(HttpStatusCode.OK, first.StatusCode);
+        Assert.Equal(HttpStatusCode.Unauthorized, replay.StatusCode);
+        Assert.Contains("already received", (string)(await replay.ReadJsonAsync())["detail"]!);
+        Assert.Equal(3, (await service.AuditAsync()).Count(e => e.Kind == "auth.denied" && e.Actor == "teams"));
+        Assert.Equal(1, await service.CurrentRevisionAsync());
+    }
+
+    [Fact]
     public void The_Teams_check_matches_an_HMAC_computed_by_the_documented_algorithm()
     {
         var token = Convert.ToBase64String(Enumerable.Range(0, 32).Select(i => (byte)(255 - i)).ToArray());
         const string body = """{"type":"message","text":"<at>ControlApi</at> status"}""";
-        var verifier = new TeamsSignatureVerifier(Options.Create(new ChatopsOptions { Teams = { SecurityToken = token } }));
+        var verifier = new TeamsSignatureVerifier(Options.Create(new ChatopsOptions { Teams = { SecurityToken = token } }), TimeProvider.System);
 
         Assert.Equal(RequestCheck.Valid, verifier.Verify(ChatSigning.Teams(token, body), Encoding.UTF8.GetBytes(body)));
         Assert.Equal(RequestCheck.BadSignature, verifier.Verify(ChatSigning.Teams(token, body), Encoding.UTF8.GetBytes(body + " ")));

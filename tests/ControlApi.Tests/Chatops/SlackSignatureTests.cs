@@ -97,7 +97,7 @@ public sealed class SlackSignatureTests
     public void The_replay_cache_forgets_a_signature_once_its_window_has_passed_and_stays_bounded()
     {
         var start = DateTimeOffset.FromUnixTimeSeconds(Timestamp);
-        var cache = new SlackReplayCache(capacity: 3);
+        var cache = new ReplayCache(capacity: 3);
 
         Assert.True(cache.TryRemember("a", start.AddMinutes(5), start));
         Assert.False(cache.TryRemember("a", start.AddMinutes(5), start.AddMinutes(4)));

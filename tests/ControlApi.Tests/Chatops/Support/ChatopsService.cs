@@ -109,20 +109,26 @@ public sealed class ChatopsService : IDisposable
         return Client.PostAsync("/api/v1/chatops/mattermost", new StringContent(body, Encoding.UTF8, "application/x-www-form-urlencoded"));
     }
 
-    public Task<HttpResponseMessage> TeamsAsync(string text, string? authorization = null, string aadObjectId = TeamsOperator, string? from = null)
+    public Task<HttpResponseMessage> TeamsAsync(string text, string? authorization = null, string aadObjectId = TeamsOperator, string? from = null) =>
+        SendTeamsAsync(TeamsActivity(text, aadObjectId), authorization, from);
+
+    /// <summary>An outgoing-webhook activity as Teams posts it: a fresh id, stamped now unless <paramref name="timestamp"/> says otherwise.</summary>
+    public static string TeamsActivity(string text, string aadObjectId = TeamsOperator, DateTimeOffset? timestamp = null) => new JsonObject
     {
-        var activity = new JsonObject
-        {
-            ["type"] = "message",
-            ["id"] = "1485983408511",
-            ["timestamp"] = "2026-11-30T10:15:00.000Z",
-            ["serviceUrl"] = "https://smba.trafficmanager.net/amer/",
-            ["channelId"] = "msteams",
-            ["from"] = new JsonObject { ["id"] = "29:1XJKJMvc5GBtc2JwZq0oj8tHZmzrQgFmB25ATiQWA85gQtHieVkKilBZ9XHoq9j7Zaqt7CZ-NJWi7me2kHTL3Bw", ["name"] = "Tom Tester", ["aadObjectId"] = aadObjectId },
-            ["conversation"] = new JsonObject { ["id"] = "19:253b1f341670408fb6fcb520adedd6b6@thread.skype;messageid=1485983194839" },
-            ["text"] = text,
-            ["textFormat"] = "plain",
-        }.ToJsonString();
+        ["type"] = "message",
+        ["id"] = Random.Shared.NextInt64(1_000_000_000_000, 9_999_999_999_999).ToString(System.Globalization.CultureInfo.InvariantCulture),
+        ["timestamp"] = (timestamp ?? DateTimeOffset.UtcNow).ToString("yyyy-MM-ddTHH:mm:ss.fffffffZ", System.Globalization.CultureInfo.InvariantCulture),
+        ["serviceUrl"] = "https://smba.trafficmanager.net/amer/",
+        ["channelId"] = "msteams",
+        ["from"] = new JsonObject { ["id"] = "29:1XJKJMvc5GBtc2JwZq0oj8tHZmzrQgFmB25ATiQWA85gQtHieVkKilBZ9XHoq9j7Zaqt7CZ-NJWi7me2kHTL3Bw", ["name"] = "Tom Tester", ["aadObjectId"] = aadObjectId },
+        ["conversation"] = new JsonObject { ["id"] = "19:253b1f341670408fb6fcb520adedd6b6@thread.skype;messageid=1485983194839" },
+        ["text"] = text,
+        ["textFormat"] = "plain",
+    }.ToJsonString();
+
+    /// <summary>Posts <paramref name="activity"/> byte for byte, signed with the security token unless <paramref name="authorization"/> is given.</summary>
+    public Task<HttpResponseMessage> SendTeamsAsync(string activity, string? authorization = null, string? from = null)
+    {
         var request = new HttpRequestMessage(HttpMethod.Post, "/api/v1/chatops/teams") { Content = new StringContent(activity, Encoding.UTF8, "application/json") };
         request.Headers.TryAddWithoutValidation("Authorization", authorization ?? ChatSigning.Teams(TeamsToken, activity));
         if (from is not null) request.Headers.Add(ControlApiFactory.RemoteAddressHeader, from);

@@ -6,7 +6,7 @@ namespace ControlApi.Chatops;
 /// first — only a flood of validly signed requests (which needs the secret) could push one out early.
 /// In-memory, so per replica; several replicas need a shared store.
 /// </summary>
-public sealed class SlackReplayCache(int capacity)
+public sealed class ReplayCache(int capacity)
 {
     private readonly Lock _lock = new();
     private readonly Dictionary<string, DateTimeOffset> _expiries = new(StringComparer.Ordinal);
