@@ -1,4 +1,4 @@
-using ControlApi.Tests.Support;
+using ControlApi.Tests.Shared;
 using ControlApi.Tests.Tracking.Support;
 using YamlDotNet.Core;
 
