@@ -1,5 +1,6 @@
 using System.Security.Cryptography;
 using System.Text.RegularExpressions;
+using ControlApi.Tests.Shared;
 
 namespace ControlApi.Core.Tests.Reference;
 
@@ -9,7 +10,7 @@ public sealed partial class FetchReferenceScriptTests
     [ReferenceFact]
     public void The_fetch_script_lists_every_reference_file_with_its_sha256()
     {
-        var script = File.ReadAllText(ScriptPath());
+        var script = File.ReadAllText(RepositoryRoot.PathOf("scripts", "fetch-reference.sh"));
         var listed = Entry().Matches(script).ToDictionary(m => m.Groups["path"].Value, m => m.Groups["sha"].Value);
 
         var onDisk = Directory.EnumerateFiles(ReferenceData.Directory!, "*", SearchOption.AllDirectories)
@@ -24,14 +25,6 @@ public sealed partial class FetchReferenceScriptTests
             using var stream = File.OpenRead(ReferenceData.PathOf(path.Split('/')));
             Assert.Equal(sha, Convert.ToHexStringLower(SHA256.HashData(stream)));
         }
-    }
-
-    private static string ScriptPath()
-    {
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-            if (File.Exists(Path.Combine(dir.FullName, "ControlApi.sln")))
-                return Path.Combine(dir.FullName, "scripts", "fetch-reference.sh");
-        throw new InvalidOperationException("ControlApi.sln not found above the test binaries.");
     }
 
     [GeneratedRegex("""^\s*"(?<sha>[0-9a-f]{64}) (?<path>\S+) \S+"$""", RegexOptions.Multiline)]

@@ -1,3 +1,5 @@
+using ControlApi.Tests.Shared;
+
 namespace ControlApi.Core.Tests.Reference;
 
 /// <summary>
@@ -34,15 +36,13 @@ public static class ReferenceData
                 : (null, $"{EnvironmentVariable}='{fromEnvironment}' has no cilium/, flux/ and talos/ reference folders.");
         }
 
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-        {
-            if (!File.Exists(Path.Combine(dir.FullName, "ControlApi.sln"))) continue;
-            var candidate = Path.GetFullPath(Path.Combine(dir.FullName, "..", "shared", "reference"));
-            return LooksLikeReference(candidate)
-                ? (candidate, null)
-                : (null, $"Upstream reference data not found at {candidate} (beside ControlApi.sln) and {EnvironmentVariable} is not set; fetch it with scripts/fetch-reference.sh.");
-        }
-        return (null, $"ControlApi.sln not found above {AppContext.BaseDirectory} and {EnvironmentVariable} is not set, so the upstream reference data cannot be located.");
+        if (RepositoryRoot.TryFind() is not { } root)
+            return (null, $"ControlApi.sln not found above {AppContext.BaseDirectory} and {EnvironmentVariable} is not set, so the upstream reference data cannot be located.");
+
+        var candidate = Path.GetFullPath(Path.Combine(root, "..", "shared", "reference"));
+        return LooksLikeReference(candidate)
+            ? (candidate, null)
+            : (null, $"Upstream reference data not found at {candidate} (beside ControlApi.sln) and {EnvironmentVariable} is not set; fetch it with scripts/fetch-reference.sh.");
     }
 
     private static bool LooksLikeReference(string directory) =>

@@ -4,34 +4,15 @@ using ControlApi.Core.Rendering;
 using ControlApi.Core.Settings;
 using ControlApi.Core.Tests.Reference;
 using ControlApi.Core.Tests.Rendering.Support;
+using Shared = ControlApi.Tests.Shared;
 
 namespace ControlApi.Core.Tests.Rendering;
 
 /// <summary>The seed cluster (goldentooth, Talos 1.13) in its final state from SPEC §2 renders what it ran.</summary>
 public sealed class SeedClusterTests
 {
-    /// <summary>SPEC §2's example, verbatim, with its concrete chart version.</summary>
-    public const string SeedSettingsJson = """
-        {
-          "chartVersion": "1.18.2",
-          "encryption":       { "enabled": true, "type": "wireguard", "nodeEncryption": false },
-          "bgp":              { "enabled": false, "localAsn": 64512,
-                                "peers": [ { "name": "router", "address": "10.4.0.1", "peerAsn": 64513 } ],
-                                "advertisePodCidr": true },
-          "hubble":           { "enabled": true, "relay": true,
-                                "ui": { "enabled": true, "serviceType": "LoadBalancer",
-                                        "hostname": "hubble.goldentooth.net" } },
-          "hostFirewall":     { "enabled": true },
-          "bandwidthManager": { "enabled": true, "bbr": true },
-          "l7Proxy": true,
-          "kubeProxyReplacement": true,
-          "routing":          { "mode": "tunnel", "tunnelProtocol": "vxlan", "ipv4NativeRoutingCidr": null },
-          "bpf":              { "masquerade": true, "hostLegacyRouting": false },
-          "ipam":             { "mode": "kubernetes" }
-        }
-        """;
-
-    public static CiliumSettings SeedSettings => SettingsJson.Parse(SeedSettingsJson).Settings
+    /// <summary>SPEC §2's example (<see cref="Shared.SeedSettings.Json"/>), parsed.</summary>
+    public static CiliumSettings SeedSettings => SettingsJson.Parse(Shared.SeedSettings.Json).Settings
         ?? throw new InvalidOperationException("The SPEC example must parse.");
 
     public static ClusterProfile SeedCluster => new() { Id = "goldentooth", Talos = new TalosFacts { Version = TalosVersion.Parse("1.13") } };

@@ -49,7 +49,7 @@ public sealed class BandwidthManagerRulesTests
     {
         var desired = Seed.WithBpf(b => b with { Masquerade = false, HostLegacyRouting = true });
 
-        var codes = SettingsValidator.Validate(Cluster(), desired).Errors.Select(e => e.Code).ToList();
+        var codes = RuleAssertions.ErrorCodes(desired);
 
         Assert.Equal(["bbr-needs-bpf-masquerade", "bbr-needs-ebpf-host-routing"], codes);
     }

@@ -105,13 +105,8 @@ public sealed class BgpRulesTests
     [InlineData("255.255.255.255")]
     [InlineData("224.0.0.5")]
     [InlineData("ff02::5")]
-    public void Anything_but_one_unicast_IP_literal_is_refused_as_peer_address(string address)
-    {
-        var result = SettingsValidator.Validate(Cluster(), BgpSeed.WithPeer(1, p => p with { Address = address }));
-
-        var error = Assert.Single(result.Errors, e => e.Code == "bgp-peer-address-invalid");
-        Assert.Equal("/bgp/peers/1/address", error.Pointer);
-    }
+    public void Anything_but_one_unicast_IP_literal_is_refused_as_peer_address(string address) =>
+        RuleAssertions.AssertRefusedAt(BgpSeed.WithPeer(1, p => p with { Address = address }), "bgp-peer-address-invalid", "/bgp/peers/1/address");
 
     [Theory]
     [InlineData("r")]
@@ -133,20 +128,15 @@ public sealed class BgpRulesTests
     [InlineData("router-")]
     [InlineData("router.lan")]
     [InlineData("aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa")]
-    public void A_peer_name_that_is_no_RFC_1123_label_is_refused(string name)
-    {
-        var result = SettingsValidator.Validate(Cluster(), BgpSeed.WithPeer(1, p => p with { Name = name }));
-
-        var error = Assert.Single(result.Errors, e => e.Code == "bgp-peer-name-invalid");
-        Assert.Equal("/bgp/peers/1/name", error.Pointer);
-    }
+    public void A_peer_name_that_is_no_RFC_1123_label_is_refused(string name) =>
+        RuleAssertions.AssertRefusedAt(BgpSeed.WithPeer(1, p => p with { Name = name }), "bgp-peer-name-invalid", "/bgp/peers/1/name");
 
     [Fact]
     public void BGP_without_ASN_and_peers_reports_both()
     {
         var desired = Seed.WithBgp(b => b with { Enabled = true, LocalAsn = null, Peers = [] });
 
-        var codes = SettingsValidator.Validate(Cluster(), desired).Errors.Select(e => e.Code).ToList();
+        var codes = RuleAssertions.ErrorCodes(desired);
 
         Assert.Equal(["bgp-local-asn-required", "bgp-peer-required"], codes);
     }

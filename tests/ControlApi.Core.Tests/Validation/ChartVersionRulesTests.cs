@@ -63,13 +63,8 @@ public sealed class ChartVersionRulesTests
     [InlineData(">=1.18.0")]
     [InlineData("latest")]
     [InlineData(" 1.18.2")]
-    public void Anything_but_a_plain_1_18_patch_version_is_refused(string version)
-    {
-        var result = SettingsValidator.Validate(Cluster(), Seed with { ChartVersion = version });
-
-        var error = Assert.Single(result.Errors, e => e.Code == "chart-version-unsupported");
-        Assert.Equal("/chartVersion", error.Pointer);
-    }
+    public void Anything_but_a_plain_1_18_patch_version_is_refused(string version) =>
+        RuleAssertions.AssertRefusedAt(Seed with { ChartVersion = version }, "chart-version-unsupported", "/chartVersion");
 
     [Fact]
     public void The_chart_version_error_lists_what_is_supported()

@@ -93,7 +93,7 @@ public sealed class EncryptionRulesTests
     {
         var desired = IpsecSeed.WithEncryption(e => e with { Enabled = false, NodeEncryption = true });
 
-        var codes = SettingsValidator.Validate(Cluster(), desired).Errors.Select(e => e.Code).ToList();
+        var codes = RuleAssertions.ErrorCodes(desired);
 
         Assert.Equal(["node-encryption-needs-encryption", "node-encryption-needs-wireguard"], codes);
     }
@@ -112,7 +112,7 @@ public sealed class EncryptionRulesTests
     {
         var desired = IpsecSeed.WithHostFirewall(true).WithBandwidth(b => b with { Enabled = true });
 
-        var codes = SettingsValidator.Validate(Cluster(), desired).Errors.Select(e => e.Code).ToList();
+        var codes = RuleAssertions.ErrorCodes(desired);
 
         Assert.Equal(["ipsec-with-host-firewall", "ipsec-with-bandwidth-manager"], codes);
     }

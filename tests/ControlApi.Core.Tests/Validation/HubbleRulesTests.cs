@@ -95,13 +95,8 @@ public sealed class HubbleRulesTests
     [InlineData("https://hubble.goldentooth.net")]
     [InlineData("hübble.goldentooth.net")]
     [InlineData("aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa.example.net")]
-    public void A_name_outside_RFC_1123_or_without_a_zone_is_refused_as_a_hostname(string hostname)
-    {
-        var result = SettingsValidator.Validate(Cluster(), Seed.WithHubbleUi(u => u with { Hostname = hostname }));
-
-        var error = Assert.Single(result.Errors, e => e.Code == "hubble-ui-hostname-invalid");
-        Assert.Equal("/hubble/ui/hostname", error.Pointer);
-    }
+    public void A_name_outside_RFC_1123_or_without_a_zone_is_refused_as_a_hostname(string hostname) =>
+        RuleAssertions.AssertRefusedAt(Seed.WithHubbleUi(u => u with { Hostname = hostname }), "hubble-ui-hostname-invalid", "/hubble/ui/hostname");
 
     [Fact]
     public void A_hostname_longer_than_253_characters_is_refused_even_with_valid_labels()
@@ -118,7 +113,7 @@ public sealed class HubbleRulesTests
     {
         var desired = Seed.WithHubble(h => h with { Enabled = false, Relay = false });
 
-        var codes = SettingsValidator.Validate(Cluster(), desired).Errors.Select(e => e.Code).ToList();
+        var codes = RuleAssertions.ErrorCodes(desired);
 
         Assert.Equal(["hubble-ui-needs-hubble", "hubble-ui-needs-relay"], codes);
     }

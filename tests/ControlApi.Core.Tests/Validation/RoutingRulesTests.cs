@@ -83,13 +83,8 @@ public sealed class RoutingRulesTests
     [InlineData(" 10.244.0.0/16")]
     [InlineData("10.244.0.0/16 ")]
     [InlineData("10.244.0.0/16,10.245.0.0/16")]
-    public void Anything_but_one_IPv4_CIDR_is_refused_as_native_routing_CIDR(string cidr)
-    {
-        var result = SettingsValidator.Validate(Cluster(), NativeSeed.WithRouting(r => r with { Ipv4NativeRoutingCidr = cidr }));
-
-        var error = Assert.Single(result.Errors, e => e.Code == "native-routing-cidr-invalid");
-        Assert.Equal("/routing/ipv4NativeRoutingCidr", error.Pointer);
-    }
+    public void Anything_but_one_IPv4_CIDR_is_refused_as_native_routing_CIDR(string cidr) =>
+        RuleAssertions.AssertRefusedAt(NativeSeed.WithRouting(r => r with { Ipv4NativeRoutingCidr = cidr }), "native-routing-cidr-invalid", "/routing/ipv4NativeRoutingCidr");
 
     [Fact]
     public void The_host_bits_error_offers_the_network_address()

@@ -3,6 +3,7 @@ using System.Text.RegularExpressions;
 using ControlApi.Core.Clusters;
 using ControlApi.Core.Settings;
 using ControlApi.Core.Validation;
+using ControlApi.Tests.Shared;
 using static ControlApi.Core.Tests.Validation.ValidationFixtures;
 
 namespace ControlApi.Core.Tests.Validation;
@@ -28,27 +29,7 @@ public sealed partial class SettingsValidatorTests
     [Fact]
     public void The_SPEC_example_parsed_from_its_JSON_is_the_seed_and_equally_valid()
     {
-        const string json = """
-            {
-              "chartVersion": "1.18.2",
-              "encryption":       { "enabled": true, "type": "wireguard", "nodeEncryption": false },
-              "bgp":              { "enabled": false, "localAsn": 64512,
-                                    "peers": [ { "name": "router", "address": "10.4.0.1", "peerAsn": 64513 } ],
-                                    "advertisePodCidr": true },
-              "hubble":           { "enabled": true, "relay": true,
-                                    "ui": { "enabled": true, "serviceType": "LoadBalancer",
-                                            "hostname": "hubble.goldentooth.net" } },
-              "hostFirewall":     { "enabled": true },
-              "bandwidthManager": { "enabled": true, "bbr": true },
-              "l7Proxy": true,
-              "kubeProxyReplacement": true,
-              "routing":          { "mode": "tunnel", "tunnelProtocol": "vxlan", "ipv4NativeRoutingCidr": null },
-              "bpf":              { "masquerade": true, "hostLegacyRouting": false },
-              "ipam":             { "mode": "kubernetes" }
-            }
-            """;
-
-        var parsed = SettingsJson.Parse(json);
+        var parsed = SettingsJson.Parse(SeedSettings.Json);
 
         Assert.True(parsed.Succeeded, parsed.Error);
         Assert.True(parsed.Settings!.SameAs(Seed));

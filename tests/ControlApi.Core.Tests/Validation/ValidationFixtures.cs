@@ -129,4 +129,17 @@ internal static class RuleAssertions
         Assert.Empty(result.Errors);
         Assert.DoesNotContain(result.All(), i => i.Code == c.Code);
     }
+
+    /// <summary>The codes of the errors <paramref name="desired"/> gets on <c>Cluster()</c>, in the order they are reported.</summary>
+    public static List<string> ErrorCodes(CiliumSettings desired) =>
+        SettingsValidator.Validate(ValidationFixtures.Cluster(), desired).Errors.Select(e => e.Code).ToList();
+
+    /// <summary>On <c>Cluster()</c>, exactly one of the errors <paramref name="desired"/> gets has <paramref name="code"/>, and it is at <paramref name="pointer"/>.</summary>
+    public static void AssertRefusedAt(CiliumSettings desired, string code, string pointer)
+    {
+        var result = SettingsValidator.Validate(ValidationFixtures.Cluster(), desired);
+
+        var error = Assert.Single(result.Errors, e => e.Code == code);
+        Assert.Equal(pointer, error.Pointer);
+    }
 }

@@ -2,6 +2,7 @@ using System.Net;
 using System.Text.Json.Nodes;
 using ControlApi.Data;
 using ControlApi.Security;
+using ControlApi.Tests.Shared;
 using ControlApi.Tests.Support;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;

@@ -4,6 +4,7 @@ using ControlApi.Commits;
 using ControlApi.Data;
 using ControlApi.Security;
 using ControlApi.Tests.GitOps.Support;
+using ControlApi.Tests.Shared;
 using ControlApi.Tests.Support;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;

@@ -1,6 +1,7 @@
 using System.Net;
 using System.Text.Json.Nodes;
 using ControlApi.Security;
+using ControlApi.Tests.Shared;
 using ControlApi.Tests.Support;
 using static ControlApi.Tests.Support.HttpJson;
 

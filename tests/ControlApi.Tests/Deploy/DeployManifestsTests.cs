@@ -1,4 +1,5 @@
 using System.Text.Json.Nodes;
+using ControlApi.Tests.Shared;
 using k8s;
 using k8s.Models;
 
@@ -7,7 +8,7 @@ namespace ControlApi.Tests.Deploy;
 /// <summary>deploy/ is what people apply to their cluster: it must be exactly what Kubernetes accepts.</summary>
 public sealed class DeployManifestsTests
 {
-    private static readonly string Base = Path.Combine(RepositoryRoot(), "deploy", "base");
+    private static readonly string Base = RepositoryRoot.PathOf("deploy", "base");
 
     public static TheoryData<string> ManifestFiles()
     {
@@ -65,7 +66,7 @@ public sealed class DeployManifestsTests
     [Fact]
     public void The_flux_example_deploys_the_base_from_the_gitops_repository()
     {
-        var text = File.ReadAllText(Path.Combine(RepositoryRoot(), "deploy", "flux", "controlapi.yaml"));
+        var text = File.ReadAllText(RepositoryRoot.PathOf("deploy", "flux", "controlapi.yaml"));
         var json = JsonNode.Parse(System.Text.Json.JsonSerializer.Serialize(new YamlDotNet.Serialization.DeserializerBuilder().Build().Deserialize<object>(text)))!;
 
         Assert.Equal("kustomize.toolkit.fluxcd.io/v1", (string)json["apiVersion"]!);
@@ -73,12 +74,5 @@ public sealed class DeployManifestsTests
         Assert.Equal("GitRepository", (string)json["spec"]!["sourceRef"]!["kind"]!);
         Assert.EndsWith("/base", (string)json["spec"]!["path"]!);
         Assert.Equal("True", json["spec"]!["prune"]!.ToString(), ignoreCase: true);
-    }
-
-    private static string RepositoryRoot()
-    {
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-            if (File.Exists(Path.Combine(dir.FullName, "ControlApi.sln"))) return dir.FullName;
-        throw new InvalidOperationException("ControlApi.sln not found above the test binaries.");
     }
 }

@@ -1,4 +1,4 @@
-using ControlApi.Tests.Support;
+using ControlApi.Tests.Shared;
 using ControlApi.Tests.Tracking.Support;
 using YamlDotNet.Core;
 
@@ -15,7 +15,7 @@ public sealed class RbacCoverageTests
     [Fact]
     public async Task The_RBAC_allows_exactly_the_calls_ControlApi_makes()
     {
-        var rules = RbacRules.Load(Path.Combine(RepositoryRoot(), "deploy", "base", "rbac.yaml"));
+        var rules = RbacRules.Load(RepositoryRoot.PathOf("deploy", "base", "rbac.yaml"));
         await using var cluster = await TrackedCluster.StartAsync();
         cluster.Server.Requests.Reset();
 
@@ -37,13 +37,6 @@ public sealed class RbacCoverageTests
             .Where(g => !calls.Contains(g) && !RbacRules.NeededOutsideTheTestServer(g))
             .Select(g => g.ToString()).Distinct().ToList();
         Assert.True(unused.Count == 0, "deploy/base/rbac.yaml grants what no call needs: " + string.Join(", ", unused));
-    }
-
-    private static string RepositoryRoot()
-    {
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-            if (File.Exists(Path.Combine(dir.FullName, "ControlApi.sln"))) return dir.FullName;
-        throw new InvalidOperationException("ControlApi.sln not found above the test binaries.");
     }
 }
 

@@ -1,5 +1,6 @@
 using System.Reflection;
 using System.Text.RegularExpressions;
+using ControlApi.Tests.Shared;
 
 namespace ControlApi.Tests.Docs;
 
@@ -9,7 +10,7 @@ public sealed partial class ConfigurationReferenceTests
     [Fact]
     public void Every_options_property_is_in_the_README_configuration_reference()
     {
-        var reference = ConfigurationSection(File.ReadAllText(Path.Combine(RepositoryRoot(), "README.md")));
+        var reference = ConfigurationSection(File.ReadAllText(RepositoryRoot.PathOf("README.md")));
         var documented = Backticked().Matches(reference).SelectMany(m => m.Groups[1].Value.Split('.', '[', ']', ':', ' ', '/'))
             .Where(part => part.Length > 0).ToHashSet(StringComparer.Ordinal);
 
@@ -56,13 +57,6 @@ public sealed partial class ConfigurationReferenceTests
         Assert.True(start >= 0, "README has no '## Configuration' section");
         var end = readme.IndexOf("\n## ", start + 5, StringComparison.Ordinal);
         return end < 0 ? readme[start..] : readme[start..end];
-    }
-
-    private static string RepositoryRoot()
-    {
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-            if (File.Exists(Path.Combine(dir.FullName, "ControlApi.sln"))) return dir.FullName;
-        throw new InvalidOperationException("ControlApi.sln not found above the test binaries.");
     }
 
     [GeneratedRegex("`([^`]+)`")]

@@ -1,6 +1,7 @@
 using System.Net;
 using ControlApi.Audit;
 using ControlApi.Security;
+using ControlApi.Tests.Shared;
 using ControlApi.Tests.Support;
 using ControlApi.Tests.Tracking.Support;
 using ControlApi.TestCluster.Simulator;

@@ -1,4 +1,5 @@
 using System.Text.Json.Nodes;
+using ControlApi.Tests.Shared;
 using YamlDotNet.RepresentationModel;
 
 namespace ControlApi.Tests.TestCluster.Support;
@@ -13,10 +14,7 @@ public static class SchemaFields
     public static string ReferencePath(params string[] relative)
     {
         var root = Environment.GetEnvironmentVariable("CONTROLAPI_REFERENCE_DIR");
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); root is null && dir is not null; dir = dir.Parent)
-        {
-            if (File.Exists(Path.Combine(dir.FullName, "ControlApi.sln"))) root = Path.Combine(dir.FullName, "..", "shared", "reference");
-        }
+        if (root is null && RepositoryRoot.TryFind() is { } repository) root = Path.Combine(repository, "..", "shared", "reference");
         return Path.GetFullPath(Path.Combine([root ?? throw new InvalidOperationException("shared/reference not found"), .. relative]));
     }
 

@@ -1,6 +1,9 @@
-namespace ControlApi.Tests.Support;
+namespace ControlApi.Tests.Shared;
 
-/// <summary>The SPEC §2 example: the seed cluster's final state, with a concrete chart version.</summary>
+/// <summary>
+/// The SPEC §2 example, verbatim: the seed cluster's final state, with its concrete chart version.
+/// The one copy of this JSON; compiled into both test projects (see their .csproj).
+/// </summary>
 public static class SeedSettings
 {
     public const string Json = """
