@@ -14,46 +14,37 @@ public static class TracingExtensions
     /// <summary>
     /// OpenTelemetry traces over OTLP when an endpoint is configured: incoming requests (not the
     /// probes or /metrics), outgoing HTTP (the Kubernetes API, webhooks) and ControlApi's job spans.
-    /// The exporter is chosen when the provider is built, from the bound options, so every
-    /// configuration source (environment, test hosts) counts; without an endpoint nothing is sampled
-    /// or sent. The batch is flushed when the host stops.
+    /// Without an endpoint nothing is registered: no listener, no sampling, no cost. The batch is
+    /// flushed when the host stops (<see cref="TracingFlush"/>), so the last spans of a pod are kept.
     /// </summary>
     public static WebApplicationBuilder AddTracing(this WebApplicationBuilder builder)
     {
         var services = builder.Services;
-        services.AddOptions<TracingOptions>().Bind(builder.Configuration.GetSection(TracingOptions.SectionName)).ValidateOnStart();
+        var section = builder.Configuration.GetSection(TracingOptions.SectionName);
+        services.AddOptions<TracingOptions>().Bind(section).ValidateOnStart();
         services.AddSingleton<IValidateOptions<TracingOptions>, TracingOptionsValidator>();
-        services.AddOpenTelemetry().WithTracing(tracing => tracing
-            .AddSource(ControlApiActivities.SourceName)
-            .AddAspNetCoreInstrumentation(aspnet =>
-            {
-                aspnet.Filter = context => !IsProbeOrScrape(context.Request.Path);
-                aspnet.RecordException = true;
-            })
-            .AddHttpClientInstrumentation(http => http.EnrichWithHttpRequestMessage = (activity, request) => RedactUrl(activity, request.RequestUri))
-            .Deferred((provider, deferred) =>
-            {
-                var options = provider.GetRequiredService<IOptions<TracingOptions>>().Value;
-                var configuration = provider.GetRequiredService<IConfiguration>();
-                if (Exporter(options, configuration[StandardEndpointVariable]) is not { } exporter)
-                {
-                    deferred.SetSampler(new AlwaysOffSampler());
-                    return;
-                }
 
-                deferred.ConfigureResource(resource => resource.AddService(options.ServiceName,
-                    serviceVersion: typeof(TracingExtensions).Assembly.GetName().Version?.ToString(), serviceInstanceId: Environment.MachineName));
-                deferred.SetSampler(new ParentBasedSampler(new TraceIdRatioBasedSampler(options.SampleRatio)));
-                deferred.AddProcessor(new BatchActivityExportProcessor(new OtlpTraceExporter(exporter)));
-            }));
+        var options = section.Get<TracingOptions>() ?? new TracingOptions();
+        // Invalid settings stop the start through the validator, with its message.
+        if (Exporter(options, builder.Configuration[StandardEndpointVariable]) is not { } exporter) return builder;
+
+        services.AddOpenTelemetry()
+            .ConfigureResource(resource => resource.AddService(options.ServiceName,
+                serviceVersion: typeof(TracingExtensions).Assembly.GetName().Version?.ToString(), serviceInstanceId: Environment.MachineName))
+            .WithTracing(tracing => tracing
+                .SetSampler(new ParentBasedSampler(new TraceIdRatioBasedSampler(options.SampleRatio)))
+                .AddSource(ControlApiActivities.SourceName)
+                .AddAspNetCoreInstrumentation(aspnet =>
+                {
+                    aspnet.Filter = context => !IsProbeOrScrape(context.Request.Path);
+                    aspnet.RecordException = true;
+                })
+                .AddHttpClientInstrumentation(http => http.EnrichWithHttpRequestMessage = (activity, request) => RedactUrl(activity, request.RequestUri))
+                .AddProcessor(new BatchActivityExportProcessor(new OtlpTraceExporter(exporter))));
+        // First registered, so it stops last: after Kestrel and the job servers have ended their spans.
+        services.Insert(0, ServiceDescriptor.Singleton<IHostedService, TracingFlush>());
         return builder;
     }
-
-    /// <summary>Configuration that needs the built services (the bound options).</summary>
-    private static TracerProviderBuilder Deferred(this TracerProviderBuilder builder, Action<IServiceProvider, TracerProviderBuilder> configure) =>
-        builder is IDeferredTracerProviderBuilder deferred
-            ? deferred.Configure(configure)
-            : throw new InvalidOperationException("The tracer provider builder cannot defer configuration.");
 
     internal static bool TryParseEndpoint(string value, out Uri endpoint) =>
         Uri.TryCreate(value, UriKind.Absolute, out endpoint!) && endpoint.Scheme is "http" or "https" && string.IsNullOrEmpty(endpoint.UserInfo);
@@ -91,5 +82,20 @@ public static class TracingExtensions
         var path = uri.AbsolutePath;
         var keepPath = path.StartsWith("/api/", StringComparison.Ordinal) || path.StartsWith("/apis/", StringComparison.Ordinal);
         activity.SetTag("url.full", $"{uri.Scheme}://{uri.Authority}{(keepPath ? path : "/")}");
+    }
+}
+
+/// <summary>
+/// Flushes the span batch when the host stops, before the container tears the exporter down, so a
+/// pod's last requests and jobs reach the collector within the shutdown budget.
+/// </summary>
+internal sealed class TracingFlush(TracerProvider tracer) : IHostedService
+{
+    public Task StartAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+    public Task StopAsync(CancellationToken cancellationToken)
+    {
+        tracer.ForceFlush(timeoutMilliseconds: 5_000);
+        return Task.CompletedTask;
     }
 }
