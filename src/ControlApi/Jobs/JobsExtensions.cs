@@ -20,6 +20,8 @@ public static class JobsExtensions
     {
         var services = builder.Services;
         services.AddOptions<CommitOptions>().Bind(builder.Configuration.GetSection(CommitOptions.SectionName));
+        services.AddOptions<JobsOptions>().Bind(builder.Configuration.GetSection(JobsOptions.SectionName)).ValidateOnStart();
+        services.AddSingleton<Microsoft.Extensions.Options.IValidateOptions<JobsOptions>, JobsOptionsValidator>();
         services.AddGitOps(builder.Configuration);
 
         services.AddSingleton<JobStorage>(provider =>
@@ -28,9 +30,9 @@ public static class JobsExtensions
             provider.GetRequiredService<IGlobalConfiguration>();
             var paths = provider.GetRequiredService<DataPaths>();
             Directory.CreateDirectory(paths.Root);
-            // The default 15 s queue poll would make every commit late. 50 ms keeps accepted → pushed
-            // close to git itself (bench/ commit) for a cheap indexed SQLite read per worker and tick.
-            return new SQLiteStorage(paths.HangfireDatabase, new SQLiteStorageOptions { QueuePollInterval = TimeSpan.FromMilliseconds(50) });
+            // The default 15 s queue poll would make every commit late; see JobsOptions for the trade-off.
+            var poll = provider.GetRequiredService<Microsoft.Extensions.Options.IOptions<JobsOptions>>().Value.QueuePollInterval;
+            return new SQLiteStorage(paths.HangfireDatabase, new SQLiteStorageOptions { QueuePollInterval = poll });
         });
         services.AddSingleton<JobActivator>(provider => new AspNetCoreJobActivator(provider.GetRequiredService<IServiceScopeFactory>()));
         services.AddHangfire((provider, configuration) => configuration
