@@ -25,7 +25,7 @@ public static class CommitPathBenchmark
     public static async Task RunAsync(string[] args)
     {
         var rounds = args.Length > 0 ? int.Parse(args[0], System.Globalization.CultureInfo.InvariantCulture) : 20;
-        // Optional: Jobs:QueuePollInterval for the service (e.g. 00:00:00.050); the default otherwise.
+        // Optional: Jobs:CommitQueuePollInterval for the service (e.g. 00:00:00.050); the default otherwise.
         var queuePoll = args.Length > 1 ? args[1] : null;
         var root = Directory.CreateTempSubdirectory("controlapi-bench-").FullName;
         try
@@ -58,7 +58,7 @@ public static class CommitPathBenchmark
             host.UseSetting("ControlApi:Clusters:0:GitOps:Repository", remote);
             host.UseSetting("Logging:LogLevel:Default", "Warning");
             host.UseSetting("CONTROLAPI_ADMIN_KEY", AdminKey);
-            if (queuePoll is not null) host.UseSetting("ControlApi:Jobs:QueuePollInterval", queuePoll);
+            if (queuePoll is not null) host.UseSetting("ControlApi:Jobs:CommitQueuePollInterval", queuePoll);
         });
         var client = factory.CreateClient();
         client.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", AdminKey);

@@ -30,7 +30,8 @@ public static class JobsExtensions
             provider.GetRequiredService<IGlobalConfiguration>();
             var paths = provider.GetRequiredService<DataPaths>();
             Directory.CreateDirectory(paths.Root);
-            // The default 15 s queue poll would make every commit late; see JobsOptions for the trade-off.
+            // The client's, the dashboard's and the track and notification servers' storage; the
+            // default queue's server has its own, polled faster (DefaultQueueServer).
             var poll = provider.GetRequiredService<Microsoft.Extensions.Options.IOptions<JobsOptions>>().Value.QueuePollInterval;
             return new SQLiteStorage(paths.HangfireDatabase, new SQLiteStorageOptions { QueuePollInterval = poll });
         });
@@ -40,15 +41,7 @@ public static class JobsExtensions
             .SetDataCompatibilityLevel(CompatibilityLevel.Version_180)
             .UseSimpleAssemblyNameTypeSerializer()
             .UseRecommendedSerializerSettings());
-        services.AddHangfireServer(server =>
-        {
-            server.WorkerCount = Math.Max(2, Environment.ProcessorCount);
-            server.SchedulePollingInterval = TimeSpan.FromSeconds(1);
-            server.ServerName = $"controlapi:{Environment.MachineName}:{Environment.ProcessId}";
-            // Within the pod's termination grace period: running jobs get cancelled and may finish.
-            server.ShutdownTimeout = TimeSpan.FromSeconds(20);
-            server.StopTimeout = TimeSpan.FromSeconds(15);
-        });
+        services.AddHostedService<DefaultQueueServer>();
 
         services.AddSingleton<ClusterTurns>();
         services.AddSingleton<CommitScheduler>();

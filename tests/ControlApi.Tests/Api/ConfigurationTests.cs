@@ -13,6 +13,7 @@ public sealed class ConfigurationTests
     [InlineData("ControlApi:Clusters:0:Flux:HelmRelease", "cilium", "ControlApi:Clusters:0:Flux:HelmRelease 'cilium'")]
     [InlineData("ControlApi:Clusters:0:Chart:Version", "1.99.0", "ControlApi:Clusters:0:Chart:Version '1.99.0'")]
     [InlineData("ControlApi:Jobs:QueuePollInterval", "00:00:30", "ControlApi:Jobs:QueuePollInterval 00:00:30 must be between")]
+    [InlineData("ControlApi:Jobs:CommitQueuePollInterval", "00:00:00.001", "ControlApi:Jobs:CommitQueuePollInterval 00:00:00.0010000 must be between")]
     public void An_invalid_configuration_stops_the_start_naming_the_key(string key, string value, string expected)
     {
         var settings = new Dictionary<string, string?> { [key] = value };
