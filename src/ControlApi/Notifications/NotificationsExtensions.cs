@@ -43,7 +43,9 @@ public static class NotificationsExtensions
         {
             server.Queues = [DeliverJob.Queue];
             server.WorkerCount = provider.GetRequiredService<IOptions<NotificationOptions>>().Value.Workers;
-            server.SchedulePollingInterval = TimeSpan.FromSeconds(1);
+            // Due scheduled and recurring jobs are moved by every server; the default queue's does it
+            // each second, so this one need not poll as often.
+            server.SchedulePollingInterval = TimeSpan.FromSeconds(15);
             server.ServerName = $"controlapi-notifications:{Environment.MachineName}:{Environment.ProcessId}";
             // A try cut short at shutdown is tried again after its lease, so stopping need not wait
             // long; the commit server keeps most of the host's shutdown budget.

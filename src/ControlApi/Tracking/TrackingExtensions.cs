@@ -41,7 +41,9 @@ public static class TrackingExtensions
         {
             server.Queues = [TrackScheduler.TrackQueue];
             server.WorkerCount = Math.Max(1, provider.GetRequiredService<IOptions<TrackingOptions>>().Value.TrackWorkers);
-            server.SchedulePollingInterval = TimeSpan.FromSeconds(1);
+            // Due scheduled and recurring jobs are moved by every server; the default queue's does it
+            // each second, so this one need not poll as often.
+            server.SchedulePollingInterval = TimeSpan.FromSeconds(15);
             server.ServerName = $"controlapi-track:{Environment.MachineName}:{Environment.ProcessId}";
         });
         services.AddHostedService<PollSchedule>();
