@@ -1,3 +1,4 @@
+using System.Diagnostics.Metrics;
 using ControlApi.Data;
 using OpenTelemetry.Metrics;
 
@@ -20,6 +21,7 @@ public static class MetricsExtensions
             ServiceLifetime.Scoped);
         services.AddOpenTelemetry().WithMetrics(metrics => metrics
             .AddMeter(ControlApiMetrics.MeterName, "Microsoft.AspNetCore.Hosting", "Microsoft.AspNetCore.Server.Kestrel")
+            .OnlyThisHostsMeters()
             .AddPrometheusExporter());
         return builder;
     }
@@ -36,4 +38,21 @@ public static class MetricsExtensions
         app.MapPrometheusScrapingEndpoint("/metrics").AllowAnonymous();
         return app;
     }
+
+    /// <summary>
+    /// Meters are process-wide: the provider listens by name, so a second host in the process
+    /// (tests, a restart in place) would have its histograms summed into this one's. Instruments of
+    /// a meter made by another host's <see cref="IMeterFactory"/> are dropped; meters without a
+    /// factory (static ones) are kept.
+    /// </summary>
+    private static MeterProviderBuilder OnlyThisHostsMeters(this MeterProviderBuilder metrics) =>
+        metrics is IDeferredMeterProviderBuilder deferred
+            ? deferred.Configure((provider, builder) =>
+            {
+                var factory = provider.GetRequiredService<IMeterFactory>();
+                builder.AddView(instrument => instrument.Meter.Scope is null || ReferenceEquals(instrument.Meter.Scope, factory)
+                    ? null
+                    : MetricStreamConfiguration.Drop);
+            })
+            : throw new InvalidOperationException("The meter provider builder cannot defer configuration.");
 }

@@ -83,10 +83,20 @@ public sealed class MetricsTests : IDisposable
         using var otherScraper = other.CreateClient();
         Assert.Equal(HttpStatusCode.OK, (await otherScraper.GetAsync("/metrics")).StatusCode);
 
-        _service.Services.GetRequiredService<ControlApiMetrics>().RecordDrift("only-in-the-first-service", 5);
+        var metrics = _service.Services.GetRequiredService<ControlApiMetrics>();
+        metrics.RecordDrift("only-in-the-first-service", 5);
+        // Histograms too: parallel services verifying revisions of "local" must not add up.
+        metrics.RecordTimeToVerified("verified-in-the-first-service", TimeSpan.FromSeconds(3));
         await ScrapeUntilAsync("only-in-the-first-service");
+        await ScrapeUntilAsync("verified-in-the-first-service");
 
-        Assert.DoesNotContain("only-in-the-first-service", await otherScraper.GetStringAsync("/metrics"));
+        // A scrape of the other service taken after both recordings (its cache would otherwise
+        // answer with a scrape from before them): one that shows its own newer measurement.
+        other.Services.GetRequiredService<ControlApiMetrics>().RecordTimeToVerified("verified-in-the-other-service", TimeSpan.FromSeconds(1));
+        var seenByOther = await Eventually.WaitAsync(() => otherScraper.GetStringAsync("/metrics")!,
+            text => text is not null && text.Contains("verified-in-the-other-service", StringComparison.Ordinal), TimeSpan.FromSeconds(20), "the other service's own series");
+        Assert.DoesNotContain("only-in-the-first-service", seenByOther);
+        Assert.DoesNotContain("verified-in-the-first-service", seenByOther);
     }
 
     private Task<string> ScrapeUntilAsync(string series) =>
