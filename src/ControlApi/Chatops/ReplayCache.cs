@@ -52,3 +52,18 @@ public sealed class ReplayCache(int capacity)
         if (_expiries.TryGetValue(entry.Signature, out var until) && until == entry.Expires) _expiries.Remove(entry.Signature);
     }
 }
+
+/// <summary>
+/// The acceptance window of signed chat requests: a request is fresh while its own signed time is
+/// within the tolerance of now, and each signature is admitted once while it could still be fresh.
+/// Slack and Teams share it; only where the time comes from differs.
+/// </summary>
+public sealed class ReplayWindow(TimeSpan tolerance, int capacity)
+{
+    private readonly ReplayCache _seen = new(capacity);
+
+    public bool IsFresh(DateTimeOffset sent, DateTimeOffset now) => (now - sent).Duration() <= tolerance;
+
+    /// <summary>True the first time; remembered until <paramref name="sent"/> leaves the window, after which freshness refuses it anyway.</summary>
+    public bool FirstTime(string signature, DateTimeOffset sent, DateTimeOffset now) => _seen.TryRemember(signature, sent + tolerance, now);
+}

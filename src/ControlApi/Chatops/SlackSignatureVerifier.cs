@@ -42,16 +42,14 @@ public sealed class SlackSignatureVerifier
     private const string Version = "v0";
 
     private readonly byte[]? _secret;
-    private readonly TimeSpan _tolerance;
-    private readonly ReplayCache _seen;
+    private readonly ReplayWindow _window;
     private readonly TimeProvider _time;
 
     public SlackSignatureVerifier(IOptions<ChatopsOptions> options, TimeProvider time)
     {
         var slack = options.Value.Slack;
         _secret = ChatSecrets.Read(slack.SigningSecret, slack.SigningSecretFile) is { } secret ? Encoding.UTF8.GetBytes(secret) : null;
-        _tolerance = slack.TimestampTolerance;
-        _seen = new ReplayCache(slack.ReplayCacheCapacity);
+        _window = new ReplayWindow(slack.TimestampTolerance, slack.ReplayCacheCapacity);
         _time = time;
     }
 
@@ -66,14 +64,13 @@ public sealed class SlackSignatureVerifier
         // Checked before the HMAC so an old capture is refused cheaply, whatever it carries.
         var now = _time.GetUtcNow();
         var sent = DateTimeOffset.FromUnixTimeSeconds(seconds);
-        if ((now - sent).Duration() > _tolerance) return RequestCheck.StaleTimestamp;
+        if (!_window.IsFresh(sent, now)) return RequestCheck.StaleTimestamp;
 
         if (!signature.StartsWith(Version + "=", StringComparison.Ordinal) || !TryHex(signature.AsSpan(Version.Length + 1), out var given))
             return RequestCheck.BadSignature;
         if (!CryptographicOperations.FixedTimeEquals(Compute(timestamp, body), given)) return RequestCheck.BadSignature;
 
-        // Remembered until its timestamp leaves the window: after that the timestamp check refuses it anyway.
-        return _seen.TryRemember(signature.ToLowerInvariant(), sent + _tolerance, now) ? RequestCheck.Valid : RequestCheck.Replayed;
+        return _window.FirstTime(signature.ToLowerInvariant(), sent, now) ? RequestCheck.Valid : RequestCheck.Replayed;
     }
 
     private byte[] Compute(string timestamp, ReadOnlySpan<byte> body)

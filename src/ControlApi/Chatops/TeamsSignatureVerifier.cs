@@ -15,16 +15,14 @@ public sealed class TeamsSignatureVerifier
     private const string Scheme = "HMAC ";
 
     private readonly byte[]? _key;
-    private readonly TimeSpan _tolerance;
-    private readonly ReplayCache _seen;
+    private readonly ReplayWindow _window;
     private readonly TimeProvider _time;
 
     public TeamsSignatureVerifier(IOptions<ChatopsOptions> options, TimeProvider time)
     {
         var teams = options.Value.Teams;
         _key = ChatSecrets.Read(teams.SecurityToken, teams.SecurityTokenFile) is { } token ? Convert.FromBase64String(token) : null;
-        _tolerance = teams.TimestampTolerance;
-        _seen = new ReplayCache(teams.ReplayCacheCapacity);
+        _window = new ReplayWindow(teams.TimestampTolerance, teams.ReplayCacheCapacity);
         _time = time;
     }
 
@@ -50,8 +48,7 @@ public sealed class TeamsSignatureVerifier
     {
         if (timestamp is not { } sent) return RequestCheck.MalformedTimestamp;
         var now = _time.GetUtcNow();
-        if ((now - sent).Duration() > _tolerance) return RequestCheck.StaleTimestamp;
-        var signature = authorization[Scheme.Length..].Trim();
-        return _seen.TryRemember(signature, sent + _tolerance, now) ? RequestCheck.Valid : RequestCheck.Replayed;
+        if (!_window.IsFresh(sent, now)) return RequestCheck.StaleTimestamp;
+        return _window.FirstTime(authorization[Scheme.Length..].Trim(), sent, now) ? RequestCheck.Valid : RequestCheck.Replayed;
     }
 }

@@ -1,4 +1,3 @@
-using System.Text;
 using ControlApi.Core.Rendering;
 using Microsoft.Extensions.Logging;
 
@@ -204,8 +203,9 @@ public sealed partial class GitWorkingCopy : IDisposable
 
         static bool IsMissing(string answer) => answer.StartsWith("missing ", StringComparison.Ordinal);
 
-        // "<mode> <type> <object>\t<path>": mode and object decide; the path is ours.
-        static string Entry(string answer) => IsMissing(answer) ? "missing" : answer.Split('\t', 2)[0].Replace("100755 ", "100644 ", StringComparison.Ordinal);
+        // "<mode> <type> <object>\t<path>": mode and object decide; the path is ours. Files are
+        // written 100644, so an executable managed file becoming plain is a change, pushed as one.
+        static string Entry(string answer) => IsMissing(answer) ? "missing" : answer.Split('\t', 2)[0];
 
         static string Kind(string answer) => answer.Split(' ', 2)[0] switch
         {

@@ -1,7 +1,5 @@
-using ControlApi.Configuration;
 using Hangfire;
 using Hangfire.Common;
-using Hangfire.Storage.SQLite;
 using Microsoft.Extensions.Options;
 
 namespace ControlApi.Jobs;
@@ -15,17 +13,14 @@ namespace ControlApi.Jobs;
 /// pick-up delay and the idle CPU. Two storages on one file are two Hangfire servers' worth of
 /// connections; the storage's own locks (rows in the file) keep them consistent.
 /// </summary>
-internal sealed class DefaultQueueServer(IServiceProvider provider, DataPaths paths, IOptions<JobsOptions> options) : IHostedService, IDisposable
+internal sealed class DefaultQueueServer(IServiceProvider provider, IOptions<JobsOptions> options) : IHostedService, IDisposable
 {
     private BackgroundJobServer? _server;
     private JobStorage? _storage;
 
     public Task StartAsync(CancellationToken cancellationToken)
     {
-        // Hangfire's process-wide log provider must be this host's before the storage logs anything.
-        provider.GetRequiredService<IGlobalConfiguration>();
-        Directory.CreateDirectory(paths.Root);
-        var storage = _storage = new SQLiteStorage(paths.HangfireDatabase, new SQLiteStorageOptions { QueuePollInterval = options.Value.CommitQueuePollInterval });
+        var storage = _storage = HangfireStorage.Open(provider, options.Value.CommitQueuePollInterval);
         _server = new BackgroundJobServer(new BackgroundJobServerOptions
         {
             WorkerCount = Math.Max(2, Environment.ProcessorCount),

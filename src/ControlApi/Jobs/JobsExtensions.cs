@@ -24,17 +24,10 @@ public static class JobsExtensions
         services.AddSingleton<Microsoft.Extensions.Options.IValidateOptions<JobsOptions>, JobsOptionsValidator>();
         services.AddGitOps(builder.Configuration);
 
+        // The client's, the dashboard's and the track and notification servers' storage; the
+        // default queue's server has its own, polled faster (DefaultQueueServer).
         services.AddSingleton<JobStorage>(provider =>
-        {
-            // Hangfire's global configuration (its log provider) must be this host's before storage logs anything.
-            provider.GetRequiredService<IGlobalConfiguration>();
-            var paths = provider.GetRequiredService<DataPaths>();
-            Directory.CreateDirectory(paths.Root);
-            // The client's, the dashboard's and the track and notification servers' storage; the
-            // default queue's server has its own, polled faster (DefaultQueueServer).
-            var poll = provider.GetRequiredService<Microsoft.Extensions.Options.IOptions<JobsOptions>>().Value.QueuePollInterval;
-            return new SQLiteStorage(paths.HangfireDatabase, new SQLiteStorageOptions { QueuePollInterval = poll });
-        });
+            HangfireStorage.Open(provider, provider.GetRequiredService<Microsoft.Extensions.Options.IOptions<JobsOptions>>().Value.QueuePollInterval));
         services.AddSingleton<JobActivator>(provider => new AspNetCoreJobActivator(provider.GetRequiredService<IServiceScopeFactory>()));
         services.AddHangfire((provider, configuration) => configuration
             .UseLogProvider(new HangfireLogProvider(provider.GetRequiredService<ILoggerFactory>()))

@@ -69,6 +69,28 @@ public sealed class WorkingCopyTests : IDisposable
     }
 
     [Fact]
+    public async Task An_executable_managed_file_with_the_same_content_is_made_plain_by_a_real_commit()
+    {
+        var remote = await _bed.CreateRemoteAsync();
+        var clone = _bed.Temp.Combine("exec-clone");
+        await _bed.Git.RunAsync(_bed.Temp.Path, "clone", "--quiet", remote, clone);
+        Directory.CreateDirectory(Path.Combine(clone, GitTestBed.CiliumPath));
+        await File.WriteAllTextAsync(Path.Combine(clone, Release), "a: 1\n");
+        await _bed.Git.RunAsync(clone, "add", "--all");
+        await _bed.Git.RunAsync(clone, "update-index", "--chmod=+x", Release);
+        await _bed.Git.RunAsync(clone, "commit", "--quiet", "-m", "executable");
+        await _bed.Git.RunAsync(clone, "push", "--quiet", "origin", "HEAD:refs/heads/main");
+        using var workingCopy = Open(remote);
+
+        var built = await PublishReleaseAsync(workingCopy, "a: 1\n");
+
+        // The commit the build made differs from its parent (the mode), so "no change" would be a lie.
+        Assert.True(built.Changed);
+        Assert.Equal(built.Sha, await _bed.Git.HeadAsync(remote));
+        Assert.StartsWith("100644 ", await _bed.Git.RunAsync(remote, "ls-tree", "main", "--", Release));
+    }
+
+    [Fact]
     public async Task A_push_behind_the_remote_is_rejected_and_the_re_apply_path_pushes_on_top_of_the_other_commit()
     {
         var remote = await _bed.CreateRemoteAsync();
