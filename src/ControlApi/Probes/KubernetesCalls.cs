@@ -61,6 +61,37 @@ internal static class KubernetesCalls
             }
         }, cancellationToken);
 
+    /// <summary>
+    /// Lists a cluster-scoped custom resource page by page (<c>limit</c>/<c>continue</c>), handing each
+    /// item to <paramref name="onItem"/> while its page is alive, so memory stays at one page.
+    /// </summary>
+    /// <returns>False when the resource does not exist (404: its CRD is not installed).</returns>
+    public static async Task<bool> ForEachClusterCustomObjectAsync(
+        ClusterConnection connection, ApiResource resource, Action<JsonElement> onItem, CancellationToken cancellationToken)
+    {
+        string? token = null;
+        do
+        {
+            var page = await RunAsync<JsonElement?>(connection.Options, $"listing {resource.Kind}s", async ct =>
+            {
+                try
+                {
+                    return await connection.Client.CustomObjects.ListClusterCustomObjectAsync<JsonElement>(
+                        resource.Group, resource.Version, resource.Plural, continueParameter: token, limit: connection.Options.PageSize, cancellationToken: ct);
+                }
+                catch (HttpOperationException ex) when (ex.Response?.StatusCode == HttpStatusCode.NotFound)
+                {
+                    return null;
+                }
+            }, cancellationToken);
+            if (page is not { } list) return false;
+            foreach (var item in list.Items("items")) onItem(item);
+            token = list.String("metadata", "continue");
+        }
+        while (!string.IsNullOrEmpty(token));
+        return true;
+    }
+
     /// <summary>Why a call failed, when it is a failure of reaching or being allowed into the cluster; null otherwise.</summary>
     public static string? Describe(Exception ex) => ex switch
     {

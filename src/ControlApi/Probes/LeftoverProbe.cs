@@ -72,29 +72,9 @@ public sealed class LeftoverProbe
 
     private static async Task<HashSet<string>?> EndpointsAsync(ClusterConnection connection, CancellationToken cancellationToken)
     {
-        var resource = ApiResources.CiliumEndpoint;
         var names = new HashSet<string>(StringComparer.Ordinal);
-        string? token = null;
-        do
-        {
-            var page = await KubernetesCalls.RunAsync<JsonElement?>(connection.Options, "listing CiliumEndpoints", async ct =>
-            {
-                try
-                {
-                    return await connection.Client.CustomObjects.ListClusterCustomObjectAsync<JsonElement>(
-                        resource.Group, resource.Version, resource.Plural, continueParameter: token, limit: connection.Options.PageSize, cancellationToken: ct);
-                }
-                catch (k8s.Autorest.HttpOperationException ex) when (ex.Response?.StatusCode == System.Net.HttpStatusCode.NotFound)
-                {
-                    return null;
-                }
-            }, cancellationToken);
-            if (page is not { } list) return null;
-            foreach (var item in list.Items("items"))
-                names.Add($"{item.String("metadata", "namespace")}/{item.String("metadata", "name")}");
-            token = list.String("metadata", "continue");
-        }
-        while (!string.IsNullOrEmpty(token));
-        return names;
+        var found = await KubernetesCalls.ForEachClusterCustomObjectAsync(connection, ApiResources.CiliumEndpoint,
+            item => names.Add($"{item.String("metadata", "namespace")}/{item.String("metadata", "name")}"), cancellationToken);
+        return found ? names : null;
     }
 }

@@ -41,35 +41,16 @@ public sealed class CiliumNodeProbe
 {
     public static async Task<WireGuardKeys?> ReadAsync(ClusterConnection connection, CancellationToken cancellationToken)
     {
-        var resource = ApiResources.CiliumNode;
         var nodes = 0;
         var withoutKey = new List<string>();
-        string? token = null;
-        do
+        var found = await KubernetesCalls.ForEachClusterCustomObjectAsync(connection, ApiResources.CiliumNode, item =>
         {
-            var page = await KubernetesCalls.RunAsync<JsonElement?>(connection.Options, "listing CiliumNodes", async ct =>
-            {
-                try
-                {
-                    return await connection.Client.CustomObjects.ListClusterCustomObjectAsync<JsonElement>(
-                        resource.Group, resource.Version, resource.Plural, continueParameter: token, limit: connection.Options.PageSize, cancellationToken: ct);
-                }
-                catch (k8s.Autorest.HttpOperationException ex) when (ex.Response?.StatusCode == System.Net.HttpStatusCode.NotFound)
-                {
-                    return null; // No CiliumNode CRD: Cilium is not installed (yet).
-                }
-            }, cancellationToken);
-            if (page is not { } list) return null;
-            foreach (var item in list.Items("items"))
-            {
-                nodes++;
-                if (string.IsNullOrEmpty(item.String("metadata", "annotations", WireGuardKeys.Annotation)))
-                    withoutKey.Add(item.String("metadata", "name") ?? "");
-            }
-            token = list.String("metadata", "continue");
-        }
-        while (!string.IsNullOrEmpty(token));
-        return new WireGuardKeys(nodes, withoutKey);
+            nodes++;
+            if (string.IsNullOrEmpty(item.String("metadata", "annotations", WireGuardKeys.Annotation)))
+                withoutKey.Add(item.String("metadata", "name") ?? "");
+        }, cancellationToken);
+        // No CiliumNode CRD: Cilium is not installed (yet).
+        return found ? new WireGuardKeys(nodes, withoutKey) : null;
     }
 }
 
