@@ -1,3 +1,4 @@
+using ControlApi.Adoption;
 using ControlApi.Audit;
 using ControlApi.Chatops;
 using ControlApi.Cilium;
@@ -50,6 +51,7 @@ app.MapMetricsEndpoint();
 var api = app.MapGroup("/api/v1");
 api.MapClustersApi();
 api.MapCiliumApi();
+api.MapAdoptionApi();
 api.MapFeaturesApi();
 api.MapRevisionsApi();
 api.MapStatusApi();

@@ -371,6 +371,9 @@ namespace ControlApi.Migrations
                         .ValueGeneratedOnAdd()
                         .HasColumnType("INTEGER");
 
+                    b.Property<string>("AdoptedFilesJson")
+                        .HasColumnType("TEXT");
+
                     b.Property<string>("Author")
                         .IsRequired()
                         .HasMaxLength(200)
@@ -417,6 +420,9 @@ namespace ControlApi.Migrations
                         .HasColumnType("INTEGER");
 
                     b.Property<string>("StateReason")
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("ValueChangesJson")
                         .HasColumnType("TEXT");
 
                     b.Property<string>("WarningsJson")

@@ -30,6 +30,7 @@ internal sealed class HelmValuesView(YamlMap values)
     public bool Truthy(string path) => Lookup(path) switch
     {
         null => false,
+        YamlScalar { Kind: ScalarKind.Null } => false,
         YamlScalar { Kind: ScalarKind.Boolean } b => b.Text == "true",
         YamlScalar { Kind: ScalarKind.Integer } i => i.Text != "0",
         YamlScalar s => s.Text.Length > 0,

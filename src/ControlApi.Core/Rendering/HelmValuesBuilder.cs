@@ -1,6 +1,7 @@
 using ControlApi.Core.Clusters;
 using ControlApi.Core.Rendering.Yaml;
 using ControlApi.Core.Settings;
+using ControlApi.Core.Values;
 
 namespace ControlApi.Core.Rendering;
 
@@ -9,6 +10,7 @@ namespace ControlApi.Core.Rendering;
 /// (cilium/NOTES.md "Feature → Helm values → cilium-config keys"). Every setting is written
 /// explicitly, so the chart's own defaults never decide a feature (its <c>encryption.type</c>
 /// default is <c>ipsec</c>). Keys are sorted at every level, as <c>helm get values</c> prints them.
+/// The paths written here are listed, with who owns each, in <see cref="HelmValueOwnership"/>.
 /// </summary>
 public static class HelmValuesBuilder
 {
@@ -58,6 +60,13 @@ public static class HelmValuesBuilder
             values.Add("tunnelProtocol", TunnelProtocolValue(settings.Routing.TunnelProtocol ?? TunnelProtocol.Vxlan));
         if (settings.Routing.Ipv4NativeRoutingCidr is { } cidr)
             values.Add("ipv4NativeRoutingCIDR", cidr);
+
+        // Everything else the release carries, kept verbatim under the typed values; validation
+        // refuses extra keys the typed values own (HelmValueOwnership), and the typed ones win if
+        // an unvalidated tree ever gets here.
+        if (settings.ExtraValues.ValueKind == System.Text.Json.JsonValueKind.Object
+            && ValueTree.FromJson(settings.ExtraValues) is YamlMap { Count: > 0 } extra)
+            values = ValueTree.Merge(under: extra, over: values);
 
         return values.SortedRecursively();
     }

@@ -43,7 +43,7 @@ public static class ManifestRenderer
 
         var files = folder
             .Select(entry => new ManagedFile(CiliumFilePath(cluster, entry.Key), Header + YamlWriter.Write(entry.Value)))
-            .Append(new ManagedFile(NormalizePath(cluster.TalosPatchPath), Header + YamlWriter.Write(TalosPatchBuilder.Build(cluster.Talos.Version))))
+            .Append(new ManagedFile(TalosPatchFilePath(cluster), Header + YamlWriter.Write(TalosPatchBuilder.Build(cluster.Talos.Version))))
             .OrderBy(file => file.Path, StringComparer.Ordinal)
             .ToArray();
         return new RenderedManifests(files, OwnedPaths(cluster));
@@ -56,6 +56,8 @@ public static class ManifestRenderer
             .Append(NormalizePath(cluster.TalosPatchPath))
             .Order(StringComparer.Ordinal)
             .ToArray();
+
+    public static string TalosPatchFilePath(ClusterProfile cluster) => NormalizePath(cluster.TalosPatchPath);
 
     public static string CiliumFilePath(ClusterProfile cluster, string fileName) =>
         $"{NormalizePath(cluster.CiliumPath)}/{fileName}";

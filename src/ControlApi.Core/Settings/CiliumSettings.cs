@@ -1,3 +1,4 @@
+using System.Text.Json;
 using System.Text.Json.Serialization;
 
 namespace ControlApi.Core.Settings;
@@ -28,6 +29,16 @@ public sealed record CiliumSettings
     public RoutingSettings Routing { get; init; } = new();
     public BpfSettings Bpf { get; init; } = new();
     public IpamSettings Ipam { get; init; } = new();
+
+    /// <summary>
+    /// Every other Helm value of the release, a free-form tree kept verbatim (an adopted cluster's
+    /// operator replicas, resources, tolerations …) and rendered merged under the typed values.
+    /// Keys the typed members own are refused here, so each value has exactly one place.
+    /// </summary>
+    public JsonElement ExtraValues { get; init; } = EmptyValues;
+
+    /// <summary>An empty values tree: nothing beyond the typed members.</summary>
+    public static JsonElement EmptyValues { get; } = JsonDocument.Parse("{}").RootElement.Clone();
 
     /// <summary>The settings a cluster has before anyone changed anything (revision 0).</summary>
     public static CiliumSettings Defaults { get; } = new();

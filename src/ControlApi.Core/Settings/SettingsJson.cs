@@ -37,7 +37,7 @@ public static class SettingsJson
             var settings = JsonSerializer.Deserialize<CiliumSettings>(utf8Json, Options);
             return settings is null
                 ? SettingsParseResult.Fail("", "The body must be a JSON object with the Cilium settings, not null.")
-                : SettingsParseResult.Ok(settings);
+                : SettingsParseResult.Ok(Canonical(settings));
         }
         catch (JsonException ex)
         {
@@ -46,6 +46,44 @@ public static class SettingsJson
     }
 
     public static SettingsParseResult Parse(string json) => Parse(System.Text.Encoding.UTF8.GetBytes(json));
+
+    /// <summary>
+    /// The same wish in one spelling: <c>extraValues</c> keys sorted at every level (Helm merges maps
+    /// by key, so their order means nothing), so equal settings serialize to equal bytes.
+    /// </summary>
+    public static CiliumSettings Canonical(CiliumSettings settings) =>
+        settings with { ExtraValues = SortKeys(settings.ExtraValues) };
+
+    private static JsonElement SortKeys(JsonElement element)
+    {
+        var buffer = new System.Buffers.ArrayBufferWriter<byte>();
+        using (var writer = new Utf8JsonWriter(buffer)) WriteSorted(writer, element);
+        return JsonDocument.Parse(buffer.WrittenMemory).RootElement.Clone();
+    }
+
+    private static void WriteSorted(Utf8JsonWriter writer, JsonElement element)
+    {
+        switch (element.ValueKind)
+        {
+            case JsonValueKind.Object:
+                writer.WriteStartObject();
+                foreach (var property in element.EnumerateObject().OrderBy(p => p.Name, StringComparer.Ordinal))
+                {
+                    writer.WritePropertyName(property.Name);
+                    WriteSorted(writer, property.Value);
+                }
+                writer.WriteEndObject();
+                break;
+            case JsonValueKind.Array:
+                writer.WriteStartArray();
+                foreach (var item in element.EnumerateArray()) WriteSorted(writer, item);
+                writer.WriteEndArray();
+                break;
+            default:
+                element.WriteTo(writer);
+                break;
+        }
+    }
 
     /// <summary>Canonical compact form: the same settings always give the same bytes.</summary>
     public static string Serialize(CiliumSettings settings) => JsonSerializer.Serialize(settings, Options);

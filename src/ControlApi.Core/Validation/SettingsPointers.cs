@@ -29,6 +29,7 @@ public static class SettingsPointers
     public const string BandwidthManagerBbrHostNamespaceOnly = "/bandwidthManager/bbrHostNamespaceOnly";
 
     public const string KubeProxyReplacement = "/kubeProxyReplacement";
+    public const string L7Proxy = "/l7Proxy";
 
     public const string RoutingMode = "/routing/mode";
     public const string RoutingTunnelProtocol = "/routing/tunnelProtocol";

@@ -23,14 +23,16 @@ public static class SettingsValidator
         BandwidthManagerRules.Check,
         RoutingRules.Check,
         TalosRules.Check,
+        ExtraValuesRules.Check,
     ];
 
-    public static ValidationResult Validate(ClusterProfile cluster, CiliumSettings desired, CiliumSettings? current = null)
+    /// <param name="chart">The chart of the desired version, to check <c>extraValues</c> against its schema; null when not loaded.</param>
+    public static ValidationResult Validate(ClusterProfile cluster, CiliumSettings desired, CiliumSettings? current = null, Charts.ChartDefinition? chart = null)
     {
         ArgumentNullException.ThrowIfNull(cluster);
         ArgumentNullException.ThrowIfNull(desired);
 
-        var context = new ValidationContext(cluster, desired, current);
+        var context = new ValidationContext(cluster, desired, current, chart);
         var issues = RuleGroups.SelectMany(group => group(context)).ToList();
         return new ValidationResult(
             issues.Where(issue => issue.Severity == IssueSeverity.Error).ToList(),

@@ -64,6 +64,14 @@ public static class ValidationCodes
     public const string TalosIpamMustBeKubernetes = "talos-ipam-must-be-kubernetes";
     public const string TalosKubeProxyReplacementRequired = "talos-kube-proxy-replacement-required";
     public const string TalosHostDnsNeedsLegacyHostRouting = "talos-host-dns-needs-legacy-host-routing";
+
+    // Extra Helm values
+    public const string ExtraValuesNotObject = "extra-values-not-object";
+    public const string ExtraValueOwnedBySetting = "extra-value-owned-by-setting";
+    public const string ExtraValueOwnedByTalos = "extra-value-owned-by-talos";
+    public const string ExtraValueOwnedByControlApi = "extra-value-owned-by-controlapi";
+    public const string ExtraValueInvalid = "extra-value-invalid";
+    public const string ChartSchemaUnavailable = "chart-schema-unavailable";
 }
 
 /// <summary>
@@ -169,4 +177,18 @@ internal static class ValidationMessages
         "kubeProxyReplacement cannot be off: ControlApi's Talos patch disables kube-proxy, so with the replacement off nothing would load-balance Services at all (no ClusterIP, NodePort or LoadBalancer traffic). Keep kubeProxyReplacement on.";
     public const string TalosHostDnsNeedsLegacyHostRouting =
         "These settings make Cilium use eBPF host routing, but Talos {0}, like every Talos from 1.8 on, forwards kube-dns to the host DNS, which Cilium's Talos guide says needs bpf.hostLegacyRouting: true; DNS lookups from pods may fail. Set bpf.hostLegacyRouting to true, or set machine.features.hostDNS.forwardKubeDNSToHost: false in the Talos machine config and set the cluster's Talos:ForwardKubeDnsToHost to false.";
+
+    // Extra Helm values
+    public const string ExtraValuesNotObject =
+        "extraValues must be a JSON object of Helm values (e.g. {\"operator\": {\"replicas\": 2}}), or omitted.";
+    public const string ExtraValueOwnedBySetting =
+        "extraValues sets {0}, but {1} is decided by the typed setting {2}; one value has one place. Remove it from extraValues and set {2} instead.";
+    public const string ExtraValueOwnedByTalos =
+        "extraValues sets {0}, but ControlApi renders {1} from the cluster's Talos facts: {2}. It cannot be overridden; remove it from extraValues.";
+    public const string ExtraValueOwnedByControlApi =
+        "extraValues sets {0}, but ControlApi always renders {1}: {2}. Remove it from extraValues.";
+    public const string ExtraValueInvalid =
+        "extraValues {0} is refused by the values.schema.json of Cilium chart {1}: {2}. Helm would refuse the upgrade; fix or remove the value.";
+    public const string ChartSchemaUnavailable =
+        "ControlApi could not load the values.schema.json of Cilium chart {0}, so it cannot check extraValues the way Helm will. Make the cluster's chart repository reachable from ControlApi, or put the unpacked chart under the configured ControlApi:Charts:Directory, then retry.";
 }

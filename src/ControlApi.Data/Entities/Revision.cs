@@ -27,6 +27,20 @@ public sealed class Revision
 
     public string? CommitSha { get; set; }
 
+    /// <summary>
+    /// Every rendered value this revision changes against the one before (JSON array of value
+    /// changes: scope, path, old, new), computed once when it was accepted; commit message, audit
+    /// and API all show this list.
+    /// </summary>
+    public string? ValueChangesJson { get; set; }
+
+    /// <summary>
+    /// For a revision made by adoption: the managed files as the repository held them (JSON object,
+    /// path → content). The next change is described against these, not against a render, so that
+    /// whatever that change rewrites is listed too.
+    /// </summary>
+    public string? AdoptedFilesJson { get; set; }
+
     public List<RevisionTransition> Timeline { get; set; } = [];
 }
 

@@ -29,6 +29,7 @@ public static class AuditKinds
     public const string AuthDeniedSuppressed = "auth.denied_suppressed";
     public const string ChatopsCommand = "chatops.command";
     public const string WebhookFailed = "webhook.failed";
+    public const string ClusterAdopted = "cluster.adopted";
 }
 
 /// <summary>Where a change came from.</summary>
@@ -37,4 +38,7 @@ public static class AuditSources
     public const string Api = "api";
     public const string Chatops = "chatops";
     public const string System = "system";
+
+    /// <summary>A revision that adoption made from the release the repository already held (revision source only).</summary>
+    public const string Adopt = "adopt";
 }

@@ -19,6 +19,7 @@ public sealed class ChatCommandEngine(
     RevisionReader revisions,
     ChangeService changes,
     RevisionRollback rollback,
+    ChangePreviewer previewer,
     ILiveStatusSource live,
     ChatAudit audit,
     IOptions<ChatopsOptions> options,
@@ -92,10 +93,15 @@ public sealed class ChatCommandEngine(
     private async Task<ChatReply> PlanAsync(ManagedCluster cluster, ChatCommand.Plan plan, CancellationToken cancellationToken)
     {
         var feature = FeatureCatalog.Find(plan.Feature)!;
-        var current = await revisions.CurrentAsync(cluster.Id, cancellationToken);
-        var desired = feature.With(current.Settings, plan.Enable);
-        var validation = SettingsValidator.Validate(cluster.Profile, desired, current.Settings);
-        return ChatReplies.Plan(cluster, current.Number, plan, SettingsChanges.Phrases(current.Settings, desired), validation);
+        var preview = await previewer.PreviewAsync(cluster, current => SettingsParseResult.Ok(feature.With(current, plan.Enable)), [feature.Member], cancellationToken);
+        return preview switch
+        {
+            ChangePreview.Ready ready => ChatReplies.Plan(cluster, ready.Current.Number, plan,
+                SettingsChanges.Phrases(ready.Current.Settings, ready.Desired), ready.Validation, ready.Values, ready.SideEffects),
+            ChangePreview.AdoptionRequired adopt => ChatReplies.AdoptFirst(cluster, adopt.Reason),
+            ChangePreview.Malformed bad => ChatReplies.Failed(bad.Error),
+            _ => throw new InvalidOperationException($"Unhandled change preview {preview.GetType().Name}."),
+        };
     }
 
     private async Task<ChatReply> SwitchAsync(ManagedCluster cluster, ChatCommand.Switch change, ChatRequest request, CancellationToken cancellationToken)
@@ -107,7 +113,7 @@ public sealed class ChatCommandEngine(
             request.Platform,
             AuditSources.Chatops,
             Reason(change.Reason ?? $"{change.Verb} {feature.Name} from {request.Platform}"),
-            OnBehalfOf(request.User)), cancellationToken);
+            OnBehalfOf(request.User)) { NamedMembers = [feature.Member] }, cancellationToken);
         return await AnswerAsync(cluster, request, outcome, cancellationToken);
     }
 
@@ -138,6 +144,8 @@ public sealed class ChatCommandEngine(
                 return ChatReplies.Refused(cluster, rejected.Validation);
             case ChangeOutcome.Malformed malformed:
                 return ChatReplies.Failed(malformed.Error);
+            case ChangeOutcome.AdoptionRequired adopt:
+                return ChatReplies.AdoptFirst(cluster, adopt.Reason);
             default:
                 // Chat sends no If-Match or Idempotency-Key, so the remaining outcomes cannot happen here.
                 return ChatReplies.Failed($"Unexpected outcome {outcome.GetType().Name}; nothing was changed.");

@@ -1,3 +1,4 @@
+using ControlApi.Core.Values;
 using ControlApi.Configuration;
 using ControlApi.Core.Features;
 using ControlApi.Core.Revisions;
@@ -102,11 +103,13 @@ public static class ChatReplies
                 : $"Go back with `rollback <revision> {cluster.Id}`."),
         ]);
 
-    public static ChatReply Plan(ManagedCluster cluster, int baseRevision, ChatCommand.Plan plan, IReadOnlyList<string> changes, ValidationResult validation)
+    public static ChatReply Plan(ManagedCluster cluster, int baseRevision, ChatCommand.Plan plan, IReadOnlyList<string> changes, ValidationResult validation,
+        IReadOnlyList<ValueChange> values, IReadOnlyList<ValueChange> sideEffects)
     {
         var verb = plan.Enable ? ChatVerbs.Enable : ChatVerbs.Disable;
         var blocks = new List<ChatBlock> { new ChatBlock.Facts([new ChatFact("Based on", $"revision {baseRevision}")]) };
         if (changes.Count > 0) blocks.Add(new ChatBlock.Bullets(changes.Select(c => $"would {c}").ToList()));
+        AddValues(blocks, values, sideEffects);
         AddIssues(blocks, validation);
         blocks.Add(new ChatBlock.Note(validation.IsValid && changes.Count > 0
             ? $"Nothing was stored. To do it: `{verb} {plan.Feature} {cluster.Id}`."
@@ -129,6 +132,7 @@ public static class ChatReplies
                 new ChatFact("State", "Accepted — being committed to the GitOps repository"),
             ]),
         };
+        AddValues(blocks, revision.Values, change.SideEffects);
         if (change.Warnings.Count > 0)
             blocks.Add(new ChatBlock.Bullets(change.Warnings.Select(w => $"⚠️ `{w.Code}` {w.Message}").ToList()));
         blocks.Add(new ChatBlock.Note($"Follow it with `status {cluster.Id}` or `history {cluster.Id}`."));
@@ -148,6 +152,19 @@ public static class ChatReplies
         AddIssues(blocks, validation);
         return new ChatReply(ChatVisibility.OnlyYou, ChatTone.Failure, $"`{cluster.Id}` refused the change", blocks);
     }
+
+    /// <summary>The rendered values a change alters, and those its request did not name called out.</summary>
+    private static void AddValues(List<ChatBlock> blocks, IReadOnlyList<ValueChange> values, IReadOnlyList<ValueChange> sideEffects)
+    {
+        if (values.Count > 0)
+            blocks.Add(new ChatBlock.Bullets(values.Select(v => $"`{v}`").ToList()));
+        if (sideEffects.Count > 0)
+            blocks.Add(new ChatBlock.Note($"Also changes what the request did not name: {string.Join(", ", sideEffects.Select(v => $"`{v}`"))}."));
+    }
+
+    public static ChatReply AdoptFirst(ManagedCluster cluster, string reason) => new(
+        ChatVisibility.OnlyYou, ChatTone.Failure, $"`{cluster.Id}` must be adopted first — nothing was changed",
+        [new ChatBlock.Note(reason)]);
 
     public static ChatReply Failed(string detail) => new(
         ChatVisibility.OnlyYou, ChatTone.Failure, "The change could not be made", [new ChatBlock.Paragraph(detail)]);

@@ -61,12 +61,18 @@ public static class CiliumApi
     }
 
     public static async Task<Results<Ok<DesiredSettingsResource>, ProblemHttpResult>> GetSettings(
-        string cluster, HttpContext context, ClusterCatalog clusters, RevisionReader revisions, CancellationToken cancellationToken)
+        string cluster, HttpContext context, ClusterCatalog clusters, RevisionReader revisions, Adoption.AdoptionStatus adoption, CancellationToken cancellationToken)
     {
         if (clusters.Find(cluster) is not { } managed) return Problems.ClusterNotFound(cluster, clusters.All.Select(c => c.Id));
         var current = await revisions.CurrentAsync(managed.Id, cancellationToken);
+        var state = await adoption.GetAsync(managed, fresh: false, cancellationToken);
         context.Response.Headers.ETag = ETags.ForRevision(current.Number);
-        return TypedResults.Ok(new DesiredSettingsResource(managed.Id, current.Number, current.State, current.Settings));
+        // Before adoption nobody knows what the release holds in ControlApi's terms: not "the defaults".
+        var known = state is not Adoption.AdoptionState.Unadopted || current.Number > 0;
+        return TypedResults.Ok(new DesiredSettingsResource(managed.Id, current.Number, current.State, known ? current.Settings : null)
+        {
+            Adoption = Adoption.AdoptionResource.From(managed.Id, state),
+        });
     }
 
     public static async Task<Results<Accepted<ChangeResource>, Ok<ChangeResource>, ContentHttpResult, ProblemHttpResult>> PutSettings(
@@ -98,7 +104,8 @@ public static class CiliumApi
 
         var patch = ParsePatch(body.Bytes);
         if (patch.Problem is { } malformed) return malformed;
-        return await ChangeEndpoint.RunAsync(context, managed, body.Bytes, current => Merge(current, patch.Patch!), changes, limits, cancellationToken);
+        return await ChangeEndpoint.RunAsync(context, managed, body.Bytes, current => Merge(current, patch.Patch!), changes, limits, cancellationToken,
+            Core.Values.SideEffects.PatchMembers(JsonSerializer.SerializeToElement(patch.Patch)));
     }
 
     public static async Task<Results<Ok<IReadOnlyList<ManagedFile>>, ProblemHttpResult>> GetManifests(
@@ -113,7 +120,7 @@ public static class CiliumApi
     }
 
     public static async Task<Results<Ok<PlanResource>, ProblemHttpResult>> Plan(
-        string cluster, HttpContext context, ClusterCatalog clusters, RevisionReader revisions, ManifestPlanner planner,
+        string cluster, HttpContext context, ClusterCatalog clusters, ChangePreviewer previewer, ManifestPlanner planner,
         IOptions<ControlApiOptions> options, CancellationToken cancellationToken)
     {
         if (clusters.Find(cluster) is not { } managed) return Problems.ClusterNotFound(cluster, clusters.All.Select(c => c.Id));
@@ -124,37 +131,50 @@ public static class CiliumApi
         var body = await ReadBodyAsync(context, options.Value.Limits, cancellationToken);
         if (body.Problem is { } tooLarge) return tooLarge;
 
-        var current = await revisions.CurrentAsync(managed.Id, cancellationToken);
-        SettingsParseResult desired;
+        Func<CiliumSettings, SettingsParseResult> desire;
+        IReadOnlyList<string>? named = null;
         if (isPatch)
         {
             var patch = ParsePatch(body.Bytes);
             if (patch.Problem is { } malformed) return malformed;
-            desired = Merge(current.Settings, patch.Patch!);
+            desire = current => Merge(current, patch.Patch!);
+            named = Core.Values.SideEffects.PatchMembers(JsonSerializer.SerializeToElement(patch.Patch));
         }
         else
         {
-            desired = SettingsJson.Parse(body.Bytes);
+            var parsed = SettingsJson.Parse(body.Bytes);
+            desire = _ => parsed;
         }
-        if (desired.Settings is not { } settings)
-            return Problems.BadRequest("malformed-settings", "The settings could not be read", desired.Error!, desired.Pointer);
 
-        var validation = SettingsValidator.Validate(managed.Profile, settings, current.Settings);
-        // Settings the rules refuse are not rendered: they will never reach the repository.
-        var rendered = validation.IsValid ? ManifestRenderer.Render(managed.Profile, settings) : null;
-        var repository = rendered is null ? null : await planner.CompareAsync(managed, rendered, cancellationToken);
-        return TypedResults.Ok(new PlanResource(
-            managed.Id,
-            current.Number,
-            validation.IsValid,
-            repository is { Error: null } ? repository.Identical : settings.SameAs(current.Settings),
-            SettingsChanges.Phrases(current.Settings, settings),
-            validation.Errors.Select(IssueResource.From).ToList(),
-            validation.Warnings.Select(IssueResource.From).ToList(),
-            settings,
-            rendered?.Files ?? [],
-            repository,
-            rendered is null ? null : ExpectedLiveState.From(managed.Profile, settings)));
+        switch (await previewer.PreviewAsync(managed, desire, named, cancellationToken))
+        {
+            case ChangePreview.AdoptionRequired adopt:
+                return Problems.AdoptFirst(managed.Id, adopt.Reason);
+            case ChangePreview.Malformed bad:
+                return Problems.BadRequest("malformed-settings", "The settings could not be read", bad.Error, bad.Pointer);
+            case ChangePreview.Ready { Current: var current, Desired: var settings, Validation: var validation } preview:
+                // Settings the rules refuse are not rendered: they will never reach the repository.
+                var rendered = validation.IsValid ? ManifestRenderer.Render(managed.Profile, settings) : null;
+                var repository = rendered is null ? null : await planner.CompareAsync(managed, rendered, cancellationToken);
+                return TypedResults.Ok(new PlanResource(
+                    managed.Id,
+                    current.Number,
+                    validation.IsValid,
+                    repository is { Error: null } ? repository.Identical : settings.SameAs(current.Settings),
+                    SettingsChanges.Phrases(current.Settings, settings),
+                    validation.Errors.Select(IssueResource.From).ToList(),
+                    validation.Warnings.Select(IssueResource.From).ToList(),
+                    settings,
+                    rendered?.Files ?? [],
+                    repository,
+                    rendered is null ? null : ExpectedLiveState.From(managed.Profile, settings))
+                {
+                    Values = preview.Values,
+                    SideEffects = preview.SideEffects,
+                });
+            default:
+                throw new InvalidOperationException("Unhandled change preview.");
+        }
     }
 
     private static SettingsParseResult Merge(CiliumSettings current, JsonObject patch)
@@ -210,4 +230,11 @@ public sealed record PlanResource(
     CiliumSettings Settings,
     IReadOnlyList<ManagedFile> Files,
     RepositoryComparison? Repository,
-    ExpectedLiveState? ExpectedLiveState);
+    ExpectedLiveState? ExpectedLiveState)
+{
+    /// <summary>Every rendered value the change would alter against the current revision: Helm values paths, Talos patch keys, other fields.</summary>
+    public IReadOnlyList<Core.Values.ValueChange> Values { get; init; } = [];
+
+    /// <summary>The values among them that the request did not name.</summary>
+    public IReadOnlyList<Core.Values.ValueChange> SideEffects { get; init; } = [];
+}

@@ -85,7 +85,7 @@ public static class FeaturesApi
                 "Send {\"enabled\": true} or {\"enabled\": false}; 'enabled' is required.", "/enabled");
 
         return await ChangeEndpoint.RunAsync(context, managed, body,
-            current => SettingsParseResult.Ok(known.With(current, enabled)), changes, limits, cancellationToken);
+            current => SettingsParseResult.Ok(known.With(current, enabled)), changes, limits, cancellationToken, [known.Member]);
     }
 }
 

@@ -26,11 +26,12 @@ public static class ClustersApi
     }
 
     public static async Task<Results<Ok<ClusterResource>, ProblemHttpResult>> GetCluster(
-        string cluster, ClusterCatalog clusters, RevisionReader revisions, CancellationToken cancellationToken)
+        string cluster, ClusterCatalog clusters, RevisionReader revisions, Adoption.AdoptionStatus adoption, CancellationToken cancellationToken)
     {
         if (clusters.Find(cluster) is not { } managed) return Problems.ClusterNotFound(cluster, clusters.All.Select(c => c.Id));
         var current = await revisions.CurrentAsync(managed.Id, cancellationToken);
-        return TypedResults.Ok(ClusterResource.From(managed, current.Number));
+        var state = await adoption.GetAsync(managed, fresh: false, cancellationToken);
+        return TypedResults.Ok(ClusterResource.From(managed, current.Number) with { Adoption = Adoption.AdoptionResource.From(managed.Id, state) });
     }
 }
 
@@ -45,6 +46,9 @@ public sealed record ClusterResource(
     FluxObjects Flux,
     ChartResource Chart)
 {
+    /// <summary>Whether ControlApi manages the release (one cluster's read only; lists leave it out).</summary>
+    public Adoption.AdoptionResource? Adoption { get; init; }
+
     public static ClusterResource From(ManagedCluster cluster, int currentRevision)
     {
         var p = cluster.Profile;

@@ -32,6 +32,7 @@ public sealed class CommitJob(
     ClusterTurns turns,
     AuditLog audit,
     IGitOpsRepository repository,
+    Adoption.AdoptionStatus adoption,
     CommitScheduler scheduler,
     Tracking.TrackScheduler tracking,
     IOptions<CommitOptions> options,
@@ -65,6 +66,15 @@ public sealed class CommitJob(
             }
 
             var revision = await db.Revisions.Include(r => r.Timeline).SingleAsync(r => r.Id == message.RevisionId, cancellationToken);
+
+            // The change may have been accepted while the repository could not be read: never write
+            // over a release ControlApi did not write (it is only read while nothing is managed yet).
+            if (await adoption.GetAsync(cluster, fresh: true, cancellationToken) is Adoption.AdoptionState.Unadopted unadopted)
+            {
+                await RecordAdoptionRequiredAsync(message, revision, unadopted.Reason, cancellationToken);
+                continue;
+            }
+
             var started = time.GetTimestamp();
             var result = await PublishAsync(cluster, revision, cancellationToken);
             metrics.RecordCommit(clusterId, result.Outcome switch
@@ -97,6 +107,8 @@ public sealed class CommitJob(
                 new CommitMessage
                 {
                     Changes = SettingsChanges.Phrases(previous, settings),
+                    Values = revision.ValueChangesJson is null ? [] :
+                        (System.Text.Json.JsonSerializer.Deserialize<List<Core.Values.ValueChange>>(revision.ValueChangesJson, ApiJson.Options) ?? []).Select(v => v.ToString()).ToList(),
                     ClusterId = cluster.Id,
                     Revision = revision.Number,
                     Author = revision.Author,
@@ -186,6 +198,28 @@ public sealed class CommitJob(
         logger.LogWarning("Revision {Cluster}/{Revision} not pushed (attempt {Attempts}): {Reason}; retrying at {RetryAt}",
             revision.ClusterId, revision.Number, message.Attempts, reason, retryAt);
         scheduler.ScheduleAt(revision.ClusterId, retryAt);
+    }
+
+    /// <summary>Deterministic: retrying cannot help until someone adopts, so the revision ends here, once.</summary>
+    private async Task RecordAdoptionRequiredAsync(OutboxMessage message, Revision revision, string reason, CancellationToken cancellationToken)
+    {
+        using (await writeGate.EnterAsync(cancellationToken))
+        {
+            await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
+            var now = time.GetUtcNow();
+            message.ProcessedAt = now;
+            message.LastError = reason;
+            var why = $"Not committed, and not retried: {reason}";
+            if (RevisionLifecycle.MoveTo(revision, RevisionState.CommitFailed, now, why))
+            {
+                await audit.AppendAsync(db, new AuditEntry(AuditKinds.GitPushFailed, revision.ClusterId, revision.Number, AuditSources.System, AuditSources.System,
+                    $"{revision.ClusterId} revision {revision.Number} not pushed: the repository holds a Cilium release ControlApi did not write",
+                    new { reason = why, final = true }), cancellationToken);
+            }
+            await db.SaveChangesAsync(cancellationToken);
+            await transaction.CommitAsync(cancellationToken);
+        }
+        logger.LogWarning("Revision {Cluster}/{Revision} not committed: the repository needs adoption first", revision.ClusterId, revision.Number);
     }
 
     private async Task<CiliumSettings> PreviousSettingsAsync(Revision revision, CancellationToken cancellationToken)

@@ -24,6 +24,9 @@ public sealed record CommitMessage
     /// <summary>What changed, as short phrases: <c>enable encryption (wireguard)</c>, <c>disable host-firewall</c>.</summary>
     public required IReadOnlyList<string> Changes { get; init; }
 
+    /// <summary>Every rendered value the commit changes, one line each (<c>encryption.enabled: false → true</c>).</summary>
+    public IReadOnlyList<string> Values { get; init; } = [];
+
     public required string ClusterId { get; init; }
     public required long Revision { get; init; }
 
@@ -88,6 +91,14 @@ public sealed record CommitMessage
         {
             text.Append("Changes:\n");
             foreach (var phrase in phrases) text.Append("- ").Append(phrase).Append('\n');
+            text.Append('\n');
+        }
+
+        var values = Values.Select(SingleLine).Where(v => v.Length > 0).ToList();
+        if (values.Count > 0)
+        {
+            text.Append("Values:\n");
+            foreach (var value in values) text.Append("- ").Append(value).Append('\n');
             text.Append('\n');
         }
 

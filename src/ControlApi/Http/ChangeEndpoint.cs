@@ -21,7 +21,8 @@ public static class ChangeEndpoint
         Func<CiliumSettings, SettingsParseResult> desire,
         ChangeService changes,
         RequestLimitOptions limits,
-        CancellationToken cancellationToken)
+        CancellationToken cancellationToken,
+        IReadOnlyList<string>? namedMembers = null)
     {
         var (headers, headerError) = ChangeHeaders.Parse(context.Request, limits);
         if (headers is null) return Problems.BadRequest("invalid-header", "Invalid change header", headerError!);
@@ -29,7 +30,7 @@ public static class ChangeEndpoint
         var outcome = await changes.ApplyAsync(new ChangeRequest(
             cluster, desire, Caller.Name(context), AuditSources.Api,
             headers.Reason, headers.OnBehalfOf, headers.IfMatchRevision, headers.IdempotencyKey,
-            Fingerprint(context.Request, body.Span)), cancellationToken);
+            Fingerprint(context.Request, body.Span)) { NamedMembers = namedMembers }, cancellationToken);
         return Answer(context, cluster, outcome);
     }
 
@@ -60,6 +61,8 @@ public static class ChangeEndpoint
                     rejected.Validation.Warnings.Select(IssueResource.From).ToList());
             case ChangeOutcome.IdempotencyKeyReused reused:
                 return Problems.IdempotencyKeyReused(reused.Key);
+            case ChangeOutcome.AdoptionRequired adopt:
+                return Problems.AdoptFirst(cluster.Id, adopt.Reason);
             default:
                 throw new InvalidOperationException($"Unhandled change outcome {outcome.GetType().Name}.");
         }
@@ -79,6 +82,7 @@ public static class ChangeEndpoint
         .Produces<ChangeResource>(StatusCodes.Status202Accepted)
         .ProducesProblem(StatusCodes.Status400BadRequest)
         .ProducesProblem(StatusCodes.Status404NotFound)
+        .ProducesProblem(StatusCodes.Status409Conflict)
         .ProducesProblem(StatusCodes.Status412PreconditionFailed)
         .ProducesProblem(StatusCodes.Status413PayloadTooLarge)
         .ProducesProblem(StatusCodes.Status415UnsupportedMediaType)

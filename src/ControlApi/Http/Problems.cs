@@ -50,6 +50,10 @@ public static class Problems
         StatusCodes.Status422UnprocessableEntity, "idempotency-key-reused", "Idempotency-Key already used",
         $"Idempotency-Key '{key}' was already used for a different request. Use a new key for a new change.");
 
+    public static ProblemHttpResult AdoptFirst(string cluster, string reason) => Create(
+        StatusCodes.Status409Conflict, "adopt-first", "Adopt the existing Cilium release first",
+        reason, new() { ["adoptUrl"] = Adoption.AdoptionLinks.Adopt(cluster) });
+
     public static ProblemHttpResult Create(int status, string code, string title, string detail, Dictionary<string, object?>? extensions = null) =>
         TypedResults.Problem(detail: detail, statusCode: status, title: title, type: TypePrefix + code, extensions: extensions);
 }

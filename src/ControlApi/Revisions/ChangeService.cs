@@ -25,7 +25,16 @@ public sealed record ChangeRequest(
     string? OnBehalfOf = null,
     int? IfMatchRevision = null,
     string? IdempotencyKey = null,
-    string? RequestFingerprint = null);
+    string? RequestFingerprint = null,
+    IReadOnlyList<string>? NamedMembers = null)
+{
+    /// <summary>
+    /// The settings members the request names (pointers such as <c>/encryption/enabled</c>); a rendered
+    /// value decided by anything else is a side effect the answer points out. Null: a whole replacement,
+    /// which names every member it changes.
+    /// </summary>
+    public IReadOnlyList<string>? NamedMembers { get; init; } = NamedMembers;
+}
 
 /// <summary>Every way a change request can end.</summary>
 public abstract record ChangeOutcome
@@ -37,6 +46,9 @@ public abstract record ChangeOutcome
     public sealed record PreconditionFailed(int CurrentRevision) : ChangeOutcome;
     public sealed record IdempotencyKeyReused(string Key) : ChangeOutcome;
     public sealed record Replayed(int StatusCode, string Json, string? Location) : ChangeOutcome;
+
+    /// <summary>The repository holds a Cilium release ControlApi did not write; it must be adopted first.</summary>
+    public sealed record AdoptionRequired(string Reason) : ChangeOutcome;
 }
 
 /// <summary>
@@ -50,12 +62,21 @@ public sealed class ChangeService(
     AuditLog audit,
     RevisionReader reader,
     Commits.CommitScheduler commits,
+    Adoption.AdoptionStatus adoption,
+    RevisionBaselines baselines,
     TimeProvider time,
     ILogger<ChangeService> logger)
 {
     public async Task<ChangeOutcome> ApplyAsync(ChangeRequest request, CancellationToken cancellationToken)
     {
         var clusterId = request.Cluster.Id;
+
+        // Outside the write turn: these may read the repository or download the chart.
+        // An unreadable repository does not stop the change here; the commit job checks again before it writes.
+        if (await adoption.GetAsync(request.Cluster, fresh: false, cancellationToken) is Adoption.AdoptionState.Unadopted unadopted)
+            return new ChangeOutcome.AdoptionRequired(unadopted.Reason);
+        var chart = await baselines.ChartForAsync(request.Cluster, request.Desire, cancellationToken);
+
         using var turn = await writeGate.EnterAsync(cancellationToken);
         await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
 
@@ -78,7 +99,7 @@ public sealed class ChangeService(
         var desire = request.Desire(current.Settings);
         if (desire.Settings is not { } desired) return new ChangeOutcome.Malformed(desire.Pointer ?? "", desire.Error ?? "The settings could not be read.");
 
-        var validation = SettingsValidator.Validate(request.Cluster.Profile, desired, current.Settings);
+        var validation = SettingsValidator.Validate(request.Cluster.Profile, desired, current.Settings, chart.Chart);
         var warnings = validation.Warnings.Select(IssueResource.From).ToList();
         if (!validation.IsValid)
         {
@@ -99,6 +120,8 @@ public sealed class ChangeService(
             return new ChangeOutcome.Unchanged(unchanged);
         }
 
+        var values = await baselines.DescribeAsync(request.Cluster, current, desired, chart, cancellationToken);
+        var sideEffects = Core.Values.SideEffects.Of(values, current.Settings, desired, request.NamedMembers);
         var now = time.GetUtcNow();
         var revision = new Revision
         {
@@ -110,6 +133,7 @@ public sealed class ChangeService(
             Reason = request.Reason,
             Source = request.Source,
             WarningsJson = JsonSerializer.Serialize(warnings, ApiJson.Options),
+            ValueChangesJson = JsonSerializer.Serialize(values, ApiJson.Options),
             CreatedAt = now,
             State = nameof(RevisionState.Accepted),
             StateChangedAt = now,
@@ -123,10 +147,15 @@ public sealed class ChangeService(
         await audit.AppendAsync(db, new AuditEntry(
             AuditKinds.ChangeAccepted, clusterId, revision.Number, request.Actor, request.Source,
             $"{clusterId} revision {revision.Number}: {changes}",
-            new { onBehalfOf = request.OnBehalfOf, reason = request.Reason, previousRevision = current.Number, changes, warnings = warnings.Select(w => w.Code) }),
+            new
+            {
+                onBehalfOf = request.OnBehalfOf, reason = request.Reason, previousRevision = current.Number, changes,
+                values = values.Select(v => v.ToString()), sideEffects = sideEffects.Select(v => v.ToString()),
+                warnings = warnings.Select(w => w.Code),
+            }),
             cancellationToken);
 
-        var accepted = new ChangeResource(clusterId, false, RevisionResource.From(revision), warnings);
+        var accepted = new ChangeResource(clusterId, false, RevisionResource.From(revision), warnings) { SideEffects = sideEffects };
         await RememberAsync(request, StatusCodes.Status202Accepted, accepted, cancellationToken);
         await transaction.CommitAsync(cancellationToken);
 

@@ -2,6 +2,7 @@ using System.Text.Json;
 using ControlApi.Core.Revisions;
 using ControlApi.Core.Settings;
 using ControlApi.Core.Validation;
+using ControlApi.Core.Values;
 using ControlApi.Data.Entities;
 
 namespace ControlApi.Revisions;
@@ -23,6 +24,9 @@ public sealed record RevisionResource(
     IReadOnlyList<TimelineEntry> Timeline,
     double? SecondsToVerified)
 {
+    /// <summary>Every rendered value this revision changed against the one before (Helm values, Talos patch keys, other fields).</summary>
+    public IReadOnlyList<ValueChange> Values { get; init; } = [];
+
     /// <summary>Revision 0: the defaults a cluster has before anyone changed anything. It has no lifecycle.</summary>
     public static RevisionResource Initial(string cluster) => new(
         cluster, 0, null, null, CiliumSettings.Defaults, "system", null, "defaults", "system", null, null, [], [], null);
@@ -45,7 +49,10 @@ public sealed record RevisionResource(
             revision.CommitSha,
             JsonSerializer.Deserialize<List<IssueResource>>(revision.WarningsJson, ApiJson.Options) ?? [],
             timeline,
-            verified is null ? null : (verified.At - revision.CreatedAt).TotalSeconds);
+            verified is null ? null : (verified.At - revision.CreatedAt).TotalSeconds)
+        {
+            Values = revision.ValueChangesJson is null ? [] : JsonSerializer.Deserialize<List<ValueChange>>(revision.ValueChangesJson, ApiJson.Options) ?? [],
+        };
     }
 }
 
@@ -58,10 +65,18 @@ public sealed record IssueResource(string Code, string Pointer, string Message)
 }
 
 /// <summary><c>GET /clusters/{cluster}/cilium</c>: the desired settings and the revision that holds them.</summary>
-public sealed record DesiredSettingsResource(string Cluster, int Revision, RevisionState? State, CiliumSettings Settings);
+/// <remarks><c>settings</c> is null while the cluster's existing release is not adopted: revision 0 is then unknown, not the defaults.</remarks>
+public sealed record DesiredSettingsResource(string Cluster, int Revision, RevisionState? State, CiliumSettings? Settings)
+{
+    public Adoption.AdoptionResource? Adoption { get; init; }
+}
 
 /// <summary>The answer to a change: the new revision (202) or the unchanged current one (200, <c>noChange</c>).</summary>
-public sealed record ChangeResource(string Cluster, bool NoChange, RevisionResource Revision, IReadOnlyList<IssueResource> Warnings);
+public sealed record ChangeResource(string Cluster, bool NoChange, RevisionResource Revision, IReadOnlyList<IssueResource> Warnings)
+{
+    /// <summary>Rendered values this change alters beyond the members its request named (empty when none).</summary>
+    public IReadOnlyList<ValueChange> SideEffects { get; init; } = [];
+}
 
 /// <summary>One page of revisions, newest first; <c>next</c> is an opaque cursor or null at the end.</summary>
 public sealed record RevisionPage(IReadOnlyList<RevisionResource> Items, string? Next);

@@ -9,6 +9,14 @@ public static class RevisionsExtensions
         services.AddSingleton<AuditLog>();
         services.AddScoped<RevisionReader>();
         services.AddScoped<ChangeService>();
+        services.AddScoped<ChangePreviewer>();
+        services.AddScoped<RevisionBaselines>();
+        services.AddScoped<Adoption.AdoptionStatus>();
+        services.AddScoped<Adoption.ClusterAdoption>();
+        services.AddSingleton<Adoption.AdoptionStateCache>();
+        services.AddSingleton<Charts.ChartCatalog>();
+        services.AddOptions<Charts.ChartOptions>().BindConfiguration(Charts.ChartOptions.SectionName);
+        services.AddHttpClient(Charts.ChartCatalog.HttpClientName);
         services.AddScoped<RevisionRollback>();
         services.AddScoped<Cilium.ManifestPlanner>();
         return services;

@@ -13,15 +13,21 @@ public abstract record YamlValue
     public static YamlScalar Bool(bool value) => new(value ? "true" : "false", ScalarKind.Boolean);
     public static YamlScalar Int(long value) => new(value.ToString(CultureInfo.InvariantCulture), ScalarKind.Integer);
 
+    /// <summary>YAML's null, written <c>null</c>: Helm values use it to delete a chart default.</summary>
+    public static YamlScalar Null { get; } = new("null", ScalarKind.Null);
+
+    /// <summary>A number that is not an integer, kept in the JSON spelling it came with (e.g. <c>0.5</c>, <c>1e-3</c>).</summary>
+    public static YamlScalar Float(string text) => new(text ?? throw new ArgumentNullException(nameof(text)), ScalarKind.Float);
+
     public static implicit operator YamlValue(string value) => String(value);
     public static implicit operator YamlValue(bool value) => Bool(value);
     public static implicit operator YamlValue(long value) => Int(value);
     public static implicit operator YamlValue(int value) => Int(value);
 }
 
-public enum ScalarKind { String, Boolean, Integer }
+public enum ScalarKind { String, Boolean, Integer, Float, Null }
 
-/// <summary>A scalar with its canonical text (booleans <c>true</c>/<c>false</c>, integers in invariant culture).</summary>
+/// <summary>A scalar with its canonical text (booleans <c>true</c>/<c>false</c>, integers in invariant culture, <c>null</c>).</summary>
 public sealed record YamlScalar(string Text, ScalarKind Kind) : YamlValue
 {
     public override string ToString() => Text;
