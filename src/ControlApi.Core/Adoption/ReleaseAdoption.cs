@@ -211,7 +211,10 @@ public static class ReleaseAdoption
                 Type = reader.Enum("encryption.type", encryptionEnabled ? EncryptionType.Ipsec : EncryptionType.Wireguard,
                     ("wireguard", EncryptionType.Wireguard), ("ipsec", EncryptionType.Ipsec), onlyIfSet: !encryptionEnabled),
                 NodeEncryption = reader.Bool("encryption.nodeEncryption", false),
-                IpsecKeySecret = reader.OptionalString("encryption.ipsec.secretName"),
+                // Rendered only for IPsec; the chart's default name means nothing for WireGuard.
+                IpsecKeySecret = encryptionEnabled && reader.Peek("encryption.type") is YamlScalar { Text: "ipsec" }
+                    ? reader.OptionalString("encryption.ipsec.secretName")
+                    : null,
             },
             Bgp = defaults.Bgp with { Enabled = reader.Bool("bgpControlPlane.enabled", false) },
             Hubble = new HubbleSettings
@@ -263,6 +266,9 @@ public static class ReleaseAdoption
     private sealed class OwnedReader(YamlMap values, YamlMap effective, List<AdoptedKey> keys)
     {
         private YamlValue? Effective(string path) => ValueTree.Lookup(effective, ValuePath.Split(path));
+
+        /// <summary>The effective value, without recording anything.</summary>
+        public YamlValue? Peek(string path) => Effective(path);
 
         private void Typed(string path, YamlValue? value = null)
         {

@@ -180,7 +180,7 @@ internal static class ValidationMessages
 
     // Extra Helm values
     public const string ExtraValuesNotObject =
-        "extraValues must be a JSON object of Helm values (e.g. {\"operator\": {\"replicas\": 2}}), or omitted.";
+        "extraValues must be a JSON object of Helm values. Write it as an object, e.g. {\"operator\": {\"replicas\": 2}}, or omit it.";
     public const string ExtraValueOwnedBySetting =
         "extraValues sets {0}, but {1} is decided by the typed setting {2}; one value has one place. Remove it from extraValues and set {2} instead.";
     public const string ExtraValueOwnedByTalos =
@@ -190,5 +190,5 @@ internal static class ValidationMessages
     public const string ExtraValueInvalid =
         "extraValues {0} is refused by the values.schema.json of Cilium chart {1}: {2}. Helm would refuse the upgrade; fix or remove the value.";
     public const string ChartSchemaUnavailable =
-        "ControlApi could not load the values.schema.json of Cilium chart {0}, so it cannot check extraValues the way Helm will. Make the cluster's chart repository reachable from ControlApi, or put the unpacked chart under the configured ControlApi:Charts:Directory, then retry.";
+        "ControlApi could not load the values.schema.json of Cilium chart {0}, so it cannot check extraValues the way Helm will. Either make the cluster's chart repository reachable from ControlApi, or put the chart archive into the folder ControlApi:Charts:Directory names, then retry.";
 }

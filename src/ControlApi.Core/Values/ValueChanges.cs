@@ -50,17 +50,25 @@ public static class ValueChanges
     {
         var left = Flatten(cluster, before, chartDefaults);
         var right = Flatten(cluster, after, chartDefaults);
+        var encryptionOff = !EncryptionOn(left) && !EncryptionOn(right);
         var changes = new List<ValueChange>();
         foreach (var key in left.Keys.Union(right.Keys).Order())
         {
             left.TryGetValue(key, out var old);
             right.TryGetValue(key, out var @new);
             if (key.Scope == ValueScopes.HelmValues ? HelmValueMeaning.Same(key.Path, old, @new) : ValueTree.SameValue(old, @new)) continue;
+            // While encryption stays off, nothing under it but `enabled` means anything
+            // ({{- if .Values.encryption.enabled }} wraps the block in cilium-configmap.yaml).
+            if (encryptionOff && key.Scope == ValueScopes.HelmValues && key.Path.StartsWith("encryption.", StringComparison.Ordinal)
+                && HelmValueOwnership.Find(key.Path) is not null) continue;
             changes.Add(new ValueChange(key.Scope, key.Path,
                 old is null ? null : ValueTree.ToJson(old), @new is null ? null : ValueTree.ToJson(@new)));
         }
         return changes;
     }
+
+    private static bool EncryptionOn(Dictionary<Key, YamlValue> leaves) =>
+        leaves.GetValueOrDefault(new Key(ValueScopes.HelmValues, "encryption.enabled")) is YamlScalar { Kind: ScalarKind.Boolean, Text: "true" };
 
     /// <summary>The files of a render, keyed the way <see cref="Between"/> takes them.</summary>
     public static IReadOnlyDictionary<string, string?> Files(RenderedManifests rendered) =>
@@ -76,6 +84,10 @@ public static class ValueChanges
                 return ValueTree.Lookup(document, ["spec", "values"]) as YamlMap ?? new YamlMap();
         return null;
     }
+
+    private static bool IsKustomizeFile(YamlMap document) =>
+        document["kind"] is YamlScalar { Text: "Kustomization" }
+        && document["apiVersion"] is YamlScalar { Text: var apiVersion } && apiVersion.StartsWith("kustomize.config.k8s.io/", StringComparison.Ordinal);
 
     public static bool IsHelmRelease(YamlMap document) =>
         document["kind"] is YamlScalar { Text: "HelmRelease" }
@@ -119,6 +131,12 @@ public static class ValueChanges
                 var isRelease = IsHelmRelease(document);
                 foreach (var (leaf, value) in ValueTree.Leaves(document))
                 {
+                    // kustomize builds the same objects whatever order its resources are listed in.
+                    if (leaf == "resources" && IsKustomizeFile(document) && value is YamlList list)
+                    {
+                        leaves[new Key(scope, leaf)] = new YamlList(list.Items.OrderBy(i => (i as YamlScalar)?.Text, StringComparer.Ordinal).ToArray());
+                        continue;
+                    }
                     if (isRelease && (leaf == "spec.values" || leaf.StartsWith("spec.values.", StringComparison.Ordinal))) continue;
                     if (leaf is not ("apiVersion" or "kind" or "metadata.name" or "metadata.namespace"))
                         leaves[new Key(scope, leaf)] = value;
@@ -147,7 +165,9 @@ public static class ValueChanges
 /// What the Cilium chart's templates make of a value, where two spellings mean the same: an empty
 /// <c>routingMode</c> is tunnel and an empty <c>tunnelProtocol</c> vxlan (<c>default "vxlan"</c> in
 /// cilium-configmap.yaml), <c>kubeProxyReplacement</c> is compared as the string the template tests
-/// (true and "true" alike), and an empty <c>ipv4NativeRoutingCIDR</c> is unset.
+/// (true and "true" alike), an empty <c>ipv4NativeRoutingCIDR</c> is unset, and an unset
+/// <c>bpf.hostLegacyRouting</c> (<c>~</c> in values.yaml, "@default -- false") renders no
+/// enable-host-legacy-routing key, which the agent reads as false.
 /// </summary>
 public static class HelmValueMeaning
 {
@@ -160,6 +180,7 @@ public static class HelmValueMeaning
             "tunnelProtocol" => Text(left, "vxlan") == Text(right, "vxlan"),
             "kubeProxyReplacement" => Text(left, "false") == Text(right, "false"),
             "ipv4NativeRoutingCIDR" => Text(left, "") == Text(right, ""),
+            "bpf.hostLegacyRouting" => Text(left, "false") == Text(right, "false"),
             _ => false,
         };
     }

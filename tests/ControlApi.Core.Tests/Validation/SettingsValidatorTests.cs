@@ -158,6 +158,7 @@ public sealed partial class SettingsValidatorTests
         {
             EncryptionRulesTests.Firing, HostFirewallRulesTests.Firing, HubbleRulesTests.Firing, BgpRulesTests.Firing,
             BandwidthManagerRulesTests.Firing, RoutingRulesTests.Firing, TalosRulesTests.Firing, ChartVersionRulesTests.Firing,
+            ExtraValuesRulesTests.Firing,
         }.SelectMany(data => data.Cast<object[]>().Select(row => (Fires)row[0]));
 
     private static IEnumerable<Quiet> AllQuiet() =>
@@ -165,6 +166,7 @@ public sealed partial class SettingsValidatorTests
         {
             EncryptionRulesTests.StayingQuiet, HostFirewallRulesTests.StayingQuiet, HubbleRulesTests.StayingQuiet, BgpRulesTests.StayingQuiet,
             BandwidthManagerRulesTests.StayingQuiet, RoutingRulesTests.StayingQuiet, TalosRulesTests.StayingQuiet, ChartVersionRulesTests.StayingQuiet,
+            ExtraValuesRulesTests.StayingQuiet,
         }.SelectMany(data => data.Cast<object[]>().Select(row => (Quiet)row[0]));
 
     [GeneratedRegex("^[a-z0-9]+(-[a-z0-9]+)*$")]
