@@ -57,6 +57,8 @@ public static class ValidationCodes
     public const string NativeRoutingCidrRequired = "native-routing-cidr-required";
     public const string NativeRoutingCidrInvalid = "native-routing-cidr-invalid";
     public const string NativeRoutingCidrHostBitsSet = "native-routing-cidr-host-bits-set";
+    public const string NativeRoutingCidrNotPrivate = "native-routing-cidr-not-private";
+    public const string NativeRoutingCidrMissesPodSubnet = "native-routing-cidr-misses-pod-subnet";
     public const string TunnelProtocolNeedsTunnelMode = "tunnel-protocol-needs-tunnel-mode";
     public const string RoutingChangeDisruptsPodTraffic = "routing-change-disrupts-pod-traffic";
 
@@ -157,6 +159,10 @@ internal static class ValidationMessages
         "routing.ipv4NativeRoutingCidr {0} is not an IPv4 CIDR: write an IPv4 address and a prefix length 0–32, e.g. 10.244.0.0/16.";
     public const string NativeRoutingCidrHostBitsSet =
         "routing.ipv4NativeRoutingCidr {0} has bits set after the prefix, which usually means a typo. Write the network address: {1}.";
+    public const string NativeRoutingCidrNotPrivate =
+        "routing.ipv4NativeRoutingCidr {0} is not a private range: Cilium sends traffic to every address in it without masquerading, as if it were the pod network, so pods would lose their way to the outside addresses it covers ({1}). Use the private range of the pod network (RFC 1918 10.0.0.0/8, 172.16.0.0/12, 192.168.0.0/16, or RFC 6598 100.64.0.0/10): PATCH /api/v1/clusters/{2}/cilium with {3}.";
+    public const string NativeRoutingCidrMissesPodSubnet =
+        "routing.ipv4NativeRoutingCidr {0} does not contain the pod subnet {1} (the cluster's Talos pod subnets: {2}): traffic of the pods there would be masqueraded or sent out of the node instead of being routed to the other nodes' pods. Use a range that contains every pod subnet: PATCH /api/v1/clusters/{3}/cilium with {4}.";
     public const string TunnelProtocolNeedsTunnelMode =
         "routing.tunnelProtocol is only used in tunnel mode, but routing.mode is 'native'. Remove tunnelProtocol (set it to null) or use routing.mode 'tunnel'.";
     public const string RoutingChangeDisruptsPodTraffic =

@@ -62,10 +62,15 @@ internal static class ValidationFixtures
         Routing = new RoutingSettings { Mode = RoutingMode.Native, TunnelProtocol = null, Ipv4NativeRoutingCidr = "10.244.0.0/16" },
     };
 
-    public static ClusterProfile Cluster(string talos = "1.13", bool forwardKubeDnsToHost = true, string chart = "1.18.2") => new()
+    public static ClusterProfile Cluster(string talos = "1.13", bool forwardKubeDnsToHost = true, string chart = "1.18.2", string[]? podSubnets = null) => new()
     {
         Id = "goldentooth",
-        Talos = new TalosFacts { Version = TalosVersion.Parse(talos), ForwardKubeDnsToHost = forwardKubeDnsToHost },
+        Talos = new TalosFacts
+        {
+            Version = TalosVersion.Parse(talos),
+            ForwardKubeDnsToHost = forwardKubeDnsToHost,
+            PodSubnets = podSubnets ?? [TalosFacts.DefaultPodSubnet],
+        },
         Chart = new ChartSource { Version = chart },
     };
 
