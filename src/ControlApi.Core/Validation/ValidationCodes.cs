@@ -66,6 +66,7 @@ public static class ValidationCodes
     public const string TalosIpamMustBeKubernetes = "talos-ipam-must-be-kubernetes";
     public const string TalosKubeProxyReplacementRequired = "talos-kube-proxy-replacement-required";
     public const string TalosHostDnsNeedsLegacyHostRouting = "talos-host-dns-needs-legacy-host-routing";
+    public const string TalosHostDnsSettingUnsupported = "talos-host-dns-setting-unsupported";
 }
 
 /// <summary>
@@ -150,7 +151,7 @@ internal static class ValidationMessages
     public const string BbrNeedsEbpfHostRouting =
         "BBR for pods needs eBPF host routing, but bpf.hostLegacyRouting forces legacy routing; the agent would refuse to start ('BBR setup requires BPF host routing'). Turn bpf.hostLegacyRouting off, or set bandwidthManager.bbrHostNamespaceOnly to use BBR for the host only.";
     public const string BbrConflictsWithTalosHostDns =
-        "BBR for pods needs eBPF host routing, but Talos {0}, like every Talos from 1.8 on, forwards kube-dns to the host DNS, which Cilium's Talos guide says does not work with eBPF host routing (it pairs host-DNS forwarding with bpf.hostLegacyRouting: true): DNS lookups from pods may fail. Either set bandwidthManager.bbrHostNamespaceOnly (BBR for the host only, legacy routing allowed), or set machine.features.hostDNS.forwardKubeDNSToHost: false in the Talos machine config and set the cluster's Talos:ForwardKubeDnsToHost to false.";
+        "BBR for pods needs eBPF host routing, but the nodes forward kube-dns to the host DNS ({0}), which Cilium's Talos guide says does not work with eBPF host routing (it pairs host-DNS forwarding with bpf.hostLegacyRouting: true): DNS lookups from pods may fail. Either use BBR for the host only, where legacy host routing is allowed: PATCH /api/v1/clusters/{1}/cilium with {{\"bandwidthManager\":{{\"bbrHostNamespaceOnly\":true}},\"bpf\":{{\"hostLegacyRouting\":true}}}}; or turn the forwarding off in ControlApi's Talos patch: PATCH /api/v1/clusters/{1}/cilium with {{\"talos\":{{\"forwardKubeDnsToHost\":false}}}}, and apply the rendered Talos patch to the nodes.";
 
     // Routing
     public const string NativeRoutingCidrRequired =
@@ -174,5 +175,10 @@ internal static class ValidationMessages
     public const string TalosKubeProxyReplacementRequired =
         "kubeProxyReplacement cannot be off: ControlApi's Talos patch disables kube-proxy, so with the replacement off nothing would load-balance Services at all (no ClusterIP, NodePort or LoadBalancer traffic). Keep kubeProxyReplacement on.";
     public const string TalosHostDnsNeedsLegacyHostRouting =
-        "These settings make Cilium use eBPF host routing, but Talos {0}, like every Talos from 1.8 on, forwards kube-dns to the host DNS, which Cilium's Talos guide says needs bpf.hostLegacyRouting: true; DNS lookups from pods may fail. Set bpf.hostLegacyRouting to true, or set machine.features.hostDNS.forwardKubeDNSToHost: false in the Talos machine config and set the cluster's Talos:ForwardKubeDnsToHost to false.";
+        "These settings make Cilium use eBPF host routing, but the nodes forward kube-dns to the host DNS ({0}), which Cilium's Talos guide says needs bpf.hostLegacyRouting: true; DNS lookups from pods may fail. Either PATCH /api/v1/clusters/{1}/cilium with {{\"bpf\":{{\"hostLegacyRouting\":true}}}}, or turn the forwarding off in ControlApi's Talos patch: PATCH /api/v1/clusters/{1}/cilium with {{\"talos\":{{\"forwardKubeDnsToHost\":false}}}}, and apply the rendered Talos patch to the nodes.";
+    public const string TalosHostDnsSettingUnsupported =
+        "talos.forwardKubeDnsToHost is set, but the cluster's Talos is {0}: ControlApi renders host-DNS forwarding from Talos {1} on, where it is on by default, and Talos refuses a patch with a field its version does not know. Leave it to Talos: PATCH /api/v1/clusters/{2}/cilium with {{\"talos\":{{\"forwardKubeDnsToHost\":null}}}}.";
+    /// <summary>The {0} of the host-DNS warnings: why the nodes forward kube-dns to the host.</summary>
+    public const string HostDnsForwardingByDefault = "Talos {0}, like every Talos from 1.8 on, does so by default";
+    public const string HostDnsForwardingBySetting = "talos.forwardKubeDnsToHost is true";
 }

@@ -55,4 +55,58 @@ public sealed class TalosPatchTests
 
         Assert.True(errors.Count == 0, string.Join("\n", errors));
     }
+    private static CiliumSettings Forwarding(bool? forward) =>
+        CiliumSettings.Defaults with { Talos = new TalosSettings { ForwardKubeDnsToHost = forward } };
+
+    [Theory]
+    [InlineData("1.8", false)]
+    [InlineData("1.13", false)]
+    [InlineData("1.13", true)]
+    public void Up_to_Talos_1_13_the_forwarding_setting_is_rendered_in_the_v1alpha1_features(string talos, bool forward)
+    {
+        var document = Assert.Single(Patch(Cluster(talos), Forwarding(forward)));
+
+        Assert.Equal(forward, document!["machine"]!["features"]!["hostDNS"]!["forwardKubeDNSToHost"]!.GetValue<bool>());
+        Assert.Equal("none", document["cluster"]!["network"]!["cni"]!["name"]!.GetValue<string>());
+    }
+
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void From_Talos_1_14_the_forwarding_setting_is_rendered_as_a_ResolverConfig_document(bool forward)
+    {
+        var documents = Patch(Cluster("1.14"), Forwarding(forward));
+
+        var resolver = Assert.Single(documents, d => d!["kind"]?.GetValue<string>() == "ResolverConfig");
+        Assert.Equal(forward, resolver!["hostDNS"]!["forwardKubeDNSToHost"]!.GetValue<bool>());
+        Assert.DoesNotContain(documents, d => d!["machine"] is not null);
+    }
+
+    [Theory]
+    [InlineData("1.13")]
+    [InlineData("1.14")]
+    public void Left_to_Talos_the_forwarding_is_not_rendered_and_the_patch_is_unchanged(string talos)
+    {
+        var cluster = Cluster(talos);
+
+        var patch = ManifestRenderer.Render(cluster, Forwarding(null)).Find(cluster.TalosPatchPath)!.Content;
+
+        Assert.DoesNotContain("hostDNS", patch);
+        Assert.Equal(ManifestRenderer.Render(cluster, CiliumSettings.Defaults).Find(cluster.TalosPatchPath)!.Content, patch);
+    }
+
+    [ReferenceTheory]
+    [InlineData("1.5", null)]
+    [InlineData("1.8", false)]
+    [InlineData("1.13", true)]
+    [InlineData("1.14", false)]
+    [InlineData("1.14", true)]
+    public void Every_rendered_Talos_patch_validates_against_the_Talos_schema_of_its_version(string talos, bool? forward)
+    {
+        var cluster = Cluster(talos, 13336);
+
+        var errors = Patch(cluster, Forwarding(forward)).SelectMany(d => ReferenceSchemas.TalosFor(cluster.Talos.Version).Errors(d)).ToList();
+
+        Assert.True(errors.Count == 0, string.Join("\n", errors));
+    }
 }

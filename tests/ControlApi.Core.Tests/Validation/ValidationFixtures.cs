@@ -85,6 +85,7 @@ internal static class ValidationFixtures
     public static CiliumSettings WithBandwidth(this CiliumSettings s, Func<BandwidthManagerSettings, BandwidthManagerSettings> change) => s with { BandwidthManager = change(s.BandwidthManager) };
     public static CiliumSettings WithRouting(this CiliumSettings s, Func<RoutingSettings, RoutingSettings> change) => s with { Routing = change(s.Routing) };
     public static CiliumSettings WithBpf(this CiliumSettings s, Func<BpfSettings, BpfSettings> change) => s with { Bpf = change(s.Bpf) };
+    public static CiliumSettings WithForwardKubeDnsToHost(this CiliumSettings s, bool? forward) => s with { Talos = new TalosSettings { ForwardKubeDnsToHost = forward } };
 
     public static CiliumSettings WithPeer(this CiliumSettings s, int index, Func<BgpPeer, BgpPeer> change) =>
         s.WithBgp(b => b with { Peers = b.Peers.Select((p, i) => i == index ? change(p) : p).ToList() });
