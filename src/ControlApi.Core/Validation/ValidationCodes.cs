@@ -83,7 +83,7 @@ internal static class ValidationMessages
     public const string ChartVersionUnsupported =
         "Chart version {0} is not supported: ControlApi's reference data covers the Cilium 1.18 chart, so chartVersion must be {1}. Use one of those, or omit chartVersion to take the cluster's configured version.";
     public const string ClusterChartVersionUnsupported =
-        "chartVersion is omitted, so the cluster's configured Chart:Version {0} applies, and it is not supported: it must be {1}. Set chartVersion explicitly, or fix Chart:Version in the cluster configuration.";
+        "chartVersion is omitted, so the cluster's configured Chart:Version {0} applies, and it is not supported: it must be {1}. Set chartVersion explicitly (PATCH /api/v1/clusters/{2}/cilium with {{\"chartVersion\":\"1.18.2\"}}), or fix Chart:Version in the cluster configuration.";
 
     // Encryption
     public const string NodeEncryptionNeedsEncryption =
@@ -119,7 +119,7 @@ internal static class ValidationMessages
     public const string HubbleUiHostnameNeedsLoadBalancer =
         "hubble.ui.hostname needs hubble.ui.serviceType 'LoadBalancer' (it is {0}): the name is published by external-dns for the LoadBalancer's external address, and a {0} Service has none to publish. Set serviceType to LoadBalancer or remove the hostname.";
     public const string HubbleUiExposedWithoutAuthentication =
-        "Hubble UI is exposed through a {0} Service: anyone who can reach it sees every network flow in the cluster, because Hubble UI has no authentication. Restrict who can reach it (firewall, LoadBalancer source ranges) or put an authenticating proxy in front.";
+        "Hubble UI is exposed through a {0} Service: anyone who can reach it sees every network flow in the cluster, because Hubble UI has no authentication. Restrict who can reach it (firewall, LoadBalancer source ranges) or put an authenticating proxy in front, or keep it inside the cluster (kubectl port-forward): PATCH /api/v1/clusters/{1}/cilium with {{\"hubble\":{{\"ui\":{{\"serviceType\":\"ClusterIP\",\"hostname\":null}}}}}}.";
 
     // BGP
     public const string BgpLocalAsnRequired =
