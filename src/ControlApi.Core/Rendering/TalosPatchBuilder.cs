@@ -5,7 +5,8 @@ using ControlApi.Core.Settings;
 namespace ControlApi.Core.Rendering;
 
 /// <summary>
-/// The Talos machine-config patch that removes Talos' own CNI (Flannel) and kube-proxy, in the
+/// The Talos machine-config patch that removes Talos' own CNI (Flannel) and kube-proxy, turns KubePrism
+/// on where Talos does not, and carries the Talos settings that are set, in the
 /// layout of the cluster's Talos version (talos/NOTES.md). Never both layouts: Talos 1.14 rejects
 /// a config that sets a deprecated v1alpha1 field and its new document
 /// (<c>V1Alpha1ConflictValidate</c>).
