@@ -25,7 +25,9 @@ RUN apt-get update \
  && chown controlapi:controlapi /data
 WORKDIR /app
 COPY --from=build /app ./
-ENV URLS=http://+:8080 \
+# The port as the .NET images choose it (all interfaces); ASPNETCORE_URLS, URLS or Kestrel:Endpoints
+# given at run time take precedence.
+ENV ASPNETCORE_HTTP_PORTS=8080 \
     ControlApi__DataDirectory=/data \
     DOTNET_gcServer=0 \
     HOME=/home/controlapi

@@ -24,6 +24,7 @@ var builder = WebApplication.CreateBuilder(new WebApplicationOptions
     ContentRootPath = AppContext.BaseDirectory,
 });
 
+builder.AddListenAddress();
 builder.AddProductionLogging();
 builder.AddGracefulShutdown();
 builder.AddControlApiConfiguration();

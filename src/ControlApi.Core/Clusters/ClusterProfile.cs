@@ -37,6 +37,16 @@ public sealed record TalosFacts
     public int KubePrismPort { get; init; } = 7445;
     /// <summary>Talos ≥ 1.8 forwards kube-dns to the host DNS by default (cilium/NOTES.md).</summary>
     public bool ForwardKubeDnsToHost { get; init; } = true;
+
+    /// <summary>
+    /// The IPv4 pod subnets (<c>cluster.network.podSubnets</c>, or <c>KubeNetworkConfig</c> <c>podSubnets</c>
+    /// from 1.14), network addresses written <c>a.b.c.d/n</c>. With <c>ipam.mode: kubernetes</c> the pod
+    /// addresses come from them, so the native routing CIDR must contain them.
+    /// </summary>
+    public IReadOnlyList<string> PodSubnets { get; init; } = [DefaultPodSubnet];
+
+    /// <summary>Talos' default IPv4 pod network (pkg/machinery/constants/constants.go <c>DefaultIPv4PodNet</c>).</summary>
+    public const string DefaultPodSubnet = "10.244.0.0/16";
 }
 
 public sealed record ChartSource

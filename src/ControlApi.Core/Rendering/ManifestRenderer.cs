@@ -43,7 +43,7 @@ public static class ManifestRenderer
 
         var files = folder
             .Select(entry => new ManagedFile(CiliumFilePath(cluster, entry.Key), Header + YamlWriter.Write(entry.Value)))
-            .Append(new ManagedFile(TalosPatchFilePath(cluster), Header + YamlWriter.Write(TalosPatchBuilder.Build(cluster.Talos.Version))))
+            .Append(new ManagedFile(TalosPatchFilePath(cluster), Header + YamlWriter.Write(TalosPatchBuilder.Build(cluster.Talos, settings.Talos))))
             .OrderBy(file => file.Path, StringComparer.Ordinal)
             .ToArray();
         return new RenderedManifests(files, OwnedPaths(cluster));

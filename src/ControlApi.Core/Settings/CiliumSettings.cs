@@ -40,6 +40,9 @@ public sealed record CiliumSettings
     /// <summary>An empty values tree: nothing beyond the typed members.</summary>
     public static JsonElement EmptyValues { get; } = JsonDocument.Parse("{}").RootElement.Clone();
 
+    /// <summary>Talos machine-config choices ControlApi renders into the Talos patch.</summary>
+    public TalosSettings Talos { get; init; } = new();
+
     /// <summary>The settings a cluster has before anyone changed anything (revision 0).</summary>
     public static CiliumSettings Defaults { get; } = new();
 }
@@ -155,6 +158,21 @@ public sealed record BpfSettings
 public sealed record IpamSettings
 {
     public IpamMode Mode { get; init; } = IpamMode.Kubernetes;
+}
+
+/// <summary>
+/// Talos machine-config choices that decide whether Cilium works, so that they can be changed through
+/// ControlApi like the Cilium settings. <c>null</c> leaves Talos' own value and is not rendered, so a
+/// patch stays as it was until someone sets one.
+/// </summary>
+public sealed record TalosSettings
+{
+    /// <summary>
+    /// Talos' "forward kube-dns to host DNS" (<c>machine.features.hostDNS.forwardKubeDNSToHost</c>; the
+    /// <c>ResolverConfig</c> document's <c>hostDNS</c> from 1.14), on by default from Talos 1.8 and at odds
+    /// with Cilium's eBPF host routing (cilium/NOTES.md "Talos-recommended values").
+    /// </summary>
+    public bool? ForwardKubeDnsToHost { get; init; }
 }
 
 [JsonConverter(typeof(JsonStringEnumConverter<IpamMode>))]

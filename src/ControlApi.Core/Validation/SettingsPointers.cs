@@ -40,6 +40,8 @@ public static class SettingsPointers
 
     public const string IpamMode = "/ipam/mode";
 
+    public const string TalosForwardKubeDnsToHost = "/talos/forwardKubeDnsToHost";
+
     public static string BgpPeer(int index) => $"{BgpPeers}/{index.ToString(CultureInfo.InvariantCulture)}";
     public static string BgpPeerName(int index) => $"{BgpPeer(index)}/name";
     public static string BgpPeerAddress(int index) => $"{BgpPeer(index)}/address";

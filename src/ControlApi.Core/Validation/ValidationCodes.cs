@@ -57,6 +57,8 @@ public static class ValidationCodes
     public const string NativeRoutingCidrRequired = "native-routing-cidr-required";
     public const string NativeRoutingCidrInvalid = "native-routing-cidr-invalid";
     public const string NativeRoutingCidrHostBitsSet = "native-routing-cidr-host-bits-set";
+    public const string NativeRoutingCidrNotPrivate = "native-routing-cidr-not-private";
+    public const string NativeRoutingCidrMissesPodSubnet = "native-routing-cidr-misses-pod-subnet";
     public const string TunnelProtocolNeedsTunnelMode = "tunnel-protocol-needs-tunnel-mode";
     public const string RoutingChangeDisruptsPodTraffic = "routing-change-disrupts-pod-traffic";
 
@@ -72,6 +74,7 @@ public static class ValidationCodes
     public const string ExtraValueOwnedByControlApi = "extra-value-owned-by-controlapi";
     public const string ExtraValueInvalid = "extra-value-invalid";
     public const string ChartSchemaUnavailable = "chart-schema-unavailable";
+    public const string TalosHostDnsSettingUnsupported = "talos-host-dns-setting-unsupported";
 }
 
 /// <summary>
@@ -88,7 +91,7 @@ internal static class ValidationMessages
     public const string ChartVersionUnsupported =
         "Chart version {0} is not supported: ControlApi's reference data covers the Cilium 1.18 chart, so chartVersion must be {1}. Use one of those, or omit chartVersion to take the cluster's configured version.";
     public const string ClusterChartVersionUnsupported =
-        "chartVersion is omitted, so the cluster's configured Chart:Version {0} applies, and it is not supported: it must be {1}. Set chartVersion explicitly, or fix Chart:Version in the cluster configuration.";
+        "chartVersion is omitted, so the cluster's configured Chart:Version {0} applies, and it is not supported: it must be {1}. Set chartVersion explicitly (PATCH /api/v1/clusters/{2}/cilium with {{\"chartVersion\":\"1.18.2\"}}), or fix Chart:Version in the cluster configuration.";
 
     // Encryption
     public const string NodeEncryptionNeedsEncryption =
@@ -124,7 +127,7 @@ internal static class ValidationMessages
     public const string HubbleUiHostnameNeedsLoadBalancer =
         "hubble.ui.hostname needs hubble.ui.serviceType 'LoadBalancer' (it is {0}): the name is published by external-dns for the LoadBalancer's external address, and a {0} Service has none to publish. Set serviceType to LoadBalancer or remove the hostname.";
     public const string HubbleUiExposedWithoutAuthentication =
-        "Hubble UI is exposed through a {0} Service: anyone who can reach it sees every network flow in the cluster, because Hubble UI has no authentication. Restrict who can reach it (firewall, LoadBalancer source ranges) or put an authenticating proxy in front.";
+        "Hubble UI is exposed through a {0} Service: anyone who can reach it sees every network flow in the cluster, because Hubble UI has no authentication. Restrict who can reach it (firewall, LoadBalancer source ranges) or put an authenticating proxy in front, or keep it inside the cluster (kubectl port-forward): PATCH /api/v1/clusters/{1}/cilium with {{\"hubble\":{{\"ui\":{{\"serviceType\":\"ClusterIP\",\"hostname\":null}}}}}}.";
 
     // BGP
     public const string BgpLocalAsnRequired =
@@ -156,7 +159,7 @@ internal static class ValidationMessages
     public const string BbrNeedsEbpfHostRouting =
         "BBR for pods needs eBPF host routing, but bpf.hostLegacyRouting forces legacy routing; the agent would refuse to start ('BBR setup requires BPF host routing'). Turn bpf.hostLegacyRouting off, or set bandwidthManager.bbrHostNamespaceOnly to use BBR for the host only.";
     public const string BbrConflictsWithTalosHostDns =
-        "BBR for pods needs eBPF host routing, but Talos {0}, like every Talos from 1.8 on, forwards kube-dns to the host DNS, which Cilium's Talos guide says does not work with eBPF host routing (it pairs host-DNS forwarding with bpf.hostLegacyRouting: true): DNS lookups from pods may fail. Either set bandwidthManager.bbrHostNamespaceOnly (BBR for the host only, legacy routing allowed), or set machine.features.hostDNS.forwardKubeDNSToHost: false in the Talos machine config and set the cluster's Talos:ForwardKubeDnsToHost to false.";
+        "BBR for pods needs eBPF host routing, but the nodes forward kube-dns to the host DNS ({0}), which Cilium's Talos guide says does not work with eBPF host routing (it pairs host-DNS forwarding with bpf.hostLegacyRouting: true): DNS lookups from pods may fail. Either use BBR for the host only, where legacy host routing is allowed: PATCH /api/v1/clusters/{1}/cilium with {{\"bandwidthManager\":{{\"bbrHostNamespaceOnly\":true}},\"bpf\":{{\"hostLegacyRouting\":true}}}}; or turn the forwarding off in ControlApi's Talos patch: PATCH /api/v1/clusters/{1}/cilium with {{\"talos\":{{\"forwardKubeDnsToHost\":false}}}}, and apply the rendered Talos patch to the nodes.";
 
     // Routing
     public const string NativeRoutingCidrRequired =
@@ -165,6 +168,10 @@ internal static class ValidationMessages
         "routing.ipv4NativeRoutingCidr {0} is not an IPv4 CIDR: write an IPv4 address and a prefix length 0–32, e.g. 10.244.0.0/16.";
     public const string NativeRoutingCidrHostBitsSet =
         "routing.ipv4NativeRoutingCidr {0} has bits set after the prefix, which usually means a typo. Write the network address: {1}.";
+    public const string NativeRoutingCidrNotPrivate =
+        "routing.ipv4NativeRoutingCidr {0} is not a private range: Cilium sends traffic to every address in it without masquerading, as if it were the pod network, so pods would lose their way to the outside addresses it covers ({1}). Use the private range of the pod network (RFC 1918 10.0.0.0/8, 172.16.0.0/12, 192.168.0.0/16, or RFC 6598 100.64.0.0/10): PATCH /api/v1/clusters/{2}/cilium with {3}.";
+    public const string NativeRoutingCidrMissesPodSubnet =
+        "routing.ipv4NativeRoutingCidr {0} does not contain the pod subnet {1} (the cluster's Talos pod subnets: {2}): traffic of the pods there would be masqueraded or sent out of the node instead of being routed to the other nodes' pods. Use a range that contains every pod subnet: PATCH /api/v1/clusters/{3}/cilium with {4}.";
     public const string TunnelProtocolNeedsTunnelMode =
         "routing.tunnelProtocol is only used in tunnel mode, but routing.mode is 'native'. Remove tunnelProtocol (set it to null) or use routing.mode 'tunnel'.";
     public const string RoutingChangeDisruptsPodTraffic =
@@ -191,4 +198,10 @@ internal static class ValidationMessages
         "extraValues {0} is refused by the values.schema.json of Cilium chart {1}: {2}. Helm would refuse the upgrade; fix or remove the value.";
     public const string ChartSchemaUnavailable =
         "ControlApi could not load the values.schema.json of Cilium chart {0}, so it cannot check extraValues the way Helm will. Either make the cluster's chart repository reachable from ControlApi, or put the chart archive into the folder ControlApi:Charts:Directory names, then retry.";
+        "These settings make Cilium use eBPF host routing, but the nodes forward kube-dns to the host DNS ({0}), which Cilium's Talos guide says needs bpf.hostLegacyRouting: true; DNS lookups from pods may fail. Either PATCH /api/v1/clusters/{1}/cilium with {{\"bpf\":{{\"hostLegacyRouting\":true}}}}, or turn the forwarding off in ControlApi's Talos patch: PATCH /api/v1/clusters/{1}/cilium with {{\"talos\":{{\"forwardKubeDnsToHost\":false}}}}, and apply the rendered Talos patch to the nodes.";
+    public const string TalosHostDnsSettingUnsupported =
+        "talos.forwardKubeDnsToHost is set, but the cluster's Talos is {0}: ControlApi renders host-DNS forwarding from Talos {1} on, where it is on by default, and Talos refuses a patch with a field its version does not know. Leave it to Talos: PATCH /api/v1/clusters/{2}/cilium with {{\"talos\":{{\"forwardKubeDnsToHost\":null}}}}.";
+    /// <summary>The {0} of the host-DNS warnings: why the nodes forward kube-dns to the host.</summary>
+    public const string HostDnsForwardingByDefault = "Talos {0}, like every Talos from 1.8 on, does so by default";
+    public const string HostDnsForwardingBySetting = "talos.forwardKubeDnsToHost is true";
 }

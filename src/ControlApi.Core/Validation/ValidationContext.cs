@@ -25,6 +25,15 @@ internal sealed record ValidationContext(ClusterProfile Cluster, CiliumSettings 
     public bool EbpfHostRouting =>
         Desired.KubeProxyReplacement && Desired.Bpf.Masquerade && !Desired.Bpf.HostLegacyRouting && !IpsecEnabled;
 
+    /// <summary>
+    /// Whether the nodes forward kube-dns to the host DNS once the Talos patch is applied: the setting when it is
+    /// set (it is rendered), otherwise the cluster fact; never before 1.8.
+    /// </summary>
     public bool TalosForwardsKubeDnsToHost =>
-        Cluster.Talos.ForwardKubeDnsToHost && Cluster.Talos.Version >= HostDnsForwardingSince;
+        Cluster.Talos.Version >= HostDnsForwardingSince && (Desired.Talos.ForwardKubeDnsToHost ?? Cluster.Talos.ForwardKubeDnsToHost);
+
+    /// <summary>Whether the forwarding comes from the settings rather than Talos' default.</summary>
+    public bool ForwardingSetByTalosSettings => Desired.Talos.ForwardKubeDnsToHost is not null;
+
+    public static TalosVersion HostDnsSettingSince => HostDnsForwardingSince;
 }

@@ -35,7 +35,12 @@ public sealed class ClusterCatalog
             DisplayName = string.IsNullOrWhiteSpace(options.DisplayName) ? options.Id : options.DisplayName,
             CiliumPath = options.GitOps.CiliumPath.TrimEnd('/'),
             TalosPatchPath = options.GitOps.TalosPatchPath,
-            Talos = new TalosFacts { Version = TalosVersion.Parse(options.Talos.Version), KubePrismPort = options.Talos.KubePrismPort },
+            Talos = new TalosFacts
+            {
+                Version = TalosVersion.Parse(options.Talos.Version),
+                KubePrismPort = options.Talos.KubePrismPort,
+                PodSubnets = options.Talos.PodSubnets is { Count: > 0 } podSubnets ? [.. podSubnets] : [TalosFacts.DefaultPodSubnet],
+            },
             Chart = new ChartSource { Repository = options.Chart.Repository, Version = options.Chart.Version },
             HelmRelease = helmRelease!,
             Kustomization = kustomization!,

@@ -53,6 +53,12 @@ public sealed class TalosOptions
 {
     public string Version { get; set; } = "1.13";
     public int KubePrismPort { get; set; } = 7445;
+
+    /// <summary>
+    /// The cluster's IPv4 pod subnets; <c>null</c> = Talos' default 10.244.0.0/16. Nullable rather than
+    /// pre-filled, because the configuration binder appends to a list that already has items.
+    /// </summary>
+    public List<string>? PodSubnets { get; set; }
 }
 
 public sealed class FluxOptions

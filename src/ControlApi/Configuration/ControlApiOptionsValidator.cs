@@ -38,6 +38,14 @@ public sealed class ControlApiOptionsValidator : IValidateOptions<ControlApiOpti
                 failures.Add($"{key}:Talos:Version '{cluster.Talos.Version}' is not a supported Talos version ({TalosVersion.MinimumSupported} to {TalosVersion.MaximumSupported}).");
             if (cluster.Talos.KubePrismPort is < 1 or > 65535)
                 failures.Add($"{key}:Talos:KubePrismPort {cluster.Talos.KubePrismPort} is not a TCP port (1-65535; Talos default 7445).");
+            if (cluster.Talos.PodSubnets is { } podSubnets)
+            {
+                if (podSubnets.Count == 0)
+                    failures.Add($"{key}:Talos:PodSubnets is empty; list the cluster's IPv4 pod subnets, or remove it for Talos' default {TalosFacts.DefaultPodSubnet}.");
+                for (var j = 0; j < podSubnets.Count; j++)
+                    if (!Ipv4Ranges.TryParseNetwork(podSubnets[j], out _))
+                        failures.Add($"{key}:Talos:PodSubnets:{j} '{podSubnets[j]}' is not an IPv4 network address with prefix length (e.g. {TalosFacts.DefaultPodSubnet}); use the value of the Talos machine config's podSubnets.");
+            }
 
             CheckObjectRef(cluster.Flux.GitRepository, $"{key}:Flux:GitRepository", failures);
             CheckObjectRef(cluster.Flux.Kustomization, $"{key}:Flux:Kustomization", failures);

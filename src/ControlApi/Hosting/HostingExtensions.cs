@@ -45,6 +45,14 @@ public static class HostingExtensions
         return builder;
     }
 
+    /// <summary>Listens on <see cref="ListenAddress.Default"/> unless the configuration chose an address.</summary>
+    public static WebApplicationBuilder AddListenAddress(this WebApplicationBuilder builder)
+    {
+        if (ListenAddress.DefaultUnlessChosen(builder.Configuration) is { } url)
+            builder.WebHost.UseUrls(url);
+        return builder;
+    }
+
     /// <summary>
     /// On SIGTERM: Kestrel stops taking requests, Hangfire hands cancellation to running jobs and
     /// waits for them within the grace period. A commit job cancelled mid-push leaves either a

@@ -124,6 +124,10 @@ public sealed class HubbleRulesTests
         var warning = Assert.Single(SettingsValidator.Validate(Cluster(), Seed).Warnings, w => w.Code == "hubble-ui-exposed-without-authentication");
 
         Assert.Contains("no authentication", warning.Message);
+        Assert.Contains("""PATCH /api/v1/clusters/goldentooth/cilium with {"hubble":{"ui":{"serviceType":"ClusterIP","hostname":null}}}""", warning.Message);
         Assert.Contains("LoadBalancer", warning.Message);
+        var advised = SettingsValidator.Validate(Cluster(), Seed.WithHubbleUi(ui => ui with { ServiceType = ServiceType.ClusterIP, Hostname = null }));
+        Assert.Empty(advised.Errors);
+        Assert.DoesNotContain(advised.Warnings, w => w.Code == "hubble-ui-exposed-without-authentication");
     }
 }

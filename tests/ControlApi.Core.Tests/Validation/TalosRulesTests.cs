@@ -30,6 +30,26 @@ public sealed class TalosRulesTests
         },
         new("eBPF host routing on Talos 1.13 forwarding kube-dns to the host", EbpfRoutingWithoutBbr,
             "talos-host-dns-needs-legacy-host-routing", "/bpf/hostLegacyRouting", IssueSeverity.Warning),
+        new("BBR for pods with the forwarding turned on by the settings, on a cluster whose fact says off", Seed.WithForwardKubeDnsToHost(true),
+            "bbr-conflicts-with-talos-host-dns", "/bandwidthManager/bbr", IssueSeverity.Warning)
+        {
+            Cluster = Cluster(forwardKubeDnsToHost: false),
+        },
+        new("eBPF host routing with the forwarding turned on by the settings", EbpfRoutingWithoutBbr.WithForwardKubeDnsToHost(true),
+            "talos-host-dns-needs-legacy-host-routing", "/bpf/hostLegacyRouting", IssueSeverity.Warning)
+        {
+            Cluster = Cluster(forwardKubeDnsToHost: false),
+        },
+        new("the forwarding set on Talos 1.7, whose machine config may not know the field", Seed.WithForwardKubeDnsToHost(false),
+            "talos-host-dns-setting-unsupported", "/talos/forwardKubeDnsToHost", IssueSeverity.Error)
+        {
+            Cluster = Cluster(talos: "1.7"),
+        },
+        new("the forwarding set on Talos 1.5", Seed.WithForwardKubeDnsToHost(true),
+            "talos-host-dns-setting-unsupported", "/talos/forwardKubeDnsToHost", IssueSeverity.Error)
+        {
+            Cluster = Cluster(talos: "1.5"),
+        },
     };
 
     public static TheoryData<Quiet> StayingQuiet => new()
@@ -64,6 +84,13 @@ public sealed class TalosRulesTests
         {
             Cluster = Cluster(talos: "1.7"),
         },
+        new("BBR for pods with the forwarding turned off by the settings (the warning's advice)", Seed.WithForwardKubeDnsToHost(false),
+            "bbr-conflicts-with-talos-host-dns"),
+        new("eBPF host routing with the forwarding turned off by the settings (the warning's advice)", EbpfRoutingWithoutBbr.WithForwardKubeDnsToHost(false),
+            "talos-host-dns-needs-legacy-host-routing"),
+        new("the forwarding set on Talos 1.8", Seed.WithForwardKubeDnsToHost(false), "talos-host-dns-setting-unsupported") { Cluster = Cluster(talos: "1.8") },
+        new("the forwarding set on Talos 1.14", Seed.WithForwardKubeDnsToHost(false), "talos-host-dns-setting-unsupported") { Cluster = Cluster(talos: "1.14") },
+        new("the forwarding left to Talos 1.7", Seed.WithForwardKubeDnsToHost(null), "talos-host-dns-setting-unsupported") { Cluster = Cluster(talos: "1.7") },
     };
 
     [Theory]
@@ -89,10 +116,39 @@ public sealed class TalosRulesTests
     {
         var warning = Assert.Single(SettingsValidator.Validate(Cluster(talos: "1.10"), Seed).Warnings, w => w.Code == "bbr-conflicts-with-talos-host-dns");
 
-        Assert.Contains("bbrHostNamespaceOnly", warning.Message);
-        Assert.Contains("forwardKubeDNSToHost: false", warning.Message);
-        Assert.Contains("hostLegacyRouting: true", warning.Message);
-        Assert.Contains("1.10", warning.Message);
+        Assert.Contains("""PATCH /api/v1/clusters/goldentooth/cilium with {"bandwidthManager":{"bbrHostNamespaceOnly":true},"bpf":{"hostLegacyRouting":true}}""", warning.Message);
+        Assert.Contains("""PATCH /api/v1/clusters/goldentooth/cilium with {"talos":{"forwardKubeDnsToHost":false}}""", warning.Message);
+        Assert.Contains("Talos 1.10, like every Talos from 1.8 on, does so by default", warning.Message);
+        Assert.DoesNotContain("Talos:ForwardKubeDnsToHost", warning.Message);
+    }
+
+    [Fact]
+    public void The_legacy_routing_warning_offers_both_ways_out_as_requests_to_ControlApi()
+    {
+        var warning = Assert.Single(SettingsValidator.Validate(Cluster(), EbpfRoutingWithoutBbr).Warnings, w => w.Code == "talos-host-dns-needs-legacy-host-routing");
+
+        Assert.Contains("""PATCH /api/v1/clusters/goldentooth/cilium with {"bpf":{"hostLegacyRouting":true}}""", warning.Message);
+        Assert.Contains("""PATCH /api/v1/clusters/goldentooth/cilium with {"talos":{"forwardKubeDnsToHost":false}}""", warning.Message);
+        Assert.DoesNotContain("Talos:ForwardKubeDnsToHost", warning.Message);
+    }
+
+    [Fact]
+    public void Each_way_out_of_the_host_DNS_warnings_is_accepted_and_silences_them()
+    {
+        CiliumSettings[] advised =
+        [
+            Seed.WithBandwidth(b => b with { BbrHostNamespaceOnly = true }).WithBpf(b => b with { HostLegacyRouting = true }),
+            Seed.WithForwardKubeDnsToHost(false),
+            EbpfRoutingWithoutBbr.WithBpf(b => b with { HostLegacyRouting = true }),
+            EbpfRoutingWithoutBbr.WithForwardKubeDnsToHost(false),
+        ];
+
+        Assert.All(advised, desired =>
+        {
+            var result = SettingsValidator.Validate(Cluster(), desired);
+            Assert.Empty(result.Errors);
+            Assert.DoesNotContain(result.Warnings, w => w.Code is "bbr-conflicts-with-talos-host-dns" or "talos-host-dns-needs-legacy-host-routing");
+        });
     }
 
     [Fact]

@@ -62,10 +62,15 @@ internal static class ValidationFixtures
         Routing = new RoutingSettings { Mode = RoutingMode.Native, TunnelProtocol = null, Ipv4NativeRoutingCidr = "10.244.0.0/16" },
     };
 
-    public static ClusterProfile Cluster(string talos = "1.13", bool forwardKubeDnsToHost = true, string chart = "1.18.2") => new()
+    public static ClusterProfile Cluster(string talos = "1.13", bool forwardKubeDnsToHost = true, string chart = "1.18.2", string[]? podSubnets = null) => new()
     {
         Id = "goldentooth",
-        Talos = new TalosFacts { Version = TalosVersion.Parse(talos), ForwardKubeDnsToHost = forwardKubeDnsToHost },
+        Talos = new TalosFacts
+        {
+            Version = TalosVersion.Parse(talos),
+            ForwardKubeDnsToHost = forwardKubeDnsToHost,
+            PodSubnets = podSubnets ?? [TalosFacts.DefaultPodSubnet],
+        },
         Chart = new ChartSource { Version = chart },
     };
 
@@ -80,6 +85,7 @@ internal static class ValidationFixtures
     public static CiliumSettings WithBandwidth(this CiliumSettings s, Func<BandwidthManagerSettings, BandwidthManagerSettings> change) => s with { BandwidthManager = change(s.BandwidthManager) };
     public static CiliumSettings WithRouting(this CiliumSettings s, Func<RoutingSettings, RoutingSettings> change) => s with { Routing = change(s.Routing) };
     public static CiliumSettings WithBpf(this CiliumSettings s, Func<BpfSettings, BpfSettings> change) => s with { Bpf = change(s.Bpf) };
+    public static CiliumSettings WithForwardKubeDnsToHost(this CiliumSettings s, bool? forward) => s with { Talos = new TalosSettings { ForwardKubeDnsToHost = forward } };
 
     public static CiliumSettings WithPeer(this CiliumSettings s, int index, Func<BgpPeer, BgpPeer> change) =>
         s.WithBgp(b => b with { Peers = b.Peers.Select((p, i) => i == index ? change(p) : p).ToList() });

@@ -1,3 +1,4 @@
+using System.Net;
 using ControlApi.Security;
 using ControlApi.Tests.Support;
 using Microsoft.Extensions.Options;
@@ -12,6 +13,8 @@ public sealed class ConfigurationTests
     [InlineData("ControlApi:Clusters:0:GitOps:CiliumPath", "../outside", "ControlApi:Clusters:0:GitOps:CiliumPath '../outside'")]
     [InlineData("ControlApi:Clusters:0:Flux:HelmRelease", "cilium", "ControlApi:Clusters:0:Flux:HelmRelease 'cilium'")]
     [InlineData("ControlApi:Clusters:0:Chart:Version", "1.99.0", "ControlApi:Clusters:0:Chart:Version '1.99.0'")]
+    [InlineData("ControlApi:Clusters:0:Talos:PodSubnets:0", "10.244.0.0", "ControlApi:Clusters:0:Talos:PodSubnets:0 '10.244.0.0'")]
+    [InlineData("ControlApi:Clusters:0:Talos:PodSubnets:0", "fd00:10:244::/56", "ControlApi:Clusters:0:Talos:PodSubnets:0 'fd00:10:244::/56'")]
     [InlineData("ControlApi:Jobs:QueuePollInterval", "00:00:30", "ControlApi:Jobs:QueuePollInterval 00:00:30 must be between")]
     [InlineData("ControlApi:Jobs:CommitQueuePollInterval", "00:00:00.001", "ControlApi:Jobs:CommitQueuePollInterval 00:00:00.0010000 must be between")]
     public void An_invalid_configuration_stops_the_start_naming_the_key(string key, string value, string expected)
@@ -41,5 +44,24 @@ public sealed class ConfigurationTests
 
         Assert.Equal("1.14", (string)cluster["talos"]!["version"]!);
         Assert.Equal("kube-system/cilium", (string)cluster["flux"]!["helmRelease"]!);
+    }
+
+    [Fact]
+    public async Task A_native_routing_CIDR_missing_the_configured_pod_subnet_gets_422_with_code_and_pointer()
+    {
+        using var factory = new ControlApiFactory(new Dictionary<string, string?>
+        {
+            ["ControlApi:Clusters:0:Talos:PodSubnets:0"] = "10.42.0.0/16",
+        });
+        var client = factory.CreateClient(Role.Operator);
+
+        var response = await client.PatchAsync("/api/v1/clusters/local/cilium", HttpJson.MergePatch(
+            """{"routing":{"mode":"native","ipv4NativeRoutingCidr":"10.244.0.0/16"}}"""));
+
+        Assert.Equal(HttpStatusCode.UnprocessableEntity, response.StatusCode);
+        var error = Assert.Single((await response.ReadJsonAsync())["errors"]!.AsArray());
+        Assert.Equal("native-routing-cidr-misses-pod-subnet", (string)error!["code"]!);
+        Assert.Equal("/routing/ipv4NativeRoutingCidr", (string)error["pointer"]!);
+        Assert.Contains("10.42.0.0/16", (string)error["message"]!);
     }
 }

@@ -74,6 +74,27 @@ public sealed class ManifestsAndPlanTests : IDisposable
     }
 
     [Fact]
+    public async Task The_host_DNS_warnings_advice_is_a_request_that_silences_it_and_changes_the_Talos_patch()
+    {
+        await _client.PutAsync(Settings, Json(SeedSettings.Json));
+        await Eventually.WaitAsync(() => _client.GetFromJsonNodeAsync("/api/v1/clusters/local/revisions/1"),
+            r => (string?)r?["state"] == "Committed", TimeSpan.FromSeconds(30), "revision 1 committed");
+        var seed = await (await _client.PostAsync(Settings + "/plan", MergePatch("{}"))).ReadJsonAsync();
+        var warning = seed["warnings"]!.AsArray().Single(w => (string)w!["code"]! == "bbr-conflicts-with-talos-host-dns")!;
+        const string advice = """{"talos":{"forwardKubeDnsToHost":false}}""";
+        Assert.Contains($"PATCH /api/v1/clusters/local/cilium with {advice}", (string)warning["message"]!);
+
+        var plan = await (await _client.PostAsync(Settings + "/plan", MergePatch(advice))).ReadJsonAsync();
+
+        Assert.True((bool)plan["valid"]!);
+        Assert.DoesNotContain(plan["warnings"]!.AsArray(), w => (string)w!["code"]! == "bbr-conflicts-with-talos-host-dns");
+        Assert.Equal(["set talos.forwardKubeDnsToHost to false"], plan["changes"]!.AsArray().Select(c => (string)c!));
+        var patch = plan["repository"]!["files"]!.AsArray().Single(f => (string)f!["path"]! == "talos/patches/cilium.yaml")!;
+        Assert.Equal("modified", (string)patch["change"]!);
+        Assert.Contains("+      forwardKubeDNSToHost: false", (string)patch["diff"]!);
+    }
+
+    [Fact]
     public async Task A_plan_the_rules_refuse_renders_nothing()
     {
         var plan = await (await _client.PostAsync(Settings + "/plan", MergePatch("""{"kubeProxyReplacement":false}"""))).ReadJsonAsync();

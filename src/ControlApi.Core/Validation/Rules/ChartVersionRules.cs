@@ -22,6 +22,6 @@ internal static class ChartVersionRules
         var configured = context.Cluster.Chart.Version;
         if (!SettingFormats.IsSupportedChartVersion(configured))
             yield return Issue.Error(ClusterChartVersionUnsupported, SettingsPointers.ChartVersion,
-                ValidationMessages.ClusterChartVersionUnsupported, Display.Quote(configured), SettingFormats.SupportedChartVersions);
+                ValidationMessages.ClusterChartVersionUnsupported, Display.Quote(configured), SettingFormats.SupportedChartVersions, context.Cluster.Id);
     }
 }

@@ -30,7 +30,7 @@ internal static class HubbleRules
         // NodePort exposes the UI on every node just the same, so it is warned about as well.
         if (ui.Enabled && ui.ServiceType is ServiceType.LoadBalancer or ServiceType.NodePort)
             yield return Issue.Warning(HubbleUiExposedWithoutAuthentication, SettingsPointers.HubbleUiServiceType,
-                ValidationMessages.HubbleUiExposedWithoutAuthentication, ui.ServiceType.ToString());
+                ValidationMessages.HubbleUiExposedWithoutAuthentication, ui.ServiceType.ToString(), context.Cluster.Id);
     }
 
     private static IEnumerable<ValidationIssue> HostnameRules(HubbleUiSettings ui)

@@ -24,6 +24,14 @@ internal static class TalosRules
             yield return Issue.Error(TalosKubeProxyReplacementRequired, SettingsPointers.KubeProxyReplacement,
                 ValidationMessages.TalosKubeProxyReplacementRequired);
 
+        // The setting renders machine.features.hostDNS (talos/config.schema.json v1.13.9 v1alpha1.HostDNSConfig) or the
+        // ResolverConfig hostDNS (v1.14.0-rc.1). cilium/NOTES.md knows the forwarding from Talos 1.8, where it became
+        // the default; Talos refuses a machine config with a field its version does not know, so nothing older.
+        if (context.Desired.Talos.ForwardKubeDnsToHost is not null && context.Cluster.Talos.Version < ValidationContext.HostDnsSettingSince)
+            yield return Issue.Error(TalosHostDnsSettingUnsupported, SettingsPointers.TalosForwardKubeDnsToHost,
+                ValidationMessages.TalosHostDnsSettingUnsupported, context.Cluster.Talos.Version.ToString(),
+                ValidationContext.HostDnsSettingSince.ToString(), context.Cluster.Id);
+
         foreach (var issue in HostDnsForwarding(context))
             yield return issue;
     }
@@ -32,7 +40,8 @@ internal static class TalosRules
     /// cilium/NOTES.md: Talos-recommended values — "Talos ≥1.8 turns on 'Forwarding kube-dns to Host DNS' by default.
     /// That feature does not work with Cilium's eBPF host routing; the doc says to set bpf.hostLegacyRouting=true.
     /// This clashes with BBR for pods". Warnings, not errors: the forwarding is a machine-config choice that
-    /// ControlApi knows only through the cluster fact, and the docs do not say the agent fails — DNS may.
+    /// the docs do not say breaks the agent — DNS may fail. The forwarding is the talos.forwardKubeDnsToHost setting
+    /// when set (ControlApi renders it), otherwise the cluster fact, so both ways out are ControlApi requests.
     /// With BBR for pods the way out differs, so it gets its own code.
     /// Only when eBPF host routing would really be used (otherwise the agent falls back to legacy anyway).
     /// </summary>
@@ -40,12 +49,15 @@ internal static class TalosRules
     {
         if (!context.TalosForwardsKubeDnsToHost || !context.EbpfHostRouting) yield break;
 
-        var talos = context.Cluster.Talos.Version.ToString();
+        var why = context.ForwardingSetByTalosSettings
+            ? ValidationMessages.HostDnsForwardingBySetting
+            : string.Format(System.Globalization.CultureInfo.InvariantCulture, ValidationMessages.HostDnsForwardingByDefault, context.Cluster.Talos.Version);
+        var cluster = context.Cluster.Id;
         if (context.BbrForPods && context.Desired.BandwidthManager.Enabled)
             yield return Issue.Warning(BbrConflictsWithTalosHostDns, SettingsPointers.BandwidthManagerBbr,
-                ValidationMessages.BbrConflictsWithTalosHostDns, talos);
+                ValidationMessages.BbrConflictsWithTalosHostDns, why, cluster);
         else
             yield return Issue.Warning(TalosHostDnsNeedsLegacyHostRouting, SettingsPointers.BpfHostLegacyRouting,
-                ValidationMessages.TalosHostDnsNeedsLegacyHostRouting, talos);
+                ValidationMessages.TalosHostDnsNeedsLegacyHostRouting, why, cluster);
     }
 }

@@ -11,7 +11,8 @@ namespace ControlApi.Core.Tests.Rendering.Support;
 /// routing; bbrHostNamespaceOnly ⇒ bbr; nodeEncryption ⇒ encryption.enabled; hubble.ui ⇒
 /// hubble.enabled + relay, relay ⇒ hubble.enabled; hostname ⇒ LoadBalancer and RFC 1123; BGP on ⇒
 /// local ASN and ≥ 1 peer with unique RFC 1123 names, IP addresses, ASNs in 1..4294967295;
-/// native ⇒ a native routing CIDR and no tunnel protocol; ipam kubernetes; KPR on (Talos disables
+/// native ⇒ a native routing CIDR and no tunnel protocol; a native routing CIDR private and
+/// containing the pod subnet; ipam kubernetes; KPR on (Talos disables
 /// kube-proxy); ipsec ⇒ a key secret, no host firewall, no bandwidth manager; chartVersion null
 /// or 1.18.x.
 /// </summary>
@@ -37,9 +38,6 @@ public static class SettingsGenerators
         Gen.Int[0, 0xffff].Array[8].Select(groups => System.Net.IPAddress.Parse(string.Join(':', groups.Select(g => g.ToString("x")))).ToString());
 
     public static readonly Gen<string> IpAddress = Gen.Frequency((3, Ipv4Address), (1, Ipv6Address));
-
-    public static readonly Gen<string> Ipv4Cidr =
-        Gen.Select(Ipv4Address, Gen.Int[8, 32], (address, prefix) => $"{address}/{prefix}");
 
     public static readonly Gen<long> Asn = Gen.Frequency((3, Gen.Long[64512, 65534]), (1, Gen.Long[1, MaxAsn]));
 
@@ -73,10 +71,19 @@ public static class SettingsGenerators
                 };
             });
 
+    /// <summary>
+    /// Native routing CIDRs valid for the generated clusters, whose pod subnet is Talos' default 10.244.0.0/16:
+    /// the private ranges 10.x.0.0/8 … 10.244.0.0/16 around it.
+    /// </summary>
+    public static readonly Gen<string> NativeRoutingCidr =
+        Gen.Int[8, 16].Select(prefix => ControlApi.Core.Validation.SettingFormats.TryParseIpv4Cidr($"10.244.0.0/{prefix}", out var network)
+            ? network
+            : throw new InvalidOperationException(prefix.ToString()));
+
     public static readonly Gen<RoutingSettings> Routing =
         Gen.Bool.SelectMany(native => native
-            ? Ipv4Cidr.Select(cidr => new RoutingSettings { Mode = RoutingMode.Native, TunnelProtocol = null, Ipv4NativeRoutingCidr = cidr })
-            : Gen.Select(Gen.Enum<TunnelProtocol>().Nullable(), Ipv4Cidr.Null(),
+            ? NativeRoutingCidr.Select(cidr => new RoutingSettings { Mode = RoutingMode.Native, TunnelProtocol = null, Ipv4NativeRoutingCidr = cidr })
+            : Gen.Select(Gen.Enum<TunnelProtocol>().Nullable(), NativeRoutingCidr.Null(),
                 (protocol, cidr) => new RoutingSettings { Mode = RoutingMode.Tunnel, TunnelProtocol = protocol, Ipv4NativeRoutingCidr = cidr }));
 
     public static readonly Gen<EncryptionSettings> Encryption =
