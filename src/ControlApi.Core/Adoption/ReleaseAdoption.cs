@@ -114,12 +114,45 @@ public static class ReleaseAdoption
             Set(extra, segments, value);
             keys.Add(new AdoptedKey(path, AdoptedAs.Extra, null, ValueTree.ToJson(value), null));
         }
-        settings = SettingsJson.Canonical(settings with { ExtraValues = ValueTree.ToJson(extra) });
+        settings = SettingsJson.Canonical(settings with { ExtraValues = ValueTree.ToJson(extra), Talos = TalosSettingsOf(cluster, files, keys) });
 
         var rendered = ValueChanges.Files(ManifestRenderer.Render(cluster, settings));
         var (wouldChange, rewrites, additions) = Compare(cluster, chart, files, rendered, settings);
         return new AdoptionResult(settings, chartName, chartVersion, RepositoryUrl(cluster, files),
             keys.OrderBy(k => k.Path, StringComparer.Ordinal).ToList(), wouldChange, rewrites, additions);
+    }
+
+    /// <summary>
+    /// The one Talos choice the settings model: host-DNS forwarding, where the existing patch sets it
+    /// (the v1alpha1 <c>machine.features.hostDNS</c>, or a 1.14 <c>ResolverConfig</c> document).
+    /// </summary>
+    private static TalosSettings TalosSettingsOf(ClusterProfile cluster, IReadOnlyDictionary<string, string?> files, List<AdoptedKey> keys)
+    {
+        if (files.GetValueOrDefault(ManifestRenderer.TalosPatchFilePath(cluster)) is not { } patch) return new TalosSettings();
+        IReadOnlyList<YamlValue> documents;
+        try
+        {
+            documents = YamlReader.ReadDocuments(patch);
+        }
+        catch (YamlReader.YamlReadException)
+        {
+            return new TalosSettings(); // the comparison reports the file as it differs
+        }
+        foreach (var document in documents.OfType<YamlMap>())
+        {
+            var (path, value) = document["kind"] switch
+            {
+                null => ("machine.features.hostDNS.forwardKubeDNSToHost", ValueTree.Lookup(document, ["machine", "features", "hostDNS", "forwardKubeDNSToHost"])),
+                YamlScalar { Text: "ResolverConfig" } => ("ResolverConfig.hostDNS.forwardKubeDNSToHost", ValueTree.Lookup(document, ["hostDNS", "forwardKubeDNSToHost"])),
+                _ => ("", null),
+            };
+            if (value is YamlScalar { Kind: ScalarKind.Boolean } forward)
+            {
+                keys.Add(new AdoptedKey($"talosPatch {path}", AdoptedAs.Typed, "/talos/forwardKubeDnsToHost", ValueTree.ToJson(forward), null));
+                return new TalosSettings { ForwardKubeDnsToHost = forward.Text == "true" };
+            }
+        }
+        return new TalosSettings();
     }
 
     private static string? RepositoryUrl(ClusterProfile cluster, IReadOnlyDictionary<string, string?> files)

@@ -183,7 +183,7 @@ internal static class ValidationMessages
     public const string TalosKubeProxyReplacementRequired =
         "kubeProxyReplacement cannot be off: ControlApi's Talos patch disables kube-proxy, so with the replacement off nothing would load-balance Services at all (no ClusterIP, NodePort or LoadBalancer traffic). Keep kubeProxyReplacement on.";
     public const string TalosHostDnsNeedsLegacyHostRouting =
-        "These settings make Cilium use eBPF host routing, but Talos {0}, like every Talos from 1.8 on, forwards kube-dns to the host DNS, which Cilium's Talos guide says needs bpf.hostLegacyRouting: true; DNS lookups from pods may fail. Set bpf.hostLegacyRouting to true, or set machine.features.hostDNS.forwardKubeDNSToHost: false in the Talos machine config and set the cluster's Talos:ForwardKubeDnsToHost to false.";
+        "These settings make Cilium use eBPF host routing, but the nodes forward kube-dns to the host DNS ({0}), which Cilium's Talos guide says needs bpf.hostLegacyRouting: true; DNS lookups from pods may fail. Either PATCH /api/v1/clusters/{1}/cilium with {{\"bpf\":{{\"hostLegacyRouting\":true}}}}, or turn the forwarding off in ControlApi's Talos patch: PATCH /api/v1/clusters/{1}/cilium with {{\"talos\":{{\"forwardKubeDnsToHost\":false}}}}, and apply the rendered Talos patch to the nodes.";
 
     // Extra Helm values
     public const string ExtraValuesNotObject =
@@ -198,7 +198,6 @@ internal static class ValidationMessages
         "extraValues {0} is refused by the values.schema.json of Cilium chart {1}: {2}. Helm would refuse the upgrade; fix or remove the value.";
     public const string ChartSchemaUnavailable =
         "ControlApi could not load the values.schema.json of Cilium chart {0}, so it cannot check extraValues the way Helm will. Either make the cluster's chart repository reachable from ControlApi, or put the chart archive into the folder ControlApi:Charts:Directory names, then retry.";
-        "These settings make Cilium use eBPF host routing, but the nodes forward kube-dns to the host DNS ({0}), which Cilium's Talos guide says needs bpf.hostLegacyRouting: true; DNS lookups from pods may fail. Either PATCH /api/v1/clusters/{1}/cilium with {{\"bpf\":{{\"hostLegacyRouting\":true}}}}, or turn the forwarding off in ControlApi's Talos patch: PATCH /api/v1/clusters/{1}/cilium with {{\"talos\":{{\"forwardKubeDnsToHost\":false}}}}, and apply the rendered Talos patch to the nodes.";
     public const string TalosHostDnsSettingUnsupported =
         "talos.forwardKubeDnsToHost is set, but the cluster's Talos is {0}: ControlApi renders host-DNS forwarding from Talos {1} on, where it is on by default, and Talos refuses a patch with a field its version does not know. Leave it to Talos: PATCH /api/v1/clusters/{2}/cilium with {{\"talos\":{{\"forwardKubeDnsToHost\":null}}}}.";
     /// <summary>The {0} of the host-DNS warnings: why the nodes forward kube-dns to the host.</summary>

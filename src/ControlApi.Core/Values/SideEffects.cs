@@ -29,6 +29,7 @@ public static class SideEffects
             : ValuePath.ToPointer("/extraValues", ValuePath.Split(change.Path)),
         _ when change.Scope.StartsWith("HelmRelease/", StringComparison.Ordinal) && change.Path == "spec.chart.spec.version" => "/chartVersion",
         _ when change.Scope.StartsWith("CiliumBGP", StringComparison.Ordinal) => "/bgp",
+        ValueScopes.TalosPatch when change.Path.EndsWith("hostDNS.forwardKubeDNSToHost", StringComparison.Ordinal) => "/talos/forwardKubeDnsToHost",
         _ => null,
     };
 
