@@ -65,6 +65,7 @@ public sealed class AdoptionStatus(
     IGitOpsRepository repository,
     DataPaths paths,
     AdoptionStateCache cache,
+    LiveReleaseProbe live,
     TimeProvider time,
     ILogger<AdoptionStatus> logger)
 {
@@ -83,9 +84,16 @@ public sealed class AdoptionStatus(
         AdoptionState state;
         try
         {
-            var files = await repository.ReadFilesAsync(GitOpsTargets.For(cluster, paths), [release], cancellationToken);
+            var target = GitOpsTargets.For(cluster, paths);
+            var files = await repository.ReadFilesAsync(target, [release], cancellationToken);
+            // A release ControlApi committed itself (its revision trailer on the last commit that
+            // touched it) is ControlApi's even when the database does not know yet, e.g. after a
+            // crash between the push and the database update.
             state = files.Files.GetValueOrDefault(release) is null
                 ? new AdoptionState.Fresh()
+                : (await repository.LastRevisionTrailersAsync(target, release, cancellationToken))
+                    .Any(t => t.StartsWith(cluster.Id + "/", StringComparison.Ordinal))
+                ? new AdoptionState.Managed()
                 : new AdoptionState.Unadopted(
                     $"The GitOps repository already holds a Cilium release at {release} (branch {cluster.GitOps.Branch}, commit {Short(files.HeadSha)}) that ControlApi did not write. Adopt it first with POST {AdoptionLinks.Adopt(cluster.Id)}: ControlApi then takes over its values instead of overwriting them.",
                     files.HeadSha);
@@ -94,6 +102,23 @@ public sealed class AdoptionStatus(
         {
             logger.LogWarning("Could not read the GitOps repository of {Cluster} to tell whether it needs adoption: {Reason}", cluster.Id, ex.Message);
             return new AdoptionState.Unknown($"The GitOps repository could not be read: {ex.Message}");
+        }
+
+        // No release in the repository, but the cluster may run one from elsewhere.
+        if (state is AdoptionState.Fresh)
+        {
+            try
+            {
+                if (await live.ReadAsync(cluster, cancellationToken) is { } running && running.IsForeign(cluster))
+                    state = new AdoptionState.Unadopted(
+                        $"The cluster already runs the Cilium HelmRelease {cluster.Profile.HelmRelease}, applied by {running.AppliedBy ?? "hand (no Flux Kustomization labels)"}, not by the Flux Kustomization {cluster.Profile.Kustomization} from {release}. Adopt it first with POST {AdoptionLinks.Adopt(cluster.Id)}: ControlApi then takes over its values instead of overwriting them.",
+                        null);
+            }
+            catch (Probes.ClusterUnreachableException ex)
+            {
+                logger.LogWarning("Could not read the live HelmRelease of {Cluster} to tell whether it needs adoption: {Reason}", cluster.Id, ex.Message);
+                return new AdoptionState.Unknown($"The cluster could not be read: {ex.Message}");
+            }
         }
         cache.Remember(cluster.Id, state, now);
         return state;

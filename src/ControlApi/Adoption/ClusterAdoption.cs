@@ -40,7 +40,22 @@ public sealed record AdoptionReport(
     public int? Revision { get; init; }
 
     public bool DryRun { get; init; }
+
+    /// <summary>Where the release was read: <c>repository</c>, or <c>cluster</c> when only the cluster runs it.</summary>
+    public string Source { get; init; } = AdoptionSources.Repository;
+
+    /// <summary>The live cilium-config against the adopted settings, when the cluster is connected: drift that exists before adoption.</summary>
+    public LiveDriftReport? LiveDrift { get; init; }
 }
+
+public static class AdoptionSources
+{
+    public const string Repository = "repository";
+    public const string Cluster = "cluster";
+}
+
+/// <param name="Observed">Whether cilium-config could be read and compared.</param>
+public sealed record LiveDriftReport(bool Observed, IReadOnlyList<LiveDrift> Keys, string? Note);
 
 public abstract record AdoptionOutcome
 {
@@ -74,6 +89,8 @@ public sealed class ClusterAdoption(
     IGitOpsRepository repository,
     Charts.ChartCatalog charts,
     Tracking.TrackScheduler tracking,
+    Commits.CommitScheduler commits,
+    LiveReleaseProbe live,
     DataPaths paths,
     TimeProvider time,
     ILogger<ClusterAdoption> logger)
@@ -94,7 +111,24 @@ public sealed class ClusterAdoption(
             return new AdoptionOutcome.RepositoryUnreachable($"The GitOps repository could not be read: {ex.Message}");
         }
         var releasePath = ManifestRenderer.CiliumFilePath(cluster.Profile, ManifestRenderer.ReleaseFile);
-        if (remote.Files.GetValueOrDefault(releasePath) is null) return new AdoptionOutcome.NothingToAdopt(releasePath);
+        var fromCluster = false;
+        if (remote.Files.GetValueOrDefault(releasePath) is null)
+        {
+            // No release in the repository: the cluster may run one applied from elsewhere. Its live
+            // spec is then what there is to adopt, and the adopted revision is committed to put it under GitOps.
+            LiveHelmRelease? running;
+            try
+            {
+                running = await live.ReadAsync(cluster, cancellationToken);
+            }
+            catch (Probes.ClusterUnreachableException ex)
+            {
+                return new AdoptionOutcome.RepositoryUnreachable($"The repository holds no release and the cluster could not be read: {ex.Message}");
+            }
+            if (running is null || !running.IsForeign(cluster)) return new AdoptionOutcome.NothingToAdopt(releasePath);
+            remote = remote with { Files = new Dictionary<string, string?>(remote.Files) { [releasePath] = LiveReleaseFile(running) } };
+            fromCluster = true;
+        }
 
         // The chart the release names, from the repository the cluster is configured with.
         var version = ChartVersionOf(remote.Files[releasePath]!) ?? cluster.Profile.Chart.Version;
@@ -116,17 +150,53 @@ public sealed class ClusterAdoption(
             cluster.Id, remote.HeadSha, new AdoptedChart(result.ChartName, version, cluster.Profile.Chart.Repository), result.Settings,
             result.Keys, result.WouldChange, result.Rewrites, result.Additions,
             [.. validation.Errors.Select(IssueResource.From), .. validation.Warnings.Select(IssueResource.From)])
-        { DryRun = request.DryRun };
+        {
+            DryRun = request.DryRun,
+            Source = fromCluster ? AdoptionSources.Cluster : AdoptionSources.Repository,
+            LiveDrift = await LiveDriftAsync(cluster, result.Settings, cancellationToken),
+        };
 
         if (result.WouldChange.Count > 0) return new AdoptionOutcome.WouldChangeValues(report);
         if (request.DryRun) return new AdoptionOutcome.Previewed(report);
         if (!request.AllowRewrites && (result.Rewrites.Count > 0 || result.NotImportable.Count > 0))
             return new AdoptionOutcome.WouldRewrite(report);
 
-        return await StoreAsync(request, report, remote, cancellationToken);
+        return await StoreAsync(request, report, remote, fromCluster, cancellationToken);
     }
 
-    private async Task<AdoptionOutcome> StoreAsync(AdoptionRequest request, AdoptionReport report, RemoteFiles remote, CancellationToken cancellationToken)
+    /// <summary>The drift of the live cilium-config from the adopted settings, when the cluster is connected (before anyone changes anything).</summary>
+    private async Task<LiveDriftReport?> LiveDriftAsync(ManagedCluster cluster, CiliumSettings settings, CancellationToken cancellationToken)
+    {
+        if (!cluster.Kubernetes.IsConfigured) return null;
+        try
+        {
+            var drift = await live.DriftAsync(cluster, settings, cancellationToken);
+            return drift is null
+                ? new LiveDriftReport(false, [], "The cluster has no cilium-config ConfigMap.")
+                : new LiveDriftReport(true, drift, null);
+        }
+        catch (Probes.ClusterUnreachableException ex)
+        {
+            return new LiveDriftReport(false, [], $"The cluster could not be read: {ex.Message}");
+        }
+    }
+
+    /// <summary>The live HelmRelease as a release file: what the repository would have held.</summary>
+    private static string LiveReleaseFile(LiveHelmRelease running)
+    {
+        var live = (Core.Rendering.Yaml.YamlMap)ValueTree.FromJson(running.Object);
+        var metadata = live["metadata"] as Core.Rendering.Yaml.YamlMap;
+        var release = new Core.Rendering.Yaml.YamlMap()
+            .Add("apiVersion", "helm.toolkit.fluxcd.io/v2")
+            .Add("kind", "HelmRelease")
+            .Add("metadata", new Core.Rendering.Yaml.YamlMap()
+                .Add("name", (metadata?["name"] as Core.Rendering.Yaml.YamlScalar)?.Text ?? "cilium")
+                .Add("namespace", (metadata?["namespace"] as Core.Rendering.Yaml.YamlScalar)?.Text ?? "kube-system"))
+            .Add("spec", live["spec"] ?? new Core.Rendering.Yaml.YamlMap());
+        return Core.Rendering.Yaml.YamlWriter.Write(release);
+    }
+
+    private async Task<AdoptionOutcome> StoreAsync(AdoptionRequest request, AdoptionReport report, RemoteFiles remote, bool fromCluster, CancellationToken cancellationToken)
     {
         var cluster = request.Cluster;
         Revision revision;
@@ -154,6 +224,7 @@ public sealed class ClusterAdoption(
             }
 
             var committed = $"Adopted from commit {Short(remote.HeadSha)}; nothing was committed.";
+            var state = fromCluster ? RevisionState.Accepted : RevisionState.Committed;
             revision = new Revision
             {
                 ClusterId = cluster.Id,
@@ -167,17 +238,22 @@ public sealed class ClusterAdoption(
                 ValueChangesJson = "[]",
                 AdoptedFilesJson = JsonSerializer.Serialize(remote.Files),
                 CreatedAt = now,
-                State = nameof(RevisionState.Committed),
+                State = state.ToString(),
                 StateChangedAt = now,
-                CommitSha = remote.HeadSha,
-                Timeline =
-                [
-                    new RevisionTransition { State = nameof(RevisionState.Accepted), At = now, Message = request.Reason ?? "adopt the existing Cilium release" },
-                    new RevisionTransition { State = nameof(RevisionState.Committed), At = now, Message = committed },
-                ],
+                CommitSha = fromCluster ? null : remote.HeadSha,
+                Timeline = fromCluster
+                    ? [new RevisionTransition { State = nameof(RevisionState.Accepted), At = now, Message = "Adopted from the release the cluster runs; committed to put it into the repository." }]
+                    :
+                    [
+                        new RevisionTransition { State = nameof(RevisionState.Accepted), At = now, Message = request.Reason ?? "adopt the existing Cilium release" },
+                        new RevisionTransition { State = nameof(RevisionState.Committed), At = now, Message = committed },
+                    ],
             };
             db.Revisions.Add(revision);
             await db.SaveChangesAsync(cancellationToken);
+            // Adopted from the cluster, the release is not in the repository yet: commit it like a change.
+            if (fromCluster)
+                db.Outbox.Add(new OutboxMessage { ClusterId = cluster.Id, RevisionId = revision.Id, RevisionNumber = revision.Number, CreatedAt = now });
             await audit.AppendAsync(db, new AuditEntry(AuditKinds.ClusterAdopted, cluster.Id, number, request.Actor, AuditSources.Api,
                 $"{cluster.Id} revision {number}: adopted the Cilium release at commit {Short(remote.HeadSha)} ({report.Keys.Count(k => k.As == AdoptedAs.Typed)} typed, {report.Keys.Count(k => k.As == AdoptedAs.Extra)} extra, {report.Keys.Count(k => k.As == AdoptedAs.NotImportable)} not importable)",
                 new
@@ -192,8 +268,9 @@ public sealed class ClusterAdoption(
 
         cache.Forget(cluster.Id);
         logger.LogInformation("Adopted the Cilium release of {Cluster} at {Commit} as revision {Revision}", cluster.Id, remote.HeadSha, revision.Number);
+        if (fromCluster) commits.ScheduleNow(cluster.Id);
         // Follow it like a commit: Flux has applied that commit (or a later one), so the tracker can verify the live state.
-        tracking.Track(cluster.Id, revision.Number);
+        else tracking.Track(cluster.Id, revision.Number);
         return new AdoptionOutcome.Adopted(report with { Revision = revision.Number });
     }
 

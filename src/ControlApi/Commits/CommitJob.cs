@@ -106,7 +106,7 @@ public sealed class CommitJob(
                 rendered.OwnedPaths,
                 new CommitMessage
                 {
-                    Changes = SettingsChanges.Phrases(previous, settings),
+                    Changes = revision.Source == AuditSources.Adopt ? ["adopt the Cilium release the cluster runs"] : SettingsChanges.Phrases(previous, settings),
                     Values = revision.ValueChangesJson is null ? [] :
                         (System.Text.Json.JsonSerializer.Deserialize<List<Core.Values.ValueChange>>(revision.ValueChangesJson, ApiJson.Options) ?? []).Select(v => v.ToString()).ToList(),
                     ClusterId = cluster.Id,

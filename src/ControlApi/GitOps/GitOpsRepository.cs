@@ -60,6 +60,12 @@ public interface IGitOpsRepository
     /// carries the tracked one. Throws <see cref="GitCommandException"/> when the remote cannot be reached.
     /// </summary>
     Task<bool> IsAncestorAsync(GitOpsTarget target, string ancestor, string descendant, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// The <c>ControlApi-Revision</c> trailers of the newest commit on the remote branch that touched
+    /// <paramref name="path"/> (as of the last fetch): empty when someone other than ControlApi wrote it last.
+    /// </summary>
+    Task<IReadOnlyList<string>> LastRevisionTrailersAsync(GitOpsTarget target, string path, CancellationToken cancellationToken);
 }
 
 /// <summary>
@@ -188,6 +194,14 @@ public sealed partial class GitOpsRepository : IGitOpsRepository
         using var workingCopy = _workingCopies.Open(target.WorkingDirectory, target.Remote);
         await workingCopy.EnsureCloneAsync(cancellationToken);
         return await workingCopy.IsAncestorAsync(ancestor, descendant, cancellationToken);
+    }
+
+    public async Task<IReadOnlyList<string>> LastRevisionTrailersAsync(GitOpsTarget target, string path, CancellationToken cancellationToken)
+    {
+        using var exclusive = await LockAsync(target, cancellationToken);
+        using var workingCopy = _workingCopies.Open(target.WorkingDirectory, target.Remote);
+        var head = await workingCopy.EnsureCloneAsync(cancellationToken);
+        return await workingCopy.TrailersOfLastCommitTouchingAsync(CommitMessage.RevisionTrailerKey, path, head, cancellationToken);
     }
 
     /// <summary>An unreadable credential file is a failed publish with a reason, like an unreachable remote.</summary>

@@ -302,6 +302,19 @@ public sealed partial class GitWorkingCopy : IDisposable
     }
 
     /// <summary>
+    /// The values of trailer <paramref name="key"/> on the newest commit (from <paramref name="head"/>)
+    /// that touched <paramref name="path"/>: who last wrote that file. Empty when the path has no history.
+    /// </summary>
+    public async Task<IReadOnlyList<string>> TrailersOfLastCommitTouchingAsync(string key, string path, string? head, CancellationToken cancellationToken)
+    {
+        if (string.IsNullOrEmpty(key) || !key.All(c => char.IsAsciiLetterOrDigit(c) || c == '-'))
+            throw new ArgumentException($"'{key}' is not a trailer key.", nameof(key));
+        if (head is null) return [];
+        var log = await RunAsync(["log", "-1", $"--format=%(trailers:key={key},valueonly,separator=%x1f)", head, "--", path], cancellationToken);
+        return log.StandardOutput.Split('\x1f', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries);
+    }
+
+    /// <summary>
     /// Whether <paramref name="ancestor"/> is <paramref name="descendant"/> or one of its ancestors
     /// (<c>git merge-base --is-ancestor</c>). A commit this working copy has not fetched is no descendant.
     /// </summary>

@@ -14,6 +14,7 @@ public static class RevisionsExtensions
         services.AddScoped<Adoption.AdoptionStatus>();
         services.AddScoped<Adoption.ClusterAdoption>();
         services.AddSingleton<Adoption.AdoptionStateCache>();
+        services.AddSingleton<Adoption.LiveReleaseProbe>();
         services.AddSingleton<Charts.ChartCatalog>();
         services.AddOptions<Charts.ChartOptions>().BindConfiguration(Charts.ChartOptions.SectionName);
         services.AddHttpClient(Charts.ChartCatalog.HttpClientName);

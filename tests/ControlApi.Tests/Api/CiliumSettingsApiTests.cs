@@ -54,6 +54,7 @@ public sealed class CiliumSettingsApiTests : IDisposable
         sent["encryption"]!["ipsecKeySecret"] = null;
         sent["bandwidthManager"]!["bbrHostNamespaceOnly"] = false;
         sent["talos"] = new JsonObject { ["forwardKubeDnsToHost"] = null };
+        sent["extraValues"] = new JsonObject();
         Assert.True(JsonNode.DeepEquals(sent, stored), $"stored {stored.Compact()}");
     }
 

@@ -38,6 +38,7 @@ public sealed class AccessMatrixTests(AccessMatrixTests.Service service) : IClas
         ["ListApiKeys"] = Role.Admin,
         ["RevokeApiKey"] = Role.Admin,
         ["RollbackRevision"] = Role.Operator,
+        ["AdoptCluster"] = Role.Operator,
         ["ListAuditEvents"] = Role.Viewer,
         ["ExportAuditEvents"] = Role.Viewer,
         ["VerifyAuditChain"] = Role.Viewer,
