@@ -166,8 +166,9 @@ public static class ValueChanges
 /// <c>routingMode</c> is tunnel and an empty <c>tunnelProtocol</c> vxlan (<c>default "vxlan"</c> in
 /// cilium-configmap.yaml), <c>kubeProxyReplacement</c> is compared as the string the template tests
 /// (true and "true" alike), an empty <c>ipv4NativeRoutingCIDR</c> is unset, and an unset
-/// <c>bpf.hostLegacyRouting</c> (<c>~</c> in values.yaml, "@default -- false") renders no
-/// enable-host-legacy-routing key, which the agent reads as false.
+/// <c>bpf.hostLegacyRouting</c> or <c>bpf.masquerade</c> (<c>~</c> in values.yaml, "@default -- false")
+/// renders no key (<c>kindIs "invalid"</c> in cilium-configmap.yaml; <c>$defaultBpfMasquerade</c> is
+/// "false" from 1.10 on), which the agent reads as false.
 /// </summary>
 public static class HelmValueMeaning
 {
@@ -180,7 +181,7 @@ public static class HelmValueMeaning
             "tunnelProtocol" => Text(left, "vxlan") == Text(right, "vxlan"),
             "kubeProxyReplacement" => Text(left, "false") == Text(right, "false"),
             "ipv4NativeRoutingCIDR" => Text(left, "") == Text(right, ""),
-            "bpf.hostLegacyRouting" => Text(left, "false") == Text(right, "false"),
+            "bpf.hostLegacyRouting" or "bpf.masquerade" => Text(left, "false") == Text(right, "false"),
             _ => false,
         };
     }
