@@ -16,7 +16,9 @@ public static class SideEffects
         IReadOnlyList<ValueChange> changes, CiliumSettings before, CiliumSettings after, IReadOnlyList<string>? named)
     {
         var members = (named ?? ChangedMembers(before, after)).Select(Segments).ToList();
-        return changes.Where(change => Owner(change) is not { } owner
+        // The kustomize file only lists the other files; a file appearing or going is the change itself.
+        return changes.Where(change => change.Scope != "Kustomization")
+            .Where(change => Owner(change) is not { } owner
                 || !members.Any(m => IsPrefix(m, Segments(owner)) || IsPrefix(Segments(owner), m)))
             .ToList();
     }

@@ -76,10 +76,17 @@ public sealed class CommitJob(
             }
 
             var started = time.GetTimestamp();
-            var result = await PublishAsync(cluster, revision, cancellationToken);
+            var managed = await adoption.IsManagedAsync(clusterId, cancellationToken);
+            var result = await PublishAsync(cluster, revision, managed, cancellationToken);
+            if (result.Outcome == PublishOutcome.Refused)
+            {
+                await RecordAdoptionRequiredAsync(message, revision,
+                    $"{result.Reason} Adopt it first with POST {Adoption.AdoptionLinks.Adopt(clusterId)}: ControlApi then takes over its values instead of overwriting them.", cancellationToken);
+                continue;
+            }
             metrics.RecordCommit(clusterId, result.Outcome switch
             {
-                PublishOutcome.Failed => MetricOutcomes.Failed,
+                PublishOutcome.Failed or PublishOutcome.Refused => MetricOutcomes.Failed,
                 PublishOutcome.NoChange => MetricOutcomes.NoChange,
                 _ => MetricOutcomes.Committed,
             }, time.GetElapsedTime(started));
@@ -94,7 +101,7 @@ public sealed class CommitJob(
         }
     }
 
-    private async Task<PublishResult> PublishAsync(ManagedCluster cluster, Revision revision, CancellationToken cancellationToken)
+    private async Task<PublishResult> PublishAsync(ManagedCluster cluster, Revision revision, bool managed, CancellationToken cancellationToken)
     {
         try
         {
@@ -115,7 +122,11 @@ public sealed class CommitJob(
                     OnBehalfOf = revision.OnBehalfOf,
                     Reason = revision.Reason,
                 },
-                new GitAuthor(cluster.GitOps.AuthorName, cluster.GitOps.AuthorEmail));
+                new GitAuthor(cluster.GitOps.AuthorName, cluster.GitOps.AuthorEmail))
+            {
+                // Until ControlApi manages the cluster, the branch it builds on must not hold someone else's release.
+                RefuseForeign = managed ? null : ManifestRenderer.CiliumFilePath(cluster.Profile, ManifestRenderer.ReleaseFile),
+            };
             return await repository.PublishAsync(GitOpsTargets.For(cluster, paths), commit, cancellationToken);
         }
         catch (Exception ex) when (ex is not OperationCanceledException)

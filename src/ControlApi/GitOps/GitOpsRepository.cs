@@ -18,7 +18,15 @@ public sealed record ManifestCommit(
     IReadOnlyList<ManagedFile> Files,
     IReadOnlyCollection<string> ManagedPaths,
     CommitMessage Message,
-    GitAuthor Author);
+    GitAuthor Author)
+{
+    /// <summary>
+    /// When set, the commit is refused if this file exists on the branch it would be built on and
+    /// the last commit that touched it is not one of this cluster's revisions: ControlApi never
+    /// writes over a release it did not write. Checked on the exact head each attempt builds on.
+    /// </summary>
+    public string? RefuseForeign { get; init; }
+}
 
 public enum PublishOutcome
 {
@@ -30,6 +38,9 @@ public enum PublishOutcome
     NoChange,
     /// <summary>Not published; <see cref="PublishResult.Reason"/> says why. Worth retrying later.</summary>
     Failed,
+
+    /// <summary>Not published, and retrying cannot help: the branch holds a release someone else wrote (<see cref="ManifestCommit.RefuseForeign"/>).</summary>
+    Refused,
 }
 
 /// <param name="CommitSha">The revision's commit (Committed, AlreadyCommitted), the unchanged remote head (NoChange), or null.</param>
@@ -137,6 +148,14 @@ public sealed partial class GitOpsRepository : IGitOpsRepository
                         LogAlreadyCommitted(_logger, trailer, existing);
                         return new PublishResult(PublishOutcome.AlreadyCommitted, existing, null, attempt);
                     }
+                }
+
+                if (commit.RefuseForeign is { } guarded && await workingCopy.ReadFileAtRemoteHeadAsync(guarded, cancellationToken) is not null
+                    && !(await workingCopy.TrailersOfLastCommitTouchingAsync(CommitMessage.RevisionTrailerKey, guarded, head, cancellationToken))
+                        .Any(t => t.StartsWith(commit.Message.ClusterId + "/", StringComparison.Ordinal)))
+                {
+                    return new PublishResult(PublishOutcome.Refused, head,
+                        $"The branch holds {guarded}, last written by a commit that is not one of ControlApi's revisions of {commit.Message.ClusterId}.", attempt);
                 }
 
                 var built = await workingCopy.BuildCommitAsync(head, commit.Files, commit.ManagedPaths, message, commit.Author, cancellationToken);

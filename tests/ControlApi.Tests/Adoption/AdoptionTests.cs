@@ -259,6 +259,55 @@ public sealed class AdoptionTests : IAsyncLifetime
         Assert.Equal(HttpStatusCode.Accepted, enable.StatusCode);
     }
 
+    [Fact]
+    public async Task A_value_the_request_did_not_name_is_called_a_side_effect()
+    {
+        using var service = Service();
+        var client = service.CreateClient(Role.Operator);
+
+        var bgp = await client.PatchAsync(Cilium, MergePatch("""{"bgp":{"enabled":true,"localAsn":64512,"peers":[{"name":"router","address":"10.4.0.1","peerAsn":64513}]}}"""));
+
+        Assert.Equal(HttpStatusCode.Accepted, bgp.StatusCode);
+        var answer = await bgp.ReadJsonAsync();
+        var values = answer["revision"]!["values"]!.AsArray().Select(v => $"{v!["scope"]} {v["path"]}").ToList();
+        Assert.Contains("helmValues bgpControlPlane.enabled", values);
+        Assert.Contains(values, v => v.StartsWith("CiliumBGPClusterConfig/", StringComparison.Ordinal));
+        Assert.True(answer["sideEffects"]!.AsArray().Count == 1, answer["sideEffects"]!.ToJsonString());
+        var sideEffect = answer["sideEffects"]!.AsArray()[0];
+        Assert.Equal("securityContext.capabilities.ciliumAgent", (string?)sideEffect!["path"]);
+        Assert.Contains("NET_BIND_SERVICE", sideEffect["new"]!.Compact());
+    }
+
+    [Fact]
+    public async Task A_change_accepted_while_the_repository_was_unreadable_never_overwrites_a_release_found_later()
+    {
+        var parked = _remote + ".parked";
+        Directory.Move(_remote, parked);
+        using var service = new ControlApiFactory(new Dictionary<string, string?>
+        {
+            ["ControlApi:Clusters:0:GitOps:Repository"] = "file://" + _remote,
+            ["ControlApi:Clusters:0:Chart:Repository"] = _charts.Url,
+        });
+        var client = service.CreateClient(Role.Operator);
+
+        var accepted = await client.PutAsync("/api/v1/clusters/local/features/encryption", Json("""{"enabled": true}"""));
+        Assert.Equal(HttpStatusCode.Accepted, accepted.StatusCode);
+        Directory.Move(parked, _remote);
+        var seed = await SeedAsync();
+
+        var failed = await Eventually.WaitAsync(() => client.GetFromJsonNodeAsync("/api/v1/clusters/local/revisions/1"),
+            r => (string?)r?["state"] == "CommitFailed" && ((string?)r["stateReason"])!.Contains("not retried"), TimeSpan.FromSeconds(30),
+            "revision 1 refused by the commit job");
+        Assert.Contains(Adopt, (string?)failed["stateReason"]);
+        Assert.Equal(seed, await _git.HeadAsync(_remote));
+
+        // Adopting ends it for good; the adopted revision is the next one.
+        var adopt = await client.PostAsync(Adopt, null);
+        Assert.Equal(HttpStatusCode.Created, adopt.StatusCode);
+        Assert.Equal(2, (int)(await adopt.ReadJsonAsync())["revision"]!);
+        Assert.Equal(seed, await _git.HeadAsync(_remote));
+    }
+
     /// <summary>A release's Helm values over the chart's defaults, leaf by leaf: what Helm would install.</summary>
     private static IReadOnlyDictionary<string, YamlValue> EffectiveValues(string? release)
     {
