@@ -1,4 +1,5 @@
 using System.Text.Json;
+using System.Text.Json.Serialization;
 using ControlApi.Core.Revisions;
 using ControlApi.Core.Settings;
 using ControlApi.Core.Validation;
@@ -23,6 +24,10 @@ public sealed record RevisionResource(
     IReadOnlyList<TimelineEntry> Timeline,
     double? SecondsToVerified)
 {
+    /// <summary>Only in the answer to <c>?waitFor=</c>: what was waited for and how the wait ended.</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public WaitResource? Wait { get; init; }
+
     /// <summary>Revision 0: the defaults a cluster has before anyone changed anything. It has no lifecycle.</summary>
     public static RevisionResource Initial(string cluster) => new(
         cluster, 0, null, null, CiliumSettings.Defaults, "system", null, "defaults", "system", null, null, [], [], null);
@@ -48,6 +53,10 @@ public sealed record RevisionResource(
             verified is null ? null : (verified.At - revision.CreatedAt).TotalSeconds);
     }
 }
+
+/// <param name="Requested">The state asked for with <c>waitFor</c>.</param>
+/// <param name="Reached">True when the revision is in that state or a later one of the success path.</param>
+public sealed record WaitResource(RevisionState Requested, bool Reached, WaitOutcome Outcome, double WaitedSeconds);
 
 public sealed record TimelineEntry(RevisionState State, DateTimeOffset At, string? Message);
 

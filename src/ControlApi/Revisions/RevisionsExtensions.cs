@@ -1,4 +1,5 @@
 using ControlApi.Audit;
+using ControlApi.Data;
 
 namespace ControlApi.Revisions;
 
@@ -11,6 +12,14 @@ public static class RevisionsExtensions
         services.AddScoped<ChangeService>();
         services.AddScoped<RevisionRollback>();
         services.AddScoped<Cilium.ManifestPlanner>();
+
+        services.AddOptions<WaitingOptions>().BindConfiguration(WaitingOptions.SectionName);
+        services.AddSingleton<RevisionStateSignal>();
+        services.AddSingleton<RevisionStateSignalInterceptor>();
+        services.ConfigureDbContext<ControlApiDbContext>(
+            (provider, options) => options.AddInterceptors(provider.GetRequiredService<RevisionStateSignalInterceptor>()),
+            ServiceLifetime.Scoped);
+        services.AddScoped<RevisionWaiter>();
         return services;
     }
 }
