@@ -57,6 +57,7 @@ api.MapApiKeysApi();
 api.MapChatopsApi();
 api.MapRollbackApi();
 api.MapAuditApi();
+api.MapEventsApi();
 api.MapWebhooksApi();
 
 app.Run();

@@ -1,4 +1,5 @@
 using ControlApi.Core.Revisions;
+using ControlApi.Persistence;
 using Microsoft.Extensions.Options;
 
 namespace ControlApi.Revisions;

@@ -1,5 +1,4 @@
 using ControlApi.Audit;
-using ControlApi.Data;
 
 namespace ControlApi.Revisions;
 
@@ -14,11 +13,6 @@ public static class RevisionsExtensions
         services.AddScoped<Cilium.ManifestPlanner>();
 
         services.AddOptions<WaitingOptions>().BindConfiguration(WaitingOptions.SectionName);
-        services.AddSingleton<RevisionStateSignal>();
-        services.AddSingleton<RevisionStateSignalInterceptor>();
-        services.ConfigureDbContext<ControlApiDbContext>(
-            (provider, options) => options.AddInterceptors(provider.GetRequiredService<RevisionStateSignalInterceptor>()),
-            ServiceLifetime.Scoped);
         services.AddScoped<RevisionWaiter>();
         return services;
     }

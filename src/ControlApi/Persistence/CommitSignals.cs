@@ -4,20 +4,20 @@ using Microsoft.EntityFrameworkCore.Diagnostics;
 using System.Data.Common;
 using System.Runtime.CompilerServices;
 
-namespace ControlApi.Revisions;
+namespace ControlApi.Persistence;
 
 /// <summary>
-/// Pulses whenever a revision's state change has been committed in this process, so a waiting
-/// request (<see cref="RevisionWaiter"/>) re-reads at once instead of polling. Waiters take
-/// <see cref="NextChange"/> before they read: a change committed after the read completes that task,
-/// so no change falls between reading and waiting. Changes made by another process are not seen
-/// here; waiters re-read on a timer for those.
+/// Pulses when a kind of change has been committed in this process, so whoever waits for it (a
+/// long poll, an event stream) reads at once instead of polling. Waiters take <see cref="NextChange"/>
+/// before they read: a change committed after the read completes that task, so nothing falls
+/// between reading and waiting. Changes made by another process are not seen here; waiters also
+/// re-read on a timer for those.
 /// </summary>
-public sealed class RevisionStateSignal
+public abstract class CommitSignal
 {
     private TaskCompletionSource _next = NewSource();
 
-    /// <summary>Completes at the next committed state change (of any revision: waiters re-read theirs).</summary>
+    /// <summary>Completes at the next committed change of this kind (of any row: waiters re-read theirs).</summary>
     public Task NextChange => Volatile.Read(ref _next).Task;
 
     public void Pulse() => Interlocked.Exchange(ref _next, NewSource()).TrySetResult();
@@ -26,15 +26,27 @@ public sealed class RevisionStateSignal
     private static TaskCompletionSource NewSource() => new(TaskCreationOptions.RunContinuationsAsynchronously);
 }
 
+/// <summary>A revision's lifecycle state changed (the commit job, the tracker).</summary>
+public sealed class RevisionStateSignal : CommitSignal;
+
+/// <summary>An audit event was appended.</summary>
+public sealed class AuditAppendedSignal : CommitSignal;
+
 /// <summary>
-/// Watches saves for revisions whose state changed (whoever changed it: the commit job, the tracker)
-/// and pulses <see cref="RevisionStateSignal"/> once that change is committed — after the save when
+/// Watches saves for revisions whose state changed and for new audit events, whoever wrote them, and
+/// pulses the matching <see cref="CommitSignal"/> once the change is committed — after the save when
 /// no transaction is open, else when the transaction commits. A waiter woken earlier would read the
-/// old state and sleep on.
+/// old rows and sleep on.
 /// </summary>
-public sealed class RevisionStateSignalInterceptor(RevisionStateSignal signal) : DbTransactionInterceptor, ISaveChangesInterceptor
+public sealed class CommitSignalsInterceptor(RevisionStateSignal revisionStates, AuditAppendedSignal auditAppended) : DbTransactionInterceptor, ISaveChangesInterceptor
 {
-    private readonly ConditionalWeakTable<DbContext, object> _pending = new();
+    private readonly ConditionalWeakTable<DbContext, Pending> _pending = new();
+
+    private sealed class Pending
+    {
+        public bool RevisionStates;
+        public bool AuditEvents;
+    }
 
     public InterceptionResult<int> SavingChanges(DbContextEventData eventData, InterceptionResult<int> result)
     {
@@ -79,9 +91,12 @@ public sealed class RevisionStateSignalInterceptor(RevisionStateSignal signal) :
     private void Collect(DbContext? context)
     {
         if (context is null) return;
-        var changed = context.ChangeTracker.Entries<Revision>().Any(e =>
-            e.State == EntityState.Modified && e.Property(r => r.State).IsModified);
-        if (changed) _pending.AddOrUpdate(context, this);
+        var states = context.ChangeTracker.Entries<Revision>().Any(e => e.State == EntityState.Modified && e.Property(r => r.State).IsModified);
+        var audit = context.ChangeTracker.Entries<AuditEvent>().Any(e => e.State == EntityState.Added);
+        if (!states && !audit) return;
+        var pending = _pending.GetOrCreateValue(context);
+        pending.RevisionStates |= states;
+        pending.AuditEvents |= audit;
     }
 
     private void PulseIfCommitted(DbContext? context)
@@ -91,9 +106,10 @@ public sealed class RevisionStateSignalInterceptor(RevisionStateSignal signal) :
 
     private void Pulse(DbContext? context)
     {
-        if (context is null || !_pending.TryGetValue(context, out _)) return;
+        if (context is null || !_pending.TryGetValue(context, out var pending)) return;
         _pending.Remove(context);
-        signal.Pulse();
+        if (pending.RevisionStates) revisionStates.Pulse();
+        if (pending.AuditEvents) auditAppended.Pulse();
     }
 
     private void Forget(DbContext? context)
