@@ -53,6 +53,8 @@ public sealed class AuditReader(ControlApiDbContext db)
         if (filter.Cluster is { } cluster) query = query.Where(e => e.ClusterId == cluster);
         if (filter.Revision is { } revision) query = query.Where(e => e.Revision == revision);
         if (filter.Actor is { } actor) query = query.Where(e => e.Actor == actor);
+        // A person acts through a key of their own (actor) or through a bot or chat (person).
+        if (filter.Person is { } person) query = query.Where(e => e.Actor == person || e.Person == person);
         if (from is { } low) query = query.Where(e => e.Id >= low);
         if (to is { } high) query = query.Where(e => e.Id < high);
 
@@ -79,6 +81,8 @@ public sealed class AuditReader(ControlApiDbContext db)
         if (filter.Cluster is { } cluster) query = query.Where(e => e.ClusterId == cluster);
         if (filter.Revision is { } revision) query = query.Where(e => e.Revision == revision);
         if (filter.Actor is { } actor) query = query.Where(e => e.Actor == actor);
+        // A person acts through a key of their own (actor) or through a bot or chat (person).
+        if (filter.Person is { } person) query = query.Where(e => e.Actor == person || e.Person == person);
         if (filter.Kind is { } kind)
             query = filter.KindIsPrefix ? query.Where(e => e.Kind.StartsWith(kind)) : query.Where(e => e.Kind == kind);
         return await query.OrderBy(e => e.Id).Take(take).ToListAsync(cancellationToken);

@@ -18,7 +18,7 @@ public static class EventsApi
             .WithTags("Audit")
             .WithName("StreamAuditEvents")
             .WithSummary("Audit events as they happen, as Server-Sent Events (id = audit event id, event = kind, data = the event as GET /audit shows it), "
-                + "filtered by cluster, kind (exact, or a prefix ending with '.') and revision. Resume without loss or repeats with the Last-Event-ID header "
+                + "filtered by cluster, kind (exact, or a prefix ending with '.'), revision and person. Resume without loss or repeats with the Last-Event-ID header "
                 + "(or lastEventId=); without one the stream starts with the next event. ': keep-alive' comments keep an idle connection open.")
             .Produces<AuditEventResource>(StatusCodes.Status200OK, AuditEventStream.MediaType)
             .ProducesProblem(StatusCodes.Status400BadRequest)
@@ -31,10 +31,10 @@ public static class EventsApi
     public static async Task<Results<PushStreamHttpResult, ProblemHttpResult>> StreamEvents(
         HttpContext context, AuditReader reader, AuditEventStream stream, EventStreamSlots slots,
         IOptions<EventStreamOptions> options, IOptions<JsonOptions> json, CancellationToken cancellationToken,
-        string? cluster = null, string? kind = null, string? revision = null,
+        string? cluster = null, string? kind = null, string? revision = null, string? person = null,
         [Microsoft.AspNetCore.Mvc.FromHeader(Name = LastEventIdHeader)] string? lastEventIdHeader = null, string? lastEventId = null)
     {
-        var (filter, parameter, error) = new AuditFilterQuery(cluster, kind, revision, null, null, null).Parse();
+        var (filter, parameter, error) = new AuditFilterQuery(cluster, kind, revision, null, null, null, person).Parse();
         if (filter is null) return Problems.Create(StatusCodes.Status400BadRequest, "invalid-audit-filter", "Invalid audit filter", error!, new() { ["parameter"] = parameter });
 
         // The header is what EventSource sends on reconnect; the query parameter serves clients that cannot set headers.

@@ -12,7 +12,8 @@ using Microsoft.EntityFrameworkCore;
 namespace ControlApi.Revisions;
 
 /// <summary>
-/// Who asks for a change, why, and under which preconditions. <paramref name="Desire"/> turns the
+/// Who asks for a change, why, and under which preconditions. <paramref name="RollbackTo"/> marks a
+/// rollback with the revision whose settings it restores. <paramref name="Desire"/> turns the
 /// current settings into the desired ones; it runs inside the write turn so a merge patch or a
 /// feature switch is applied to the settings it will actually replace.
 /// </summary>
@@ -25,7 +26,13 @@ public sealed record ChangeRequest(
     string? OnBehalfOf = null,
     int? IfMatchRevision = null,
     string? IdempotencyKey = null,
-    string? RequestFingerprint = null);
+    string? RequestFingerprint = null,
+    string? Person = null,
+    int? RollbackTo = null)
+{
+    /// <summary>The human behind the change for <c>person=</c> searches: a chat user's name, else X-On-Behalf-Of.</summary>
+    public string? PersonOrOnBehalfOf => Person ?? OnBehalfOf;
+}
 
 /// <summary>Every way a change request can end.</summary>
 public abstract record ChangeOutcome
@@ -85,7 +92,8 @@ public sealed class ChangeService(
             await audit.AppendAsync(db, new AuditEntry(
                 AuditKinds.ChangeRejected, clusterId, null, request.Actor, request.Source,
                 $"change to {clusterId} rejected: {string.Join(", ", validation.Errors.Select(e => e.Code).Distinct())}",
-                new { onBehalfOf = request.OnBehalfOf, reason = request.Reason, errors = validation.Errors.Select(IssueResource.From) }),
+                new { onBehalfOf = request.OnBehalfOf, person = request.PersonOrOnBehalfOf, reason = request.Reason, errors = validation.Errors.Select(IssueResource.From) },
+                request.PersonOrOnBehalfOf),
                 cancellationToken);
             await transaction.CommitAsync(cancellationToken);
             return new ChangeOutcome.Rejected(validation, current.Number);
@@ -109,6 +117,7 @@ public sealed class ChangeService(
             OnBehalfOf = request.OnBehalfOf,
             Reason = request.Reason,
             Source = request.Source,
+            RollbackTo = request.RollbackTo,
             WarningsJson = JsonSerializer.Serialize(warnings, ApiJson.Options),
             CreatedAt = now,
             State = nameof(RevisionState.Accepted),
@@ -123,7 +132,8 @@ public sealed class ChangeService(
         await audit.AppendAsync(db, new AuditEntry(
             AuditKinds.ChangeAccepted, clusterId, revision.Number, request.Actor, request.Source,
             $"{clusterId} revision {revision.Number}: {changes}",
-            new { onBehalfOf = request.OnBehalfOf, reason = request.Reason, previousRevision = current.Number, changes, warnings = warnings.Select(w => w.Code) }),
+            new { onBehalfOf = request.OnBehalfOf, person = request.PersonOrOnBehalfOf, reason = request.Reason, previousRevision = current.Number, rollbackTo = request.RollbackTo, changes, warnings = warnings.Select(w => w.Code) },
+            request.PersonOrOnBehalfOf),
             cancellationToken);
 
         var accepted = new ChangeResource(clusterId, false, RevisionResource.From(revision), warnings);

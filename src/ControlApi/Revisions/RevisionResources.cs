@@ -24,6 +24,14 @@ public sealed record RevisionResource(
     IReadOnlyList<TimelineEntry> Timeline,
     double? SecondsToVerified)
 {
+    /// <summary>What this revision changed against the one before it (e.g. <c>enable encryption (wireguard)</c>), where the reader says.</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public string? Changes { get; init; }
+
+    /// <summary>A rollback: the revision whose settings this one restores.</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public int? RollbackTo { get; init; }
+
     /// <summary>Only in the answer to <c>?waitFor=</c>: what was waited for and how the wait ended.</summary>
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
     public WaitResource? Wait { get; init; }
@@ -50,7 +58,10 @@ public sealed record RevisionResource(
             revision.CommitSha,
             JsonSerializer.Deserialize<List<IssueResource>>(revision.WarningsJson, ApiJson.Options) ?? [],
             timeline,
-            verified is null ? null : (verified.At - revision.CreatedAt).TotalSeconds);
+            verified is null ? null : (verified.At - revision.CreatedAt).TotalSeconds)
+        {
+            RollbackTo = revision.RollbackTo,
+        };
     }
 }
 

@@ -17,7 +17,7 @@ public static class RevisionsApi
 
         group.MapGet("", ListRevisions)
             .WithName("ListRevisions")
-            .WithSummary("Revisions newest first; pass the returned 'next' as 'cursor' for the following page.")
+            .WithSummary("Revisions newest first, each with 'changes': what it changed against the revision before it; pass the returned 'next' as 'cursor' for the following page.")
             .ProducesProblem(StatusCodes.Status400BadRequest)
             .ProducesProblem(StatusCodes.Status404NotFound);
 
@@ -30,7 +30,25 @@ public static class RevisionsApi
             .ProducesProblem(StatusCodes.Status400BadRequest)
             .ProducesProblem(StatusCodes.Status404NotFound);
 
+        group.MapGet("/{number:int}/diff", DiffRevision)
+            .WithName("DiffRevision")
+            .WithSummary("What revision n changes against revision 'against' (default: the one before; 0 = the defaults): each setting by JSON pointer with old and new value, "
+                + "and the unified diff of every rendered file.")
+            .ProducesProblem(StatusCodes.Status404NotFound);
+
         return api;
+    }
+
+    public static async Task<Results<Ok<RevisionDiffResource>, ProblemHttpResult>> DiffRevision(
+        string cluster, int number, ClusterCatalog clusters, RevisionDiffer differ, CancellationToken cancellationToken, int? against = null)
+    {
+        if (clusters.Find(cluster) is not { } managed) return Problems.ClusterNotFound(cluster, clusters.All.Select(c => c.Id));
+        return await differ.DiffAsync(managed, number, against, cancellationToken) switch
+        {
+            RevisionDiffOutcome.Diffed diffed => TypedResults.Ok(diffed.Diff),
+            RevisionDiffOutcome.NoSuchRevision missing => Problems.RevisionNotFound(managed.Id, missing.Missing, missing.CurrentRevision),
+            var other => throw new InvalidOperationException($"Unhandled diff outcome {other.GetType().Name}."),
+        };
     }
 
     public static async Task<Results<Ok<RevisionPage>, ProblemHttpResult>> ListRevisions(

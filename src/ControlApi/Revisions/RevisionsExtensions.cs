@@ -14,6 +14,7 @@ public static class RevisionsExtensions
 
         services.AddOptions<WaitingOptions>().BindConfiguration(WaitingOptions.SectionName);
         services.AddScoped<RevisionWaiter>();
+        services.AddScoped<RevisionDiffer>();
         return services;
     }
 }
