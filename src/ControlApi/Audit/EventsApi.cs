@@ -58,6 +58,8 @@ public static class EventsApi
                 new() { ["openStreams"] = max });
         }
 
+        // Also released with the response, should the stream callback never run (the caller left first).
+        context.Response.RegisterForDispose(slot);
         context.Response.Headers.CacheControl = "no-cache";
         // Reverse proxies (nginx) would otherwise buffer the stream and deliver events late.
         context.Response.Headers["X-Accel-Buffering"] = "no";
