@@ -136,7 +136,7 @@ public sealed class ChangeService(
             request.PersonOrOnBehalfOf),
             cancellationToken);
 
-        var accepted = new ChangeResource(clusterId, false, RevisionResource.From(revision), warnings);
+        var accepted = new ChangeResource(clusterId, false, RevisionResource.From(revision) with { Changes = changes }, warnings);
         await RememberAsync(request, StatusCodes.Status202Accepted, accepted, cancellationToken);
         await transaction.CommitAsync(cancellationToken);
 

@@ -96,6 +96,7 @@ public sealed class RevisionHistoryTests : IDisposable
         var viaApi = await _operator.SendAsync(Request(HttpMethod.Put, "/api/v1/clusters/local/features/host-firewall", Json("""{"enabled": true}"""),
             ("X-On-Behalf-Of", "alice"), ("X-Change-Reason", "audit mode first")));
         Assert.Equal(HttpStatusCode.Accepted, viaApi.StatusCode);
+        Assert.Equal("enable host-firewall", (string?)(await viaApi.ReadJsonAsync())["revision"]!["changes"]);
         await _service.WaitForStateAsync(1, "Committed");
         Assert.Equal(HttpStatusCode.OK, (await _service.SlackAsync("enable encryption", userName: "alice")).StatusCode);
         Assert.Equal(HttpStatusCode.OK, (await _service.SlackAsync("status", userName: "bob")).StatusCode);
