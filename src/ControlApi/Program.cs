@@ -60,6 +60,7 @@ api.MapApiKeysApi();
 api.MapChatopsApi();
 api.MapRollbackApi();
 api.MapAuditApi();
+api.MapEventsApi();
 api.MapWebhooksApi();
 
 app.Run();

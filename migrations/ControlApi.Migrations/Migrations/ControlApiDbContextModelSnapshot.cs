@@ -91,6 +91,10 @@ namespace ControlApi.Migrations
                         .HasMaxLength(64)
                         .HasColumnType("TEXT");
 
+                    b.Property<string>("Person")
+                        .HasMaxLength(200)
+                        .HasColumnType("TEXT");
+
                     b.Property<string>("PreviousHash")
                         .IsRequired()
                         .HasMaxLength(64)
@@ -120,6 +124,8 @@ namespace ControlApi.Migrations
                     b.HasIndex("ClusterId", "Id");
 
                     b.HasIndex("Kind", "Id");
+
+                    b.HasIndex("Person", "Id");
 
                     b.HasIndex("ClusterId", "Kind", "Id");
 
@@ -401,6 +407,9 @@ namespace ControlApi.Migrations
                     b.Property<string>("Reason")
                         .HasMaxLength(1000)
                         .HasColumnType("TEXT");
+
+                    b.Property<int?>("RollbackTo")
+                        .HasColumnType("INTEGER");
 
                     b.Property<string>("SettingsJson")
                         .IsRequired()

@@ -3,6 +3,9 @@ using ControlApi.Core.Features;
 
 namespace ControlApi.Core.Settings;
 
+/// <summary>One setting that differs between two revisions: its JSON pointer, and the value before and after (null: absent or null).</summary>
+public sealed record SettingChange(string Pointer, JsonElement? Old, JsonElement? New);
+
 /// <summary>
 /// Says in a few words what a change does, e.g. <c>enable encryption (wireguard), disable host-firewall</c>:
 /// the commit subject, the audit summary and chat answers all read this.
@@ -46,6 +49,39 @@ public static class SettingsChanges
             phrases.Add($"set {key} to {b ?? "default"}");
         }
         return phrases;
+    }
+
+    /// <summary>
+    /// Every leaf setting that differs, as a JSON pointer with its old and new value, in pointer order.
+    /// Lists (BGP peers) are compared and shown whole, as in <see cref="Phrases"/>.
+    /// </summary>
+    public static IReadOnlyList<SettingChange> Leaves(CiliumSettings before, CiliumSettings after)
+    {
+        var left = new Dictionary<string, JsonElement>(StringComparer.Ordinal);
+        var right = new Dictionary<string, JsonElement>(StringComparer.Ordinal);
+        Pointers(SettingsJson.ToElement(before), "", left);
+        Pointers(SettingsJson.ToElement(after), "", right);
+        var changes = new List<SettingChange>();
+        foreach (var pointer in left.Keys.Union(right.Keys).Order(StringComparer.Ordinal))
+        {
+            JsonElement? a = left.TryGetValue(pointer, out var l) && l.ValueKind != JsonValueKind.Null ? l : null;
+            JsonElement? b = right.TryGetValue(pointer, out var r) && r.ValueKind != JsonValueKind.Null ? r : null;
+            if (a is null && b is null) continue;
+            if (a is { } x && b is { } y && JsonElement.DeepEquals(x, y)) continue;
+            changes.Add(new SettingChange(pointer, a, b));
+        }
+        return changes;
+    }
+
+    private static void Pointers(JsonElement element, string prefix, Dictionary<string, JsonElement> into)
+    {
+        if (element.ValueKind != JsonValueKind.Object)
+        {
+            into[prefix] = element.Clone();
+            return;
+        }
+        foreach (var property in element.EnumerateObject())
+            Pointers(property.Value, prefix + "/" + property.Name.Replace("~", "~0", StringComparison.Ordinal).Replace("/", "~1", StringComparison.Ordinal), into);
     }
 
     private static string Name(EncryptionType type) => type == EncryptionType.Ipsec ? "ipsec" : "wireguard";

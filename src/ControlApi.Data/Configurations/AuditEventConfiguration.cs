@@ -13,6 +13,7 @@ internal sealed class AuditEventConfiguration : IEntityTypeConfiguration<AuditEv
         builder.Property(e => e.ClusterId).HasMaxLength(63);
         builder.Property(e => e.Actor).HasMaxLength(200);
         builder.Property(e => e.Source).HasMaxLength(16);
+        builder.Property(e => e.Person).HasMaxLength(200);
         builder.Property(e => e.PreviousHash).HasMaxLength(64);
         builder.Property(e => e.Hash).HasMaxLength(64);
         // Filtered pages are read newest first by id (keyset); these keep each filter an index range.
@@ -22,6 +23,8 @@ internal sealed class AuditEventConfiguration : IEntityTypeConfiguration<AuditEv
         builder.HasIndex(e => new { e.ClusterId, e.Kind, e.Id });
         builder.HasIndex(e => new { e.ClusterId, e.Revision, e.Id });
         builder.HasIndex(e => new { e.Actor, e.Id });
+        // person= reads actor or person: two index ranges SQLite merges (OR by union).
+        builder.HasIndex(e => new { e.Person, e.Id });
         // since/until are turned into an id range through this index (time never decreases along ids).
         builder.HasIndex(e => e.Time);
     }

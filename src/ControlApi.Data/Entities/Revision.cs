@@ -15,6 +15,9 @@ public sealed class Revision
     public string? Reason { get; set; }
     public required string Source { get; set; }
 
+    /// <summary>Set on a rollback: the revision whose settings this one restores (its commit subject says so).</summary>
+    public int? RollbackTo { get; set; }
+
     /// <summary>Validation warnings accepted with the change (JSON array), so the revision can show them later.</summary>
     public string WarningsJson { get; set; } = "[]";
 

@@ -21,7 +21,7 @@ public static class AuditApi
 
         group.MapGet("", ListEvents)
             .WithName("ListAuditEvents")
-            .WithSummary("Audit events newest first, filtered by cluster, kind (exact, or a prefix ending with '.'), revision, actor, since, until; pass 'next' as 'cursor'.")
+            .WithSummary("Audit events newest first, filtered by cluster, kind (exact, or a prefix ending with '.'), revision, actor, person (the actor, or the human a bot or chat acted for: X-On-Behalf-Of, the chat user), since, until; pass 'next' as 'cursor'.")
             .ProducesProblem(StatusCodes.Status400BadRequest);
 
         group.MapGet("/export", Export)

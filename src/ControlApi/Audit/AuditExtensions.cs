@@ -7,6 +7,9 @@ public static class AuditExtensions
     {
         builder.Services.AddScoped<AuditReader>();
         builder.Services.AddScoped<AuditChainVerifier>();
+        builder.Services.AddOptions<EventStreamOptions>().Bind(builder.Configuration.GetSection(EventStreamOptions.SectionName));
+        builder.Services.AddSingleton<EventStreamSlots>();
+        builder.Services.AddScoped<AuditEventStream>();
         return builder;
     }
 }

@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text.RegularExpressions;
+using Microsoft.AspNetCore.Mvc;
 
 namespace ControlApi.Audit;
 
@@ -13,15 +14,26 @@ public sealed record AuditFilter(
     int? Revision = null,
     string? Actor = null,
     DateTimeOffset? Since = null,
-    DateTimeOffset? Until = null)
+    DateTimeOffset? Until = null,
+    string? Person = null)
 {
     public static readonly AuditFilter None = new();
 
     public bool KindIsPrefix => Kind is { } kind && kind.EndsWith('.');
 }
 
-/// <summary>The filter as query-string text, exactly as a caller sends it; <see cref="Parse"/> checks it.</summary>
-public sealed record AuditFilterQuery(string? Cluster, string? Kind, string? Revision, string? Actor, string? Since, string? Until)
+/// <summary>
+/// The filter as query-string text, exactly as a caller sends it; <see cref="Parse"/> checks it.
+/// Names are given so the OpenAPI document shows the lower camelCase names callers send.
+/// </summary>
+public sealed record AuditFilterQuery(
+    [property: FromQuery(Name = "cluster")] string? Cluster,
+    [property: FromQuery(Name = "kind")] string? Kind,
+    [property: FromQuery(Name = "revision")] string? Revision,
+    [property: FromQuery(Name = "actor")] string? Actor,
+    [property: FromQuery(Name = "since")] string? Since,
+    [property: FromQuery(Name = "until")] string? Until,
+    [property: FromQuery(Name = "person")] string? Person = null)
 {
     /// <summary>Parses every member; the error names the parameter and what a valid value looks like.</summary>
     public (AuditFilter? Filter, string? Parameter, string? Error) Parse()
@@ -43,13 +55,15 @@ public sealed record AuditFilterQuery(string? Cluster, string? Kind, string? Rev
 
         var actor = Empty(Actor);
         if (actor is { Length: > 200 }) return (null, "actor", "actor is longer than 200 characters.");
+        var person = Empty(Person);
+        if (person is { Length: > 200 }) return (null, "person", "person is longer than 200 characters.");
         if (cluster is { Length: > 63 }) return (null, "cluster", "cluster is longer than 63 characters.");
 
         if (!TryInstant(Since, out var since)) return (null, "since", $"since '{Since}' is not an RFC 3339 time such as 2026-01-31T09:00:00Z.");
         if (!TryInstant(Until, out var until)) return (null, "until", $"until '{Until}' is not an RFC 3339 time such as 2026-01-31T17:00:00+01:00.");
         if (since is not null && until is not null && until < since) return (null, "until", "until is before since.");
 
-        return (new AuditFilter(cluster, kind, revision, actor, since, until), null, null);
+        return (new AuditFilter(cluster, kind, revision, actor, since, until, person), null, null);
     }
 
     private static string? Empty(string? value) => string.IsNullOrWhiteSpace(value) ? null : value.Trim();

@@ -7,7 +7,10 @@ using Microsoft.EntityFrameworkCore;
 
 namespace ControlApi.Audit;
 
-/// <summary>What happened, before it is stamped and chained.</summary>
+/// <summary>
+/// What happened, before it is stamped and chained. <paramref name="Person"/> is the human behind a
+/// bot or chat actor; the details must name them too, since only the details are hashed.
+/// </summary>
 public sealed record AuditEntry(
     string Kind,
     string? ClusterId,
@@ -15,7 +18,8 @@ public sealed record AuditEntry(
     string Actor,
     string Source,
     string Summary,
-    object? Details = null);
+    object? Details = null,
+    string? Person = null);
 
 /// <summary>
 /// Something that must happen in the same transaction as an audit event, e.g. queueing its
@@ -55,6 +59,7 @@ public sealed class AuditLog(TimeProvider time, IEnumerable<IAuditObserver> obse
             Kind = entry.Kind,
             Actor = entry.Actor,
             Source = entry.Source,
+            Person = entry.Person,
             Summary = entry.Summary,
             DetailsJson = JsonSerializer.Serialize(entry.Details ?? new { }, DetailsJson),
             PreviousHash = previous?.Hash ?? GenesisHash,

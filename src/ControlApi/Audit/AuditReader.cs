@@ -53,6 +53,8 @@ public sealed class AuditReader(ControlApiDbContext db)
         if (filter.Cluster is { } cluster) query = query.Where(e => e.ClusterId == cluster);
         if (filter.Revision is { } revision) query = query.Where(e => e.Revision == revision);
         if (filter.Actor is { } actor) query = query.Where(e => e.Actor == actor);
+        // A person acts through a key of their own (actor) or through a bot or chat (person).
+        if (filter.Person is { } person) query = query.Where(e => e.Actor == person || e.Person == person);
         if (from is { } low) query = query.Where(e => e.Id >= low);
         if (to is { } high) query = query.Where(e => e.Id < high);
 
@@ -65,6 +67,30 @@ public sealed class AuditReader(ControlApiDbContext db)
             merged.AddRange(await Newest(query.Where(e => e.Kind == kind), take).ToListAsync(cancellationToken));
         return merged.OrderByDescending(e => e.Id).Take(take).ToList();
     }
+
+    /// <summary>
+    /// Up to <paramref name="take"/> matching events with an id above <paramref name="after"/>, oldest
+    /// first: what an event stream has not sent yet. Time filters are not used here. Ids become
+    /// visible in order — every append takes the write gate and SQLite's single write lock from the
+    /// moment its id is assigned until its transaction ends — so a reader that saw id n never later
+    /// finds a smaller one. (A multi-writer database would need a guard against ids committed out of order.)
+    /// </summary>
+    public async Task<List<AuditEvent>> ReadAfterAsync(AuditFilter filter, long after, int take, CancellationToken cancellationToken)
+    {
+        var query = db.AuditEvents.AsNoTracking().Where(e => e.Id > after);
+        if (filter.Cluster is { } cluster) query = query.Where(e => e.ClusterId == cluster);
+        if (filter.Revision is { } revision) query = query.Where(e => e.Revision == revision);
+        if (filter.Actor is { } actor) query = query.Where(e => e.Actor == actor);
+        // A person acts through a key of their own (actor) or through a bot or chat (person).
+        if (filter.Person is { } person) query = query.Where(e => e.Actor == person || e.Person == person);
+        if (filter.Kind is { } kind)
+            query = filter.KindIsPrefix ? query.Where(e => e.Kind.StartsWith(kind)) : query.Where(e => e.Kind == kind);
+        return await query.OrderBy(e => e.Id).Take(take).ToListAsync(cancellationToken);
+    }
+
+    /// <summary>The newest event's id, 0 when there is none: where a stream without Last-Event-ID starts.</summary>
+    public async Task<long> LastIdAsync(CancellationToken cancellationToken) =>
+        await db.AuditEvents.AsNoTracking().OrderByDescending(e => e.Id).Select(e => e.Id).FirstOrDefaultAsync(cancellationToken);
 
     private static IQueryable<AuditEvent> Newest(IQueryable<AuditEvent> query, int take) =>
         query.OrderByDescending(e => e.Id).Take(take);

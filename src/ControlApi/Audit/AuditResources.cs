@@ -17,9 +17,13 @@ public sealed record AuditEventResource(
     string PreviousHash,
     string Hash)
 {
+    /// <summary>The human behind a bot or chat actor (X-On-Behalf-Of, the chat user), when there is one.</summary>
+    [System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)]
+    public string? Person { get; init; }
+
     public static AuditEventResource From(AuditEvent e) => new(
         e.Id, e.Time, e.ClusterId, e.Revision, e.Kind, e.Actor, e.Source, e.Summary,
-        ParseDetails(e.DetailsJson), e.PreviousHash, e.Hash);
+        ParseDetails(e.DetailsJson), e.PreviousHash, e.Hash) { Person = e.Person };
 
     /// <summary>Details as a JSON element; a row whose details are not JSON (tampered) shows them as a string.</summary>
     public static JsonElement ParseDetails(string json)

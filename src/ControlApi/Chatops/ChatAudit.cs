@@ -22,7 +22,7 @@ public sealed class ChatAudit(ControlApiDbContext db, DatabaseWriteGate writeGat
             text = Bounded(request.Text),
             command = command.Verb,
             outcome = reply.Tone.ToString(),
-        }), cancellationToken);
+        }, request.User.Person), cancellationToken);
 
     /// <summary>A verified user asked for something their role does not allow.</summary>
     public Task DeniedAsync(ChatRequest request, ChatCommand command, string? cluster, ChatRole? role, CancellationToken cancellationToken) => AppendAsync(new AuditEntry(
@@ -38,7 +38,7 @@ public sealed class ChatAudit(ControlApiDbContext db, DatabaseWriteGate writeGat
             command = command.Verb,
             role = role is { } known ? ChatRoles.Name(known) : null,
             required = ChatRoles.Name(command.RequiredRole),
-        }), cancellationToken);
+        }, request.User.Person), cancellationToken);
 
     /// <summary>
     /// A request that did not prove it came from the platform (signature, token, timestamp, replay).

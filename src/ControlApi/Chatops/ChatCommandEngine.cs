@@ -79,15 +79,10 @@ public sealed class ChatCommandEngine(
     private async Task<ChatReply> HistoryAsync(ManagedCluster cluster, CancellationToken cancellationToken)
     {
         var length = Math.Clamp(options.Value.HistoryLength, 1, 50);
-        // One more than shown, so the oldest shown revision can say what it changed.
-        var page = await revisions.PageAsync(cluster.Id, length + 1, null, cancellationToken);
-        var items = page.Items;
-        var entries = items.Take(length).Select((revision, i) =>
-        {
-            var before = i + 1 < items.Count ? items[i + 1].Settings : revision.Number == 1 ? CiliumSettings.Defaults : null;
-            return (revision, before is null ? "…" : SettingsChanges.Describe(before, revision.Settings));
-        }).ToList();
-        return ChatReplies.History(cluster, entries, items.Count > length);
+        // Each revision comes with what it changed against the one before it (as the API lists them).
+        var page = await revisions.PageAsync(cluster.Id, length, null, cancellationToken);
+        var entries = page.Items.Select(revision => (revision, revision.Changes ?? "…")).ToList();
+        return ChatReplies.History(cluster, entries, page.Next is not null);
     }
 
     private async Task<ChatReply> PlanAsync(ManagedCluster cluster, ChatCommand.Plan plan, CancellationToken cancellationToken)
@@ -113,14 +108,16 @@ public sealed class ChatCommandEngine(
             request.Platform,
             AuditSources.Chatops,
             Reason(change.Reason ?? $"{change.Verb} {feature.Name} from {request.Platform}"),
-            OnBehalfOf(request.User)) { NamedMembers = [feature.Member] }, cancellationToken);
+            OnBehalfOf(request.User),
+            Person: Person(request.User)) { NamedMembers = [feature.Member] }, cancellationToken);
         return await AnswerAsync(cluster, request, outcome, cancellationToken);
     }
 
     private async Task<ChatReply> RollbackAsync(ManagedCluster cluster, ChatCommand.Rollback back, ChatRequest request, CancellationToken cancellationToken)
     {
         var why = back.Reason is null ? null : Reason(back.Reason);
-        var outcome = await rollback.ApplyAsync(cluster, back.Revision, request.Platform, AuditSources.Chatops, OnBehalfOf(request.User), why, cancellationToken);
+        var outcome = await rollback.ApplyAsync(cluster, back.Revision, request.Platform, AuditSources.Chatops, OnBehalfOf(request.User), why, cancellationToken,
+            person: Person(request.User));
         return outcome switch
         {
             RollbackOutcome.NoSuchRevision missing => ChatReplies.NoSuchRevision(cluster, missing.Target, missing.CurrentRevision),
@@ -156,6 +153,8 @@ public sealed class ChatCommandEngine(
     private string Reason(string text) => OneLine(text, service.Value.Limits.MaxReasonLength);
 
     private string OnBehalfOf(ChatUser user) => OneLine(user.Display, service.Value.Limits.MaxOnBehalfOfLength);
+
+    private string Person(ChatUser user) => OneLine(user.Person, service.Value.Limits.MaxOnBehalfOfLength);
 
     private static string OneLine(string text, int maxLength)
     {

@@ -40,10 +40,16 @@ public static class FollowUpDecision
         return new FollowUpStep(news, ended || lastPost || now >= followUp.Deadline);
     }
 
-    /// <summary>The states worth a message in the channel; the steps in between (Applied, RolledOut) are not.</summary>
+    /// <summary>
+    /// Every state a person waits for: committed, applied by Flux, rolled out, then verified or the
+    /// failure with its reason. Looks are spaced out, so a step passed between two looks is not told:
+    /// the channel hears the newest state. At most five posts fit: Committed … Verified take four.
+    /// </summary>
     private static ChatReply? Milestone(RevisionResource revision, RevisionState state, LiveStatus live) => state switch
     {
         RevisionState.Committed => ChatReplies.Committed(revision, live),
+        RevisionState.Applied => ChatReplies.Applied(revision),
+        RevisionState.RolledOut => ChatReplies.RolledOut(revision),
         RevisionState.CommitFailed => ChatReplies.CommitFailing(revision),
         _ when state.IsTerminal() => ChatReplies.Ended(revision),
         _ => null,

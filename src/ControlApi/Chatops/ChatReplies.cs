@@ -184,6 +184,20 @@ public static class ChatReplies
                 : $"Flux applies it from the repository. ControlApi cannot confirm it is live: {live.Summary}."),
         ]);
 
+    public static ChatReply Applied(RevisionResource revision) => new(
+        ChatVisibility.Channel, ChatTone.Info, $"Revision {revision.Number} of `{revision.Cluster}` applied by Flux",
+        [
+            new ChatBlock.Paragraph(revision.StateReason ?? "Flux applied the commit and the HelmRelease is ready."),
+            new ChatBlock.Note("Next: the cilium agents roll out node by node."),
+        ]);
+
+    public static ChatReply RolledOut(RevisionResource revision) => new(
+        ChatVisibility.Channel, ChatTone.Info, $"Revision {revision.Number} of `{revision.Cluster}` rolled out",
+        [
+            new ChatBlock.Paragraph(revision.StateReason ?? "The cilium DaemonSet is updated and ready on every node."),
+            new ChatBlock.Note("Next: checking that every agent shows the desired features."),
+        ]);
+
     public static ChatReply CommitFailing(RevisionResource revision) => new(
         ChatVisibility.Channel, ChatTone.Warning, $"Revision {revision.Number} of `{revision.Cluster}` is not committed yet",
         [

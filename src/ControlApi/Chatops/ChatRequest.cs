@@ -12,6 +12,9 @@ public static class ChatPlatforms
 public sealed record ChatUser(string Id, string Name)
 {
     public string Display => string.IsNullOrWhiteSpace(Name) || Name == Id ? Id : $"{Name} ({Id})";
+
+    /// <summary>The name <c>person=</c> finds this user by in the audit history: the user name, else the id.</summary>
+    public string Person => string.IsNullOrWhiteSpace(Name) ? Id : Name.Trim();
 }
 
 /// <summary>One verified command from a chat platform, before it is parsed.</summary>

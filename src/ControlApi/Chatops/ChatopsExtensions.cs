@@ -17,8 +17,8 @@ public static class ChatopsExtensions
         services.AddSingleton<MattermostTokenVerifier>();
         services.AddSingleton<TeamsSignatureVerifier>();
         services.AddSingleton<ChatUserDirectory>();
-        // Live status arrives with cluster tracking; its registration replaces this one.
-        services.TryAddSingleton<ILiveStatusSource, ConfigurationLiveStatus>();
+        // Scoped: it reads the stored observations through the request's (or job's) DbContext.
+        services.AddScoped<ILiveStatusSource, ObservationLiveStatus>();
         services.TryAddScoped<RevisionRollback>();
         services.AddScoped<ChatAudit>();
         services.AddScoped<ChatCommandEngine>();

@@ -121,6 +121,7 @@ public sealed class CommitJob(
                     Author = revision.Author,
                     OnBehalfOf = revision.OnBehalfOf,
                     Reason = revision.Reason,
+                    RollbackTo = revision.RollbackTo,
                 },
                 new GitAuthor(cluster.GitOps.AuthorName, cluster.GitOps.AuthorEmail))
             {

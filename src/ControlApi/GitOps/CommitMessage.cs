@@ -38,6 +38,9 @@ public sealed record CommitMessage
 
     public string? Reason { get; init; }
 
+    /// <summary>A rollback names the revision it restores first in the subject: <c>cilium: rollback to 3, disable encryption</c>.</summary>
+    public int? RollbackTo { get; init; }
+
     /// <summary>The trailer value identifying this revision, e.g. <c>goldentooth/7</c>.</summary>
     public string RevisionTrailerValue
     {
@@ -59,6 +62,7 @@ public sealed record CommitMessage
         {
             var prefix = SingleLine(Scope) is { Length: > 0 } scope ? scope + ": " : "";
             var phrases = Changes.Select(SingleLine).Where(p => p.Length > 0).ToList();
+            if (RollbackTo is { } target) phrases.Insert(0, string.Create(CultureInfo.InvariantCulture, $"rollback to {target}"));
             if (phrases.Count == 0) return prefix + "update settings";
 
             // Fit as many phrases as the subject allows and count the rest; the body lists them all.

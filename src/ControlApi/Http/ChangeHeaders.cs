@@ -49,6 +49,26 @@ public static class ETags
 {
     public static string ForRevision(int revision) => $"\"{revision}\"";
 
+    /// <summary>
+    /// The version of one revision resource (<c>GET .../revisions/{n}</c>), which changes as the revision
+    /// moves through its lifecycle: its number and how many transitions its timeline holds (every state
+    /// or reason change adds one; nothing else about a stored revision changes). Not an If-Match value.
+    /// </summary>
+    public static string ForRevisionResource(Revisions.RevisionResource revision) => $"\"{revision.Number}.{revision.Timeline.Count}\"";
+
+    /// <summary>If-None-Match names <paramref name="etag"/> (or is <c>*</c>); weak and strong forms compare equal (RFC 9110 §13.1.2).</summary>
+    public static bool NoneMatchHits(string? ifNoneMatch, string etag)
+    {
+        if (string.IsNullOrWhiteSpace(ifNoneMatch)) return false;
+        foreach (var part in ifNoneMatch.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries))
+        {
+            if (part == "*") return true;
+            var tag = part.StartsWith("W/", StringComparison.Ordinal) ? part[2..] : part;
+            if (tag == etag) return true;
+        }
+        return false;
+    }
+
     public static bool TryParseRevision(string value, out int revision)
     {
         revision = 0;

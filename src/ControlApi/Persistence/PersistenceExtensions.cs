@@ -11,6 +11,9 @@ public static class PersistenceExtensions
     public static IServiceCollection AddPersistence(this IServiceCollection services)
     {
         services.AddSingleton<DatabaseWriteGate>();
+        services.AddSingleton<RevisionStateSignal>();
+        services.AddSingleton<AuditAppendedSignal>();
+        services.AddSingleton<CommitSignalsInterceptor>();
         services.AddDbContext<ControlApiDbContext>((provider, options) =>
         {
             var paths = provider.GetRequiredService<DataPaths>();
@@ -27,6 +30,7 @@ public static class PersistenceExtensions
                 Pooling = true,
             }.ToString();
             options.UseSqlite(connectionString, sqlite => sqlite.MigrationsAssembly(ControlApiDbContext.MigrationsAssembly));
+            options.AddInterceptors(provider.GetRequiredService<CommitSignalsInterceptor>());
         });
         services.AddHostedService<DatabaseInitializer>();
         return services;

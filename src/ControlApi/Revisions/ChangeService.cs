@@ -12,7 +12,8 @@ using Microsoft.EntityFrameworkCore;
 namespace ControlApi.Revisions;
 
 /// <summary>
-/// Who asks for a change, why, and under which preconditions. <paramref name="Desire"/> turns the
+/// Who asks for a change, why, and under which preconditions. <paramref name="RollbackTo"/> marks a
+/// rollback with the revision whose settings it restores. <paramref name="Desire"/> turns the
 /// current settings into the desired ones; it runs inside the write turn so a merge patch or a
 /// feature switch is applied to the settings it will actually replace.
 /// </summary>
@@ -26,8 +27,13 @@ public sealed record ChangeRequest(
     int? IfMatchRevision = null,
     string? IdempotencyKey = null,
     string? RequestFingerprint = null,
+    string? Person = null,
+    int? RollbackTo = null,
     IReadOnlyList<string>? NamedMembers = null)
 {
+    /// <summary>The human behind the change for <c>person=</c> searches: a chat user's name, else X-On-Behalf-Of.</summary>
+    public string? PersonOrOnBehalfOf => Person ?? OnBehalfOf;
+
     /// <summary>
     /// The settings members the request names (pointers such as <c>/encryption/enabled</c>); a rendered
     /// value decided by anything else is a side effect the answer points out. Null: a whole replacement,
@@ -106,7 +112,8 @@ public sealed class ChangeService(
             await audit.AppendAsync(db, new AuditEntry(
                 AuditKinds.ChangeRejected, clusterId, null, request.Actor, request.Source,
                 $"change to {clusterId} rejected: {string.Join(", ", validation.Errors.Select(e => e.Code).Distinct())}",
-                new { onBehalfOf = request.OnBehalfOf, reason = request.Reason, errors = validation.Errors.Select(IssueResource.From) }),
+                new { onBehalfOf = request.OnBehalfOf, person = request.PersonOrOnBehalfOf, reason = request.Reason, errors = validation.Errors.Select(IssueResource.From) },
+                request.PersonOrOnBehalfOf),
                 cancellationToken);
             await transaction.CommitAsync(cancellationToken);
             return new ChangeOutcome.Rejected(validation, current.Number);
@@ -132,6 +139,7 @@ public sealed class ChangeService(
             OnBehalfOf = request.OnBehalfOf,
             Reason = request.Reason,
             Source = request.Source,
+            RollbackTo = request.RollbackTo,
             WarningsJson = JsonSerializer.Serialize(warnings, ApiJson.Options),
             ValueChangesJson = JsonSerializer.Serialize(values, ApiJson.Options),
             CreatedAt = now,
@@ -149,13 +157,15 @@ public sealed class ChangeService(
             $"{clusterId} revision {revision.Number}: {changes}",
             new
             {
-                onBehalfOf = request.OnBehalfOf, reason = request.Reason, previousRevision = current.Number, changes,
+                onBehalfOf = request.OnBehalfOf, person = request.PersonOrOnBehalfOf, reason = request.Reason, previousRevision = current.Number,
+                rollbackTo = request.RollbackTo, changes,
                 values = values.Select(v => v.ToString()), sideEffects = sideEffects.Select(v => v.ToString()),
                 warnings = warnings.Select(w => w.Code),
-            }),
+            },
+            request.PersonOrOnBehalfOf),
             cancellationToken);
 
-        var accepted = new ChangeResource(clusterId, false, RevisionResource.From(revision), warnings) { SideEffects = sideEffects };
+        var accepted = new ChangeResource(clusterId, false, RevisionResource.From(revision) with { Changes = changes }, warnings) { SideEffects = sideEffects };
         await RememberAsync(request, StatusCodes.Status202Accepted, accepted, cancellationToken);
         await transaction.CommitAsync(cancellationToken);
 

@@ -1,5 +1,6 @@
 using System.Buffers.Text;
 using System.Text;
+using ControlApi.Core.Settings;
 using ControlApi.Data;
 using Microsoft.EntityFrameworkCore;
 
@@ -19,12 +20,24 @@ public sealed class RevisionReader(ControlApiDbContext db)
         return latest is null ? RevisionResource.Initial(clusterId) : RevisionResource.From(latest);
     }
 
+    /// <summary>One revision, with <see cref="RevisionResource.Changes"/> against the revision before it.</summary>
     public async Task<RevisionResource?> FindAsync(string clusterId, int number, CancellationToken cancellationToken)
     {
         if (number == 0) return RevisionResource.Initial(clusterId);
         var revision = await db.Revisions.AsNoTracking().Include(r => r.Timeline)
             .FirstOrDefaultAsync(r => r.ClusterId == clusterId && r.Number == number, cancellationToken);
-        return revision is null ? null : RevisionResource.From(revision);
+        if (revision is null) return null;
+        var found = RevisionResource.From(revision);
+        return found with { Changes = SettingsChanges.Describe(await SettingsAsync(clusterId, number - 1, cancellationToken), found.Settings) };
+    }
+
+    /// <summary>The settings of revision <paramref name="number"/> (0: the defaults); the caller knows it exists.</summary>
+    private async Task<CiliumSettings> SettingsAsync(string clusterId, int number, CancellationToken cancellationToken)
+    {
+        if (number <= 0) return CiliumSettings.Defaults;
+        var json = await db.Revisions.AsNoTracking().Where(r => r.ClusterId == clusterId && r.Number == number)
+            .Select(r => r.SettingsJson).FirstOrDefaultAsync(cancellationToken);
+        return json is null ? CiliumSettings.Defaults : SettingsJson.Parse(json).Settings ?? CiliumSettings.Defaults;
     }
 
     /// <summary>Newest first; the cursor names the last number seen, so pages stay stable while revisions are added.</summary>
@@ -33,8 +46,14 @@ public sealed class RevisionReader(ControlApiDbContext db)
         var query = db.Revisions.AsNoTracking().Include(r => r.Timeline).Where(r => r.ClusterId == clusterId);
         if (before is { } b) query = query.Where(r => r.Number < b);
         var rows = await query.OrderByDescending(r => r.Number).Take(limit + 1).ToListAsync(cancellationToken);
-        var items = rows.Take(limit).Select(RevisionResource.From).ToList();
-        var next = rows.Count > limit ? EncodeCursor(items[^1].Number) : null;
+        var resources = rows.Select(RevisionResource.From).ToList();
+        // Numbers are gap-free, so the row after each is the revision before it; the oldest shown needs one more read.
+        var beforeOldest = resources.Count > limit ? resources[limit].Settings
+            : resources.Count > 0 ? await SettingsAsync(clusterId, resources[^1].Number - 1, cancellationToken) : CiliumSettings.Defaults;
+        var items = resources.Take(limit)
+            .Select((r, i) => r with { Changes = SettingsChanges.Describe(i + 1 < resources.Count ? resources[i + 1].Settings : beforeOldest, r.Settings) })
+            .ToList();
+        var next = resources.Count > limit ? EncodeCursor(items[^1].Number) : null;
         return new RevisionPage(items, next);
     }
 

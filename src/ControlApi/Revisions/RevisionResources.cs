@@ -1,4 +1,5 @@
 using System.Text.Json;
+using System.Text.Json.Serialization;
 using ControlApi.Core.Revisions;
 using ControlApi.Core.Settings;
 using ControlApi.Core.Validation;
@@ -27,6 +28,18 @@ public sealed record RevisionResource(
     /// <summary>Every rendered value this revision changed against the one before (Helm values, Talos patch keys, other fields).</summary>
     public IReadOnlyList<ValueChange> Values { get; init; } = [];
 
+    /// <summary>What this revision changed against the one before it (e.g. <c>enable encryption (wireguard)</c>), where the reader says.</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public string? Changes { get; init; }
+
+    /// <summary>A rollback: the revision whose settings this one restores.</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public int? RollbackTo { get; init; }
+
+    /// <summary>Only in the answer to <c>?waitFor=</c>: what was waited for and how the wait ended.</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public WaitResource? Wait { get; init; }
+
     /// <summary>Revision 0: the defaults a cluster has before anyone changed anything. It has no lifecycle.</summary>
     public static RevisionResource Initial(string cluster) => new(
         cluster, 0, null, null, CiliumSettings.Defaults, "system", null, "defaults", "system", null, null, [], [], null);
@@ -52,9 +65,14 @@ public sealed record RevisionResource(
             verified is null ? null : (verified.At - revision.CreatedAt).TotalSeconds)
         {
             Values = revision.ValueChangesJson is null ? [] : JsonSerializer.Deserialize<List<ValueChange>>(revision.ValueChangesJson, ApiJson.Options) ?? [],
+            RollbackTo = revision.RollbackTo,
         };
     }
 }
+
+/// <param name="Requested">The state asked for with <c>waitFor</c>.</param>
+/// <param name="Reached">True when the revision is in that state or a later one of the success path.</param>
+public sealed record WaitResource(RevisionState Requested, bool Reached, WaitOutcome Outcome, double WaitedSeconds);
 
 public sealed record TimelineEntry(RevisionState State, DateTimeOffset At, string? Message);
 

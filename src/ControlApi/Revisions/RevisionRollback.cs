@@ -30,7 +30,8 @@ public sealed class RevisionRollback(RevisionReader revisions, ChangeService cha
         CancellationToken cancellationToken,
         int? ifMatchRevision = null,
         string? idempotencyKey = null,
-        string? requestFingerprint = null)
+        string? requestFingerprint = null,
+        string? person = null)
     {
         // Stored settings never change, so reading the target outside the write turn is safe.
         if (target < 0 || await revisions.FindAsync(cluster.Id, target, cancellationToken) is not { } earlier)
@@ -38,7 +39,7 @@ public sealed class RevisionRollback(RevisionReader revisions, ChangeService cha
 
         var outcome = await changes.ApplyAsync(new ChangeRequest(
             cluster, _ => SettingsParseResult.Ok(earlier.Settings), actor, source, Reason(target, why), onBehalfOf,
-            ifMatchRevision, idempotencyKey, requestFingerprint), cancellationToken);
+            ifMatchRevision, idempotencyKey, requestFingerprint, person, RollbackTo: target), cancellationToken);
         return new RollbackOutcome.Ran(outcome);
     }
 }

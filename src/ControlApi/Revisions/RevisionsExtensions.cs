@@ -20,6 +20,10 @@ public static class RevisionsExtensions
         services.AddHttpClient(Charts.ChartCatalog.HttpClientName);
         services.AddScoped<RevisionRollback>();
         services.AddScoped<Cilium.ManifestPlanner>();
+
+        services.AddOptions<WaitingOptions>().BindConfiguration(WaitingOptions.SectionName);
+        services.AddScoped<RevisionWaiter>();
+        services.AddScoped<RevisionDiffer>();
         return services;
     }
 }

@@ -77,8 +77,9 @@ public sealed class ChatRenderingTests
         { RevisionState.Committed, RevisionState.CommitFailed, false, true, true },
         { RevisionState.Committed, null, true, true, false },
         { RevisionState.Committed, RevisionState.Committed, true, false, false },
-        { RevisionState.Applied, RevisionState.Committed, true, false, false },
-        { RevisionState.RolledOut, RevisionState.Committed, true, false, false },
+        { RevisionState.Applied, RevisionState.Committed, true, true, false },
+        { RevisionState.RolledOut, RevisionState.Applied, true, true, false },
+        { RevisionState.RolledOut, RevisionState.RolledOut, true, false, false },
         { RevisionState.Verified, RevisionState.Committed, true, true, true },
         { RevisionState.VerificationFailed, RevisionState.Committed, true, true, true },
         { RevisionState.NoChange, null, false, true, true },
@@ -103,7 +104,7 @@ public sealed class ChatRenderingTests
     public void Follow_ups_end_at_the_deadline_saying_where_the_revision_is()
     {
         var now = DateTimeOffset.Parse("2026-11-30T10:30:00Z", System.Globalization.CultureInfo.InvariantCulture);
-        var followUp = new ChatFollowUp("slack", "https://hooks.slack.com/commands/x", "local", 4, now.AddMinutes(-30), now, RevisionState.Committed);
+        var followUp = new ChatFollowUp("slack", "https://hooks.slack.com/commands/x", "local", 4, now.AddMinutes(-30), now, RevisionState.Applied);
 
         var step = FollowUpDecision.Decide(followUp, Revision(RevisionState.Applied), new LiveStatus(true, true, "", []), now);
 

@@ -1,0 +1,30 @@
+using ControlApi.Core.Revisions;
+
+namespace ControlApi.Core.Tests.Revisions;
+
+public sealed class RevisionWaitTests
+{
+    [Theory]
+    [InlineData(RevisionState.Verified, RevisionState.Accepted, null)]
+    [InlineData(RevisionState.Verified, RevisionState.RolledOut, null)]
+    [InlineData(RevisionState.Verified, RevisionState.Verified, WaitOutcome.Reached)]
+    [InlineData(RevisionState.Committed, RevisionState.Applied, WaitOutcome.Reached)]
+    [InlineData(RevisionState.Accepted, RevisionState.Verified, WaitOutcome.Reached)]
+    [InlineData(RevisionState.Verified, RevisionState.CommitFailed, WaitOutcome.Failed)]
+    [InlineData(RevisionState.Verified, RevisionState.ReconcileFailed, WaitOutcome.Failed)]
+    [InlineData(RevisionState.Verified, RevisionState.RolloutStuck, WaitOutcome.Failed)]
+    [InlineData(RevisionState.Verified, RevisionState.VerificationFailed, WaitOutcome.Failed)]
+    [InlineData(RevisionState.Committed, RevisionState.NoChange, WaitOutcome.Failed)]
+    [InlineData(RevisionState.Applied, RevisionState.Superseded, WaitOutcome.Failed)]
+    public void A_wait_ends_when_the_state_or_a_later_one_is_reached_or_the_revision_leaves_the_success_path(
+        RevisionState requested, RevisionState current, WaitOutcome? expected) =>
+        Assert.Equal(expected, RevisionWait.Judge(requested, current));
+
+    [Fact]
+    public void Only_states_of_the_success_path_can_be_waited_for()
+    {
+        Assert.Equal(["Accepted", "Committed", "Applied", "RolledOut", "Verified"], RevisionWait.SuccessPath.Select(s => s.ToString()));
+        Assert.False(RevisionWait.CanWaitFor(RevisionState.ReconcileFailed));
+        Assert.Throws<ArgumentOutOfRangeException>(() => RevisionWait.Judge(RevisionState.NoChange, RevisionState.Accepted));
+    }
+}

@@ -1,0 +1,98 @@
+using System.Net;
+using System.Text;
+using System.Text.Json.Nodes;
+using ControlApi.Tests.Chatops.Support;
+using ControlApi.Tests.Support;
+using ControlApi.Tests.Tracking;
+using ControlApi.Tests.Tracking.Support;
+
+namespace ControlApi.Tests.Chatops;
+
+/// <summary>Chat against the simulated 17-node cluster: <c>status</c> shows the live observation, follow-ups follow a change to the end.</summary>
+public sealed class ChatLiveStatusTests
+{
+    private static Dictionary<string, string?> WithChat() => new()
+    {
+        ["ControlApi:Chatops:Slack:SigningSecret"] = ChatopsService.SlackSecret,
+        ["ControlApi:Chatops:Slack:ResponseUrlHosts:0"] = "127.0.0.1",
+        [$"ControlApi:Chatops:Users:slack:{ChatopsService.SlackOperator}"] = "operator",
+        ["ControlApi:Chatops:FollowUp:PollInterval"] = "00:00:00.100",
+        ["ControlApi:Chatops:FollowUp:MaxPollInterval"] = "00:00:00.200",
+    };
+
+    [Fact]
+    public async Task Chat_status_shows_the_live_observation_of_the_cluster()
+    {
+        await using var cluster = await TrackedCluster.StartAsync(WithChat());
+        await cluster.PutSettingsAsync(WireGuardTrackingTests.SeedWithoutEncryption);
+        await cluster.WaitForStateAsync(1, "Verified");
+        // A loaded machine can make one poll time out (unreachable); chat shows whatever the latest observation says.
+        await Eventually.WaitAsync(async () => (JsonNode?)await cluster.PollNowAsync(),
+            s => (string?)s!["status"] == "observed" && s["observation"]!["flux"]!.AsArray().All(f => (bool)f!["ready"]!), TimeSpan.FromSeconds(60), "a reachable, ready observation");
+
+        var text = (await SlackAsync(cluster, "status")).AllText();
+
+        Assert.Contains("`local` is at revision 1 (Verified)", text);
+        Assert.Contains("observed ", text);
+        Assert.DoesNotContain("not observed", text);
+        Assert.True(text.Contains("ready (GitRepository, Kustomization, HelmRelease)", StringComparison.Ordinal), text);
+        Assert.Contains("17/17 updated, 17 ready, 17 available", text);
+        Assert.Contains("agents as desired (17 pods)", text);
+        Assert.Contains("none: cilium-config matches the desired settings", text);
+    }
+
+    [Fact]
+    public async Task A_chat_change_is_followed_through_Applied_and_RolledOut_to_Verified()
+    {
+        await using var receiver = await ResponseUrlReceiver.StartAsync();
+        await using var cluster = await TrackedCluster.StartAsync(WithChat());
+        await cluster.PutSettingsAsync(WireGuardTrackingTests.SeedWithoutEncryption);
+        await cluster.WaitForStateAsync(1, "Verified");
+
+        var accepted = await SlackAsync(cluster, "enable encryption", receiver.ResponseUrl);
+        Assert.Equal("in_channel", accepted.ResponseType());
+
+        var headlines = new List<string>();
+        while (!headlines.Any(h => h.Contains("verified", StringComparison.Ordinal) || h.Contains("failed", StringComparison.Ordinal)))
+            headlines.Add((string)(await receiver.NextAsync(TimeSpan.FromSeconds(90)))["text"]!);
+
+        Assert.Contains("Revision 2 of `local` committed", headlines[0]);
+        Assert.EndsWith("Revision 2 of `local` is live and verified", headlines[^1]);
+        // Looks are spaced out, so a step may pass unseen, but never out of order.
+        var order = new[] { "committed", "applied by Flux", "rolled out", "live and verified" };
+        var seen = headlines.Select(h => Array.FindIndex(order, o => h.Contains(o, StringComparison.Ordinal))).ToList();
+        Assert.DoesNotContain(-1, seen);
+        Assert.Equal(seen.Order(), seen);
+        Assert.Equal("Verified", (string?)(await cluster.RevisionAsync(2))["state"]);
+    }
+
+    [Fact]
+    public async Task A_chat_change_that_fails_is_reported_with_its_reason()
+    {
+        await using var receiver = await ResponseUrlReceiver.StartAsync();
+        await using var cluster = await TrackedCluster.StartAsync(WithChat());
+        await cluster.PutSettingsAsync(WireGuardTrackingTests.SeedWithoutEncryption);
+        await cluster.WaitForStateAsync(1, "Verified");
+        cluster.Simulator.FailNextUpgrade("admission webhook \"policy.example\" denied the request");
+
+        await SlackAsync(cluster, "enable encryption", receiver.ResponseUrl);
+
+        JsonNode post;
+        do post = await receiver.NextAsync(TimeSpan.FromSeconds(90));
+        while (!((string)post["text"]!).Contains("failed", StringComparison.Ordinal));
+        Assert.EndsWith("Revision 2 of `local` failed: ReconcileFailed", (string?)post["text"]);
+        Assert.Contains("denied the request", post.AllText());
+    }
+
+    private static async Task<JsonNode> SlackAsync(TrackedCluster cluster, string text, string? responseUrl = null)
+    {
+        var body = ChatopsService.SlackBody(text, responseUrl: responseUrl);
+        var at = DateTimeOffset.UtcNow.ToUnixTimeSeconds().ToString(System.Globalization.CultureInfo.InvariantCulture);
+        var request = new HttpRequestMessage(HttpMethod.Post, "/api/v1/chatops/slack") { Content = new StringContent(body, Encoding.UTF8, "application/x-www-form-urlencoded") };
+        request.Headers.Add("X-Slack-Request-Timestamp", at);
+        request.Headers.Add("X-Slack-Signature", ChatSigning.Slack(ChatopsService.SlackSecret, at, body));
+        var response = await cluster.Service.CreateClient().SendAsync(request);
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        return await response.ReadJsonAsync();
+    }
+}
