@@ -45,7 +45,9 @@ public sealed class AdoptionStateCache
     public bool TryGet(string cluster, DateTimeOffset now, out AdoptionState state)
     {
         state = null!;
-        if (!_states.TryGetValue(cluster, out var entry) || now - entry.At > Lifetime) return false;
+        if (!_states.TryGetValue(cluster, out var entry)) return false;
+        // Managed never ends: a revision that reached the repository stays there. Everything else is looked at again.
+        if (entry.State is not AdoptionState.Managed && now - entry.At > Lifetime) return false;
         state = entry.State;
         return true;
     }
@@ -76,8 +78,13 @@ public sealed class AdoptionStatus(
     /// <param name="fresh">Read the repository even if a recent answer is remembered (before a commit, before adopting).</param>
     public async Task<AdoptionState> GetAsync(ManagedCluster cluster, bool fresh, CancellationToken cancellationToken)
     {
-        if (await IsManagedAsync(cluster.Id, cancellationToken)) return new AdoptionState.Managed();
         var now = time.GetUtcNow();
+        if (cache.TryGet(cluster.Id, now, out var known) && known is AdoptionState.Managed) return known;
+        if (await IsManagedAsync(cluster.Id, cancellationToken))
+        {
+            cache.Remember(cluster.Id, new AdoptionState.Managed(), now);
+            return new AdoptionState.Managed();
+        }
         if (!fresh && cache.TryGet(cluster.Id, now, out var remembered)) return remembered;
 
         var release = ManifestRenderer.CiliumFilePath(cluster.Profile, ManifestRenderer.ReleaseFile);
