@@ -170,6 +170,10 @@ public sealed class AdoptionTests : IAsyncLifetime
         var message = await _git.RunAsync(_remote, "log", "-1", "--format=%B", sha);
         var listed = message.Split('\n').SkipWhile(l => l != "Values:").Skip(1).TakeWhile(l => l.StartsWith("- ")).ToList();
         Assert.Equal(["- encryption.enabled: false → true", "- encryption.type: \"ipsec\" → \"wireguard\""], listed);
+        // The audit event (and so every webhook delivery of it) lists the same values.
+        var accepted2 = Assert.Single(await AuditAsync(client, "change.accepted"));
+        Assert.Equal(["encryption.enabled: false → true", "encryption.type: \"ipsec\" → \"wireguard\""],
+            accepted2["details"]!["values"]!.AsArray().Select(v => (string)v!).ToList());
         // Everything else in the repository is untouched.
         Assert.Equal(await _git.ShowAsync(_remote, seed, "apps/podinfo.yaml"), await _git.ShowAsync(_remote, sha, "apps/podinfo.yaml"));
     }
