@@ -2,13 +2,50 @@ using Microsoft.Extensions.Options;
 
 namespace ControlApi.Configuration;
 
-/// <summary>Absolute locations under the data directory; the one place relative paths are resolved.</summary>
-public sealed class DataPaths
+/// <summary>
+/// Absolute locations under the data directory; the one place relative paths are resolved. It also
+/// holds the directory: SQLite means one instance, and a second process on the same directory (two
+/// pods on one volume during a rollout, <c>dotnet run</c> twice) would commit and audit everything
+/// twice, so it is refused at start. Everything that opens a file there asks this class first.
+/// </summary>
+public sealed class DataPaths : IDisposable
 {
+    public const string LockFileName = "controlapi.lock";
+    private readonly FileStream _lock;
+
     public DataPaths(IOptions<ControlApiOptions> options, IHostEnvironment environment)
     {
         Root = Path.GetFullPath(options.Value.DataDirectory, environment.ContentRootPath);
+        _lock = Lock(Root);
     }
+
+    /// <summary>An exclusive lock on a file in the directory, held for the life of the process (an OS lock: a crash releases it).</summary>
+    private static FileStream Lock(string root)
+    {
+        try
+        {
+            Directory.CreateDirectory(root);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            throw new InvalidOperationException($"The data directory {root} cannot be created: {ex.Message} Make it writable for ControlApi, or set ControlApi:DataDirectory to one that is.", ex);
+        }
+        try
+        {
+            return new FileStream(Path.Combine(root, LockFileName), FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None);
+        }
+        catch (UnauthorizedAccessException ex)
+        {
+            throw new InvalidOperationException($"The data directory {root} is not writable: {ex.Message} Make it writable for ControlApi, or set ControlApi:DataDirectory to one that is.", ex);
+        }
+        catch (IOException ex)
+        {
+            throw new InvalidOperationException(
+                $"Another ControlApi process is using the data directory {root}. The embedded SQLite database allows one instance per data directory; stop the other process, or give this one its own ControlApi:DataDirectory.", ex);
+        }
+    }
+
+    public void Dispose() => _lock.Dispose();
 
     public string Root { get; }
     public string Database => Path.Combine(Root, "controlapi.db");
