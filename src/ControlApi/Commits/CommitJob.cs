@@ -71,16 +71,31 @@ public sealed class CommitJob(
             // over a release ControlApi did not write (it is only read while nothing is managed yet).
             if (await adoption.GetAsync(cluster, fresh: true, cancellationToken) is Adoption.AdoptionState.Unadopted unadopted)
             {
-                await RecordAdoptionRequiredAsync(message, revision, unadopted.Reason, cancellationToken);
+                await RecordFinalFailureAsync(message, revision, unadopted.Reason, cancellationToken);
                 continue;
             }
 
             var started = time.GetTimestamp();
             var managed = await adoption.IsManagedAsync(clusterId, cancellationToken);
-            var result = await PublishAsync(cluster, revision, managed, cancellationToken);
+            ManifestCommit commit;
+            try
+            {
+                commit = await PrepareAsync(cluster, revision, managed, cancellationToken);
+            }
+            catch (Exception ex) when (ex is not OperationCanceledException)
+            {
+                // Deterministic: the same stored revision renders the same way every time, so retrying
+                // would only hold every later revision behind it. It ends here, once, with the reason.
+                logger.LogError(ex, "Revision {Cluster}/{Revision} cannot be rendered", revision.ClusterId, revision.Number);
+                await RecordFinalFailureAsync(message, revision,
+                    $"The revision cannot be rendered ({ex.GetType().Name}: {ex.Message}); retrying cannot help. Later revisions go on; make a new change or roll back to a revision that renders.", cancellationToken);
+                continue;
+            }
+
+            var result = await PublishAsync(cluster, revision, commit, cancellationToken);
             if (result.Outcome == PublishOutcome.Refused)
             {
-                await RecordAdoptionRequiredAsync(message, revision,
+                await RecordFinalFailureAsync(message, revision,
                     $"{result.Reason} Adopt it first with POST {Adoption.AdoptionLinks.Adopt(clusterId)}: ControlApi then takes over its values instead of overwriting them.", cancellationToken);
                 continue;
             }
@@ -101,41 +116,45 @@ public sealed class CommitJob(
         }
     }
 
-    private async Task<PublishResult> PublishAsync(ManagedCluster cluster, Revision revision, bool managed, CancellationToken cancellationToken)
+    private async Task<PublishResult> PublishAsync(ManagedCluster cluster, Revision revision, ManifestCommit commit, CancellationToken cancellationToken)
     {
         try
         {
-            var settings = Settings(revision);
-            var previous = await PreviousSettingsAsync(revision, cancellationToken);
-            var rendered = ManifestRenderer.Render(cluster.Profile, settings);
-            var commit = new ManifestCommit(
-                rendered.Files,
-                rendered.OwnedPaths,
-                new CommitMessage
-                {
-                    Changes = revision.Source == AuditSources.Adopt ? ["adopt the Cilium release the cluster runs"] : SettingsChanges.Phrases(previous, settings),
-                    Values = revision.ValueChangesJson is null ? [] :
-                        (System.Text.Json.JsonSerializer.Deserialize<List<Core.Values.ValueChange>>(revision.ValueChangesJson, ApiJson.Options) ?? []).Select(v => v.ToString()).ToList(),
-                    ClusterId = cluster.Id,
-                    Revision = revision.Number,
-                    Author = revision.Author,
-                    OnBehalfOf = revision.OnBehalfOf,
-                    Reason = revision.Reason,
-                    RollbackTo = revision.RollbackTo,
-                },
-                new GitAuthor(cluster.GitOps.AuthorName, cluster.GitOps.AuthorEmail))
-            {
-                // Until ControlApi manages the cluster, the branch it builds on must not hold someone else's release.
-                RefuseForeign = managed ? null : ManifestRenderer.CiliumFilePath(cluster.Profile, ManifestRenderer.ReleaseFile),
-            };
             return await repository.PublishAsync(GitOpsTargets.For(cluster, paths), commit, cancellationToken);
         }
         catch (Exception ex) when (ex is not OperationCanceledException)
         {
-            // Failed before anything reached the remote (or the remote refused): retry like an outage.
+            // The repository answers its own failures as results; anything else (a disk, a process) may pass: retry like an outage.
             logger.LogError(ex, "Publishing revision {Cluster}/{Revision} failed", revision.ClusterId, revision.Number);
-            return new PublishResult(PublishOutcome.Failed, null, $"ControlApi could not publish the revision ({ex.GetType().Name}); it retries with back-off.", 0);
+            return new PublishResult(PublishOutcome.Failed, null, $"ControlApi could not publish the revision ({ex.GetType().Name}: {ex.Message}); it retries with back-off.", 0);
         }
+    }
+
+    private async Task<ManifestCommit> PrepareAsync(ManagedCluster cluster, Revision revision, bool managed, CancellationToken cancellationToken)
+    {
+        var settings = Settings(revision);
+        var previous = await PreviousSettingsAsync(revision, cancellationToken);
+        var rendered = ManifestRenderer.Render(cluster.Profile, settings);
+        return new ManifestCommit(
+            rendered.Files,
+            rendered.OwnedPaths,
+            new CommitMessage
+            {
+                Changes = revision.Source == AuditSources.Adopt ? ["adopt the Cilium release the cluster runs"] : SettingsChanges.Phrases(previous, settings),
+                Values = revision.ValueChangesJson is null ? [] :
+                    (System.Text.Json.JsonSerializer.Deserialize<List<Core.Values.ValueChange>>(revision.ValueChangesJson, ApiJson.Options) ?? []).Select(v => v.ToString()).ToList(),
+                ClusterId = cluster.Id,
+                Revision = revision.Number,
+                Author = revision.Author,
+                OnBehalfOf = revision.OnBehalfOf,
+                Reason = revision.Reason,
+                RollbackTo = revision.RollbackTo,
+            },
+            new GitAuthor(cluster.GitOps.AuthorName, cluster.GitOps.AuthorEmail))
+        {
+            // Until ControlApi manages the cluster, the branch it builds on must not hold someone else's release.
+            RefuseForeign = managed ? null : ManifestRenderer.CiliumFilePath(cluster.Profile, ManifestRenderer.ReleaseFile),
+        };
     }
 
     private async Task RecordPublishedAsync(OutboxMessage message, Revision revision, PublishResult result, CancellationToken cancellationToken)
@@ -212,8 +231,11 @@ public sealed class CommitJob(
         scheduler.ScheduleAt(revision.ClusterId, retryAt);
     }
 
-    /// <summary>Deterministic: retrying cannot help until someone adopts, so the revision ends here, once.</summary>
-    private async Task RecordAdoptionRequiredAsync(OutboxMessage message, Revision revision, string reason, CancellationToken cancellationToken)
+    /// <summary>
+    /// Deterministic failures (a release someone else wrote, a revision that cannot be rendered):
+    /// retrying cannot help, so the revision ends here, once, and later revisions are not held up.
+    /// </summary>
+    private async Task RecordFinalFailureAsync(OutboxMessage message, Revision revision, string reason, CancellationToken cancellationToken)
     {
         using (await writeGate.EnterAsync(cancellationToken))
         {
@@ -225,13 +247,13 @@ public sealed class CommitJob(
             if (RevisionLifecycle.MoveTo(revision, RevisionState.CommitFailed, now, why))
             {
                 await audit.AppendAsync(db, new AuditEntry(AuditKinds.GitPushFailed, revision.ClusterId, revision.Number, AuditSources.System, AuditSources.System,
-                    $"{revision.ClusterId} revision {revision.Number} not pushed: the repository holds a Cilium release ControlApi did not write",
+                    $"{revision.ClusterId} revision {revision.Number} not pushed, not retried: {reason}",
                     new { reason = why, final = true }), cancellationToken);
             }
             await db.SaveChangesAsync(cancellationToken);
             await transaction.CommitAsync(cancellationToken);
         }
-        logger.LogWarning("Revision {Cluster}/{Revision} not committed: the repository needs adoption first", revision.ClusterId, revision.Number);
+        logger.LogWarning("Revision {Cluster}/{Revision} not committed and not retried: {Reason}", revision.ClusterId, revision.Number, reason);
     }
 
     private async Task<CiliumSettings> PreviousSettingsAsync(Revision revision, CancellationToken cancellationToken)

@@ -163,6 +163,46 @@ public sealed class CommitPipelineTests : IDisposable
         Assert.Equal(2, subjects.Split('\n', StringSplitOptions.RemoveEmptyEntries).Length);
     }
 
+    [Fact]
+    public async Task A_revision_that_cannot_be_rendered_fails_once_and_later_revisions_still_land()
+    {
+        using var service = Service();
+        var client = service.CreateClient(Role.Operator);
+        await client.PutAsync(Settings, Json("""{"hostFirewall":{"enabled":true}}"""));
+        var first = (string)(await WaitForStateAsync(client, 1, "Committed"))["commitSha"]!;
+
+        // Stored settings that no longer parse (written by a newer version, say), then a good revision after them.
+        await using (var scope = service.Services.CreateAsyncScope())
+        {
+            var db = scope.ServiceProvider.GetRequiredService<ControlApiDbContext>();
+            foreach (var (number, json) in new[] { (2, """{"unknownMember":true}"""), (3, """{"hostFirewall":{"enabled":true},"l7Proxy":false}""") })
+            {
+                var revision = new ControlApi.Data.Entities.Revision
+                {
+                    ClusterId = "local", Number = number, SettingsJson = json, Author = "test", Source = "api",
+                    CreatedAt = DateTimeOffset.UtcNow, State = "Accepted", StateChangedAt = DateTimeOffset.UtcNow,
+                };
+                db.Revisions.Add(revision);
+                await db.SaveChangesAsync();
+                db.Outbox.Add(new ControlApi.Data.Entities.OutboxMessage { ClusterId = "local", RevisionId = revision.Id, RevisionNumber = number, CreatedAt = DateTimeOffset.UtcNow });
+                await db.SaveChangesAsync();
+            }
+            scope.ServiceProvider.GetRequiredService<CommitScheduler>().ScheduleNow("local");
+        }
+
+        var third = await WaitForStateAsync(client, 3, "Committed");
+        await using (var scope = service.Services.CreateAsyncScope())
+        {
+            // Read from the database: the API cannot show settings that no longer parse.
+            var broken = await scope.ServiceProvider.GetRequiredService<ControlApiDbContext>().Revisions.AsNoTracking().SingleAsync(r => r.Number == 2);
+            Assert.Equal("CommitFailed", broken.State);
+            Assert.Contains("cannot be rendered", broken.StateReason);
+            Assert.Contains("retrying cannot help", broken.StateReason);
+        }
+        Assert.Equal(first, (await _git.RunAsync(_remote, "rev-parse", (string)third["commitSha"]! + "^")).Trim());
+        Assert.Single(await AuditKindsAsync(service), k => k == "git.push_failed");
+    }
+
     private static async Task<JsonNode> RevisionAsync(HttpClient client, int number) =>
         await (await client.GetAsync($"/api/v1/clusters/local/revisions/{number}")).ReadJsonAsync();
 
