@@ -5,9 +5,12 @@ namespace ControlApi.Commits;
 
 /// <summary>
 /// The embedded default: a cluster whose GitOps repository is a plain local path that does not exist yet
-/// gets a bare repository there, with an initial commit on its branch, before any commit job runs.
+/// gets a bare repository there, with an initial commit on its branch, before any commit job runs —
+/// once. A marker in the data directory remembers it, so a repository that later disappears (an
+/// unmounted volume) is reported, never silently replaced by a new empty one that revisions would
+/// then be committed to while the original stays behind.
 /// </summary>
-public sealed class EmbeddedRepositoryInitializer(ClusterCatalog clusters, BareRepository bare, ILogger<EmbeddedRepositoryInitializer> logger) : IHostedService
+public sealed class EmbeddedRepositoryInitializer(ClusterCatalog clusters, BareRepository bare, DataPaths paths, ILogger<EmbeddedRepositoryInitializer> logger) : IHostedService
 {
     public async Task StartAsync(CancellationToken cancellationToken)
     {
@@ -15,11 +18,30 @@ public sealed class EmbeddedRepositoryInitializer(ClusterCatalog clusters, BareR
         {
             // Only a plain path is "ours to create"; a file:// URL names a remote someone else provides.
             if (GitRemote.KindOf(cluster.RepositoryLocation) != GitRemoteKind.Local || cluster.RepositoryLocation.Contains("://", StringComparison.Ordinal)) continue;
-            if (Directory.Exists(cluster.RepositoryLocation)) continue;
+            var marker = paths.EmbeddedRepositoryMarker(cluster.Id);
+            if (Directory.Exists(cluster.RepositoryLocation))
+            {
+                if (!File.Exists(marker)) await RememberAsync(marker, cluster.RepositoryLocation, cancellationToken);
+                continue;
+            }
+            if (File.Exists(marker))
+            {
+                logger.LogError(
+                    "The embedded GitOps repository of {Cluster} at {Path} was created on an earlier start and is gone (an unmounted volume?). It is not created again: commits fail until it is back. To start over with a new, empty repository, delete {Marker}.",
+                    cluster.Id, cluster.RepositoryLocation, marker);
+                continue;
+            }
             var author = new GitAuthor(cluster.GitOps.AuthorName, cluster.GitOps.AuthorEmail);
             await bare.EnsureCreatedAsync(cluster.RepositoryLocation, cluster.GitOps.Branch, author, cancellationToken);
+            await RememberAsync(marker, cluster.RepositoryLocation, cancellationToken);
             logger.LogInformation("Created the embedded GitOps repository for {Cluster} at {Path}", cluster.Id, cluster.RepositoryLocation);
         }
+    }
+
+    private static async Task RememberAsync(string marker, string repository, CancellationToken cancellationToken)
+    {
+        Directory.CreateDirectory(Path.GetDirectoryName(marker)!);
+        await File.WriteAllTextAsync(marker, repository + "\n", cancellationToken);
     }
 
     public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;

@@ -8,6 +8,9 @@ public sealed class ControlApiOptions
     /// <summary>Where SQLite files, Hangfire storage and git working copies live; relative to the content root.</summary>
     public string DataDirectory { get; set; } = "data";
 
+    /// <summary>How long a start waits for a previous instance on the same data directory to let go of it (a restart) before refusing.</summary>
+    public TimeSpan DataDirectoryLockTimeout { get; set; } = TimeSpan.FromSeconds(10);
+
     public List<ClusterOptions> Clusters { get; set; } = [];
 
     public RequestLimitOptions Limits { get; set; } = new();

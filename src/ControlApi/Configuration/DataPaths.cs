@@ -16,11 +16,11 @@ public sealed class DataPaths : IDisposable
     public DataPaths(IOptions<ControlApiOptions> options, IHostEnvironment environment)
     {
         Root = Path.GetFullPath(options.Value.DataDirectory, environment.ContentRootPath);
-        _lock = Lock(Root);
+        _lock = Lock(Root, options.Value.DataDirectoryLockTimeout);
     }
 
     /// <summary>An exclusive lock on a file in the directory, held for the life of the process (an OS lock: a crash releases it).</summary>
-    private static FileStream Lock(string root)
+    private static FileStream Lock(string root, TimeSpan wait)
     {
         try
         {
@@ -30,20 +30,30 @@ public sealed class DataPaths : IDisposable
         {
             throw new InvalidOperationException($"The data directory {root} cannot be created: {ex.Message} Make it writable for ControlApi, or set ControlApi:DataDirectory to one that is.", ex);
         }
-        try
+        // A previous instance may still be stopping (a restart, a pod terminating while its successor
+        // starts on the same volume): it gets a moment to let go before this one gives up.
+        var deadline = Environment.TickCount64 + (long)wait.TotalMilliseconds;
+        while (true)
         {
-            return new FileStream(Path.Combine(root, LockFileName), FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None);
-        }
-        catch (UnauthorizedAccessException ex)
-        {
-            throw new InvalidOperationException($"The data directory {root} is not writable: {ex.Message} Make it writable for ControlApi, or set ControlApi:DataDirectory to one that is.", ex);
-        }
-        catch (IOException ex)
-        {
-            throw new InvalidOperationException(
-                $"Another ControlApi process is using the data directory {root}. The embedded SQLite database allows one instance per data directory; stop the other process, or give this one its own ControlApi:DataDirectory.", ex);
+            try
+            {
+                return new FileStream(Path.Combine(root, LockFileName), FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None);
+            }
+            catch (IOException) when (Environment.TickCount64 < deadline)
+            {
+                Thread.Sleep(100); // a constructor cannot await; this runs once, at start
+            }
+            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+            {
+                throw Refusal(root, ex);
+            }
         }
     }
+
+    private static InvalidOperationException Refusal(string root, Exception ex) => ex is UnauthorizedAccessException
+        ? new InvalidOperationException($"The data directory {root} is not writable: {ex.Message} Make it writable for ControlApi, or set ControlApi:DataDirectory to one that is.", ex)
+        : new InvalidOperationException(
+            $"Another ControlApi process is using the data directory {root}. The embedded SQLite database allows one instance per data directory; stop the other process, or give this one its own ControlApi:DataDirectory.", ex);
 
     public void Dispose() => _lock.Dispose();
 
@@ -53,6 +63,9 @@ public sealed class DataPaths : IDisposable
     public string WorkingCopies => Path.Combine(Root, "worktrees");
 
     public string WorkingCopy(string clusterId) => Path.Combine(WorkingCopies, clusterId);
+
+    /// <summary>Says that ControlApi created a cluster's embedded repository (so it is never created twice).</summary>
+    public string EmbeddedRepositoryMarker(string clusterId) => Path.Combine(Root, "embedded-repositories", clusterId);
 
     /// <summary>
     /// A remote that is a plain relative path lives inside the data directory (the embedded default);

@@ -164,6 +164,40 @@ public sealed class CommitPipelineTests : IDisposable
     }
 
     [Fact]
+    public async Task An_embedded_repository_that_disappears_is_not_created_again_and_commits_fail_visibly()
+    {
+        var data = _temp.Combine("data");
+        Directory.CreateDirectory(data);
+        string embedded;
+        using (var first = new ControlApiFactory(dataDirectory: data))
+        {
+            var client = first.CreateClient(Role.Operator);
+            await client.PutAsync(Settings, Json("""{"hostFirewall":{"enabled":true}}"""));
+            await WaitForStateAsync(client, 1, "Committed");
+            embedded = Path.Combine(first.DataDirectory, "gitops.git");
+        }
+        var unmounted = embedded + ".unmounted";
+        Directory.Move(embedded, unmounted); // the volume is gone
+
+        using (var restarted = new ControlApiFactory(dataDirectory: data))
+        {
+            var client = restarted.CreateClient(Role.Operator);
+            await client.PutAsync(Settings, Json("""{"hostFirewall":{"enabled":true},"l7Proxy":false}"""));
+
+            var failed = await WaitForStateAsync(client, 2, "CommitFailed");
+            Assert.False(string.IsNullOrWhiteSpace((string?)failed["stateReason"]));
+            Assert.False(Directory.Exists(embedded));
+        }
+
+        // Back on the volume, the original repository gets the revision, on top of revision 1.
+        Directory.Move(unmounted, embedded);
+        using var back = new ControlApiFactory(dataDirectory: data);
+        var again = back.CreateClient(Role.Operator);
+        await WaitForStateAsync(again, 2, "Committed");
+        Assert.Equal(3, (await _git.RunAsync(embedded, "log", "--format=%s", "main")).Split('\n', StringSplitOptions.RemoveEmptyEntries).Length);
+    }
+
+    [Fact]
     public async Task A_revision_that_cannot_be_rendered_fails_once_and_later_revisions_still_land()
     {
         using var service = Service();

@@ -14,7 +14,7 @@ public sealed class SingleInstanceTests
         var client = first.CreateClient(Role.Viewer);
         Assert.Equal(HttpStatusCode.OK, (await client.GetAsync("/api/v1/clusters")).StatusCode);
 
-        using var second = new ControlApiFactory(dataDirectory: first.DataDirectory);
+        using var second = new ControlApiFactory(new() { ["ControlApi:DataDirectoryLockTimeout"] = "00:00:00.300" }, dataDirectory: first.DataDirectory);
         var refused = Assert.ThrowsAny<Exception>(() => second.CreateClient());
 
         var message = string.Join(" | ", Flatten(refused).Select(e => e.Message));
