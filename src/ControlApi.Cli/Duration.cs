@@ -20,6 +20,14 @@ public static partial class Duration
         return value > TimeSpan.Zero;
     }
 
+    /// <summary>Time waited so far, whole seconds as a person counts them (1m05s).</summary>
+    public static string Elapsed(TimeSpan value)
+    {
+        var seconds = (int)value.TotalSeconds;
+        return seconds < 60 ? $"{seconds}s" : $"{seconds / 60}m{seconds % 60:00}s";
+    }
+
+    /// <summary>A duration for the API's timeout parameter, rounded up to whole seconds.</summary>
     public static string Format(TimeSpan value)
     {
         var seconds = (int)Math.Ceiling(value.TotalSeconds);

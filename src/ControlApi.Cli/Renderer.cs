@@ -11,6 +11,12 @@ public enum OutputFormat { Table, Json, Yaml }
 public sealed record Column(string Heading, Func<JsonNode?, string?> Read)
 {
     public static Column Of(string heading, string path) => new(heading, item => Renderer.Text(Renderer.At(item, path)));
+
+    /// <summary>A timestamp to the second in UTC: tables are read by people, json keeps the full value.</summary>
+    public static Column Time(string heading, string path) => new(heading, item =>
+        DateTimeOffset.TryParse(Renderer.Text(Renderer.At(item, path)), CultureInfo.InvariantCulture, DateTimeStyles.None, out var time)
+            ? time.UtcDateTime.ToString("yyyy-MM-dd HH:mm:ss'Z'", CultureInfo.InvariantCulture)
+            : Renderer.Text(Renderer.At(item, path)));
 }
 
 /// <summary>

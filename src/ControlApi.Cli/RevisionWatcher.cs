@@ -13,8 +13,10 @@ public sealed class RevisionWatcher(CliContext context)
     /// <summary>The states a revision passes on its way to Verified; a wait names one of them.</summary>
     public static readonly string[] SuccessPath = ["Accepted", "Committed", "Applied", "RolledOut", "Verified"];
 
-    // Long enough to keep requests few, short enough that the elapsed time and rollout stay fresh.
-    private static readonly TimeSpan Slice = TimeSpan.FromSeconds(5);
+    // A terminal redraws the elapsed time every second; redirected output prints only changes, so it asks less often.
+    // Either way a state change ends the long poll at once.
+    private static readonly TimeSpan TerminalSlice = TimeSpan.FromSeconds(1);
+    private static readonly TimeSpan PlainSlice = TimeSpan.FromSeconds(5);
 
     public static string ParseState(string? text)
     {
@@ -30,10 +32,11 @@ public sealed class RevisionWatcher(CliContext context)
         var people = render.Format == OutputFormat.Table;
         var started = Stopwatch.GetTimestamp();
         string? lastShown = null;
+        var longest = people && !console.IsOutputRedirected ? TerminalSlice : PlainSlice;
         while (true)
         {
             var remaining = timeout - Stopwatch.GetElapsedTime(started);
-            var slice = remaining < Slice ? remaining : Slice;
+            var slice = remaining < longest ? remaining : longest;
             var revision = await context.Api.GetAsync(
                 $"{CliContext.PathOf(cluster)}/revisions/{number}?waitFor={state}&timeout={Duration.Format(slice < TimeSpan.FromSeconds(1) ? TimeSpan.FromSeconds(1) : slice)}",
                 cancellationToken);
@@ -45,8 +48,8 @@ public sealed class RevisionWatcher(CliContext context)
             {
                 var rollout = await RolloutAsync(cluster, cancellationToken);
                 var shown = $"revision {number}: {current}{(rollout is null ? "" : $", rollout {rollout}")}";
-                if (!console.IsOutputRedirected) console.Out.Write($"\r{shown}, {Duration.Format(elapsed)}\u001b[K");
-                else if (shown != lastShown) console.Out.WriteLine($"{shown} ({Duration.Format(elapsed)})");
+                if (!console.IsOutputRedirected) console.Out.Write($"\r{shown}, {Duration.Elapsed(elapsed)}\u001b[K");
+                else if (shown != lastShown) console.Out.WriteLine($"{shown} ({Duration.Elapsed(elapsed)})");
                 lastShown = shown;
             }
 
@@ -63,9 +66,9 @@ public sealed class RevisionWatcher(CliContext context)
             var reason = Renderer.Text(revision?["stateReason"]);
             render.Note(code switch
             {
-                ExitCodes.Done => $"revision {number} is {current} ({Duration.Format(elapsed)})",
+                ExitCodes.Done => $"revision {number} is {current} ({Duration.Elapsed(elapsed)})",
                 ExitCodes.Failed => $"revision {number} failed: {current}{(reason is null ? "" : $": {reason}")}",
-                _ => $"timed out after {Duration.Format(elapsed)}: revision {number} is {current}, not yet {state}; wait more with 'controlapi wait {number} --cluster {cluster}'",
+                _ => $"timed out after {Duration.Elapsed(elapsed)}: revision {number} is {current}, not yet {state}; wait more with 'controlapi wait {number} --cluster {cluster}'",
             });
             if (!people) render.Data(revision);
             return code;

@@ -16,7 +16,7 @@ public static class AuditCommands
         var allClusters = new Option<bool>("--all-clusters") { Description = "Events of every cluster and none (key and webhook events)." };
         var audit = new Command("audit", "The audit history of a cluster, newest first; --follow streams new events.")
             { follow, kind, revision, person, limit, allClusters };
-        Column[] columns = [Column.Of("ID", "id"), Column.Of("TIME", "time"), Column.Of("KIND", "kind"), Column.Of("REV", "revision"),
+        Column[] columns = [Column.Of("ID", "id"), Column.Time("TIME", "time"), Column.Of("KIND", "kind"), Column.Of("REV", "revision"),
             new("WHO", e => Renderer.Text(e?["person"]) ?? Renderer.Text(e?["actor"])), Column.Of("SUMMARY", "summary")];
 
         audit.SetAction(runtime.Handler(async (parsed, context, ct) =>

@@ -16,7 +16,7 @@ public static class RevisionCommands
             var page = await context.Api.GetAsync($"{CliContext.PathOf(cluster)}/revisions?limit={parsed.GetValue(limit)}", ct);
             if (context.Render.Format != OutputFormat.Table) { context.Render.Data(page); return ExitCodes.Done; }
             context.Render.List(page?["items"],
-                Column.Of("REV", "number"), Column.Of("STATE", "state"), Column.Of("CREATED", "createdAt"), Column.Of("AUTHOR", "author"),
+                Column.Of("REV", "number"), Column.Of("STATE", "state"), Column.Time("CREATED", "createdAt"), Column.Of("AUTHOR", "author"),
                 new Column("REASON", r => Renderer.Text(r?["reason"]) ?? Renderer.Text(r?["stateReason"])), Column.Of("CHANGES", "changes"));
             return ExitCodes.Done;
         }));
