@@ -8,7 +8,7 @@ namespace ControlApi.Cli.Tests;
 /// The real service on its own temporary data directory: SQLite, Hangfire, and the embedded GitOps
 /// remote (a real bare repository it creates there). One cluster, "local", with no Kubernetes access.
 /// </summary>
-public sealed class ServiceUnderTest : WebApplicationFactory<Program>
+public sealed class ServiceUnderTest(Dictionary<string, string?>? settings = null) : WebApplicationFactory<Program>
 {
     public string DataDirectory { get; } = Directory.CreateTempSubdirectory("controlapi-cli-test-").FullName;
     public string AdminKey { get; } = "cli-admin-" + Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(24));
@@ -20,6 +20,7 @@ public sealed class ServiceUnderTest : WebApplicationFactory<Program>
         builder.UseSetting("CONTROLAPI_ADMIN_KEY", AdminKey);
         builder.UseSetting("ControlApi:Security:RateLimits:PerKey", "1000000");
         builder.UseSetting("ControlApi:Security:RateLimits:PerAddress", "1000000");
+        foreach (var (key, value) in settings ?? []) builder.UseSetting(key, value);
     }
 
     protected override void Dispose(bool disposing)
