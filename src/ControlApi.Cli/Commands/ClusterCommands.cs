@@ -42,7 +42,7 @@ public static class ClusterCommands
                 ("summary", Renderer.Text(answer?["summary"])),
                 ("observed", Renderer.Text(answer?["observedAt"])),
                 ("rollout", ds is JsonObject ? $"{Renderer.Text(ds["updated"])}/{Renderer.Text(ds["desired"])} updated" : null),
-                ("tracking", answer?["tracking"] is JsonArray { Count: > 0 } tracking ? tracking.ToJsonString() : null));
+                ("tracking", Tracking(answer?["tracking"] as JsonArray)));
             return ExitCodes.Done;
         }));
 
@@ -57,4 +57,9 @@ public static class ClusterCommands
 
         return [clusters, get, status, reconcile];
     }
+
+    /// <summary>Revisions still on their way, one a line: "3 Committed, waiting: Flux to apply the commit".</summary>
+    private static string? Tracking(JsonArray? tracking) => tracking is not { Count: > 0 } ? null
+        : string.Join("\n           ", tracking.Select(t =>
+            $"revision {Renderer.Text(t?["revision"])} {Renderer.Text(t?["state"])}{(Renderer.Text(t?["waiting"]) is { } waiting ? $", waiting: {waiting}" : "")}"));
 }
