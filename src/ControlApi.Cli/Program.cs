@@ -1,0 +1,3 @@
+using ControlApi.Cli;
+
+return await CliApp.RunAsync(args, CliConsole.System);
