@@ -75,5 +75,11 @@ public sealed class CliRuntime(CliConsole console, HttpMessageHandler? handler, 
                 renderer.Problem(ex.Answer);
                 return ex.Answer.ExitCode;
             }
+            catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+            {
+                // Ctrl+C: end the redrawn line, and answer as shells do for an interrupt (128 + SIGINT).
+                console.Error.WriteLine();
+                return 130;
+            }
         };
 }

@@ -33,10 +33,12 @@ public sealed class RevisionWatcher(CliContext context)
         var started = Stopwatch.GetTimestamp();
         string? lastShown = null;
         var longest = people && !console.IsOutputRedirected ? TerminalSlice : PlainSlice;
-        while (true)
+        for (var asked = 0; ; asked++)
         {
             var remaining = timeout - Stopwatch.GetElapsedTime(started);
-            var slice = remaining < longest ? remaining : longest;
+            // The first answer comes within a second either way, so the person sees where the revision stands at once.
+            var wanted = asked == 0 ? TerminalSlice : longest;
+            var slice = remaining < wanted ? remaining : wanted;
             var revision = await context.Api.GetAsync(
                 $"{CliContext.PathOf(cluster)}/revisions/{number}?waitFor={state}&timeout={Duration.Format(slice < TimeSpan.FromSeconds(1) ? TimeSpan.FromSeconds(1) : slice)}",
                 cancellationToken);
