@@ -39,7 +39,7 @@ public static class HttpApiExtensions
                 Description = "Desired Cilium settings for GitOps-run Talos clusters: validate, revise, render, commit, follow until live.",
             };
             return Task.CompletedTask;
-        }));
+        }).AddControlApiShaping());
         return builder;
     }
 

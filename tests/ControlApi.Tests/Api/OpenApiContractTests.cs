@@ -1,0 +1,42 @@
+using System.Text.Json.Nodes;
+using ControlApi.Core.Features;
+using ControlApi.Tests.Support;
+
+namespace ControlApi.Tests.Api;
+
+public sealed class OpenApiContractTests : IDisposable
+{
+    private readonly ControlApiFactory _factory = new();
+    private readonly HttpClient _client;
+
+    public OpenApiContractTests() => _client = _factory.CreateClient();
+
+    public void Dispose() => _factory.Dispose();
+
+    private async Task<JsonNode> DocumentAsync() => await (await _client.GetAsync("/openapi/v1.json")).ReadJsonAsync();
+
+    [Theory]
+    [InlineData("/api/v1/clusters/{cluster}/cilium", "put")]
+    [InlineData("/api/v1/clusters/{cluster}/cilium", "patch")]
+    [InlineData("/api/v1/clusters/{cluster}/features/{feature}", "put")]
+    public async Task Change_operations_document_the_four_change_headers_and_the_ETag_and_Location_answers(string path, string method)
+    {
+        var operation = (await DocumentAsync())["paths"]![path]![method]!;
+        var headers = operation["parameters"]!.AsArray()
+            .Where(p => (string?)p!["in"] == "header").Select(p => (string)p!["name"]!).ToList();
+        foreach (var name in new[] { "If-Match", "Idempotency-Key", "X-Change-Reason", "X-On-Behalf-Of" })
+            Assert.Contains(name, headers);
+        var accepted = operation["responses"]!["202"]!["headers"]!.AsObject();
+        Assert.True(accepted.ContainsKey("ETag"));
+        Assert.True(accepted.ContainsKey("Location"));
+    }
+
+    [Fact]
+    public async Task The_feature_path_parameter_lists_every_feature_as_an_enum()
+    {
+        var operation = (await DocumentAsync())["paths"]!["/api/v1/clusters/{cluster}/features/{feature}"]!["put"]!;
+        var feature = operation["parameters"]!.AsArray().Single(p => (string?)p!["name"] == "feature")!;
+        var names = feature["schema"]!["enum"]!.AsArray().Select(n => (string)n!).ToList();
+        Assert.Equal(FeatureCatalog.All.Select(f => f.Name), names);
+    }
+}
