@@ -1,5 +1,8 @@
 using System.Text.Json.Nodes;
+using System.Net;
+using System.Text;
 using ControlApi.Core.Features;
+using ControlApi.Security;
 using ControlApi.Tests.Support;
 
 namespace ControlApi.Tests.Api;
@@ -38,5 +41,23 @@ public sealed class OpenApiContractTests : IDisposable
         var feature = operation["parameters"]!.AsArray().Single(p => (string?)p!["name"] == "feature")!;
         var names = feature["schema"]!["enum"]!.AsArray().Select(n => (string)n!).ToList();
         Assert.Equal(FeatureCatalog.All.Select(f => f.Name), names);
+    }
+
+    [Theory]
+    [InlineData("PUT", "application/json")]
+    [InlineData("PATCH", "application/merge-patch+json")]
+    public async Task A_wrong_content_type_is_a_problem_naming_the_content_type_to_send(string method, string expected)
+    {
+        using var admin = _factory.CreateClient(Role.Admin);
+        var response = await admin.SendAsync(new HttpRequestMessage(new HttpMethod(method), "/api/v1/clusters/local/cilium")
+        {
+            Content = new StringContent("{}", Encoding.UTF8, "text/plain"),
+        });
+
+        Assert.Equal(HttpStatusCode.UnsupportedMediaType, response.StatusCode);
+        Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
+        var problem = await response.ReadJsonAsync();
+        Assert.Equal("urn:controlapi:problem:unsupported-media-type", (string)problem["type"]!);
+        Assert.Contains(expected, (string)problem["detail"]!);
     }
 }
