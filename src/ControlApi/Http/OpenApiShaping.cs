@@ -14,8 +14,16 @@ public sealed record ChangeOperation;
 /// </summary>
 public static class OpenApiShaping
 {
-    public static OpenApiOptions AddControlApiShaping(this OpenApiOptions options) =>
-        options.AddOperationTransformer((operation, context, _) =>
+    public const string MergePatchSchema = "CiliumSettingsMergePatch";
+
+    public static OpenApiOptions AddControlApiShaping(this OpenApiOptions options) => options
+        .AddDocumentTransformer((document, _, _) =>
+        {
+            DescribeProblems(document);
+            DescribeMergePatch(document);
+            return Task.CompletedTask;
+        })
+        .AddOperationTransformer((operation, context, _) =>
         {
             var metadata = context.Description.ActionDescriptor.EndpointMetadata;
             if (metadata.OfType<ChangeOperation>().Any()) DocumentChangeHeaders(operation);
@@ -28,6 +36,53 @@ public static class OpenApiShaping
                     };
             return Task.CompletedTask;
         });
+
+    /// <summary>The problem members ControlApi adds: errors[] (code, pointer, message), warnings, pointer, traceId, currentRevision.</summary>
+    private static void DescribeProblems(OpenApiDocument document)
+    {
+        if (document.Components?.Schemas?.TryGetValue("ProblemDetails", out var found) != true || found is not OpenApiSchema problem) return;
+        var issue = new OpenApiSchema
+        {
+            Type = JsonSchemaType.Object,
+            Description = "One rule a request breaks.",
+            Required = new HashSet<string> { "code", "pointer", "message" },
+            Properties = new Dictionary<string, IOpenApiSchema>
+            {
+                ["code"] = Text("A stable rule code scripts can match on."),
+                ["pointer"] = Text("RFC 6901 JSON Pointer to the member of the request at fault, e.g. /encryption/nodeEncryption."),
+                ["message"] = Text("What is wrong and what to send instead."),
+            },
+        };
+        document.Components.Schemas["ProblemIssue"] = issue;
+        problem.Description = "RFC 9457 problem details; 'type' is a stable urn:controlapi:problem:* code and 'detail' says what to send instead.";
+        problem.Properties ??= new Dictionary<string, IOpenApiSchema>();
+        var issueRef = new OpenApiSchemaReference("ProblemIssue", document);
+        problem.Properties["errors"] = new OpenApiSchema { Type = JsonSchemaType.Array, Items = issueRef, Description = "Every rule the request breaks (422 validation-failed)." };
+        problem.Properties["warnings"] = new OpenApiSchema { Type = JsonSchemaType.Array, Items = issueRef, Description = "Advice that does not refuse the request." };
+        problem.Properties["pointer"] = Text("JSON Pointer to the member that could not be read (400).");
+        problem.Properties["traceId"] = Text("The trace id to report with this answer.");
+        problem.Properties["currentRevision"] = new OpenApiSchema { Type = JsonSchemaType.Integer, Description = "The cluster's newest revision (404 revision-not-found, 412)." };
+    }
+
+    /// <summary>PATCH takes an RFC 7396 merge patch of the settings: every settings member, null resets it.</summary>
+    private static void DescribeMergePatch(OpenApiDocument document)
+    {
+        if (document.Components?.Schemas?.TryGetValue("CiliumSettings", out var found) != true || found is not OpenApiSchema settings) return;
+        document.Components.Schemas[MergePatchSchema] = new OpenApiSchema
+        {
+            Type = JsonSchemaType.Object,
+            Description = "A JSON merge patch (RFC 7396) of CiliumSettings: members sent replace (objects merge), null resets a member to its default, members left out stay.",
+            Properties = (settings.Properties ?? new Dictionary<string, IOpenApiSchema>()).ToDictionary(
+                p => p.Key,
+                p => (IOpenApiSchema)new OpenApiSchema { AnyOf = [p.Value, new OpenApiSchema { Type = JsonSchemaType.Null }] }),
+        };
+        foreach (var path in document.Paths.Values)
+            foreach (var (method, operation) in path.Operations ?? [])
+                if (method == HttpMethod.Patch && operation.RequestBody?.Content?.TryGetValue("application/merge-patch+json", out var media) == true && media is OpenApiMediaType patch)
+                    patch.Schema = new OpenApiSchemaReference(MergePatchSchema, document);
+    }
+
+    private static OpenApiSchema Text(string description) => new() { Type = JsonSchemaType.String, Description = description };
 
     private static void DocumentChangeHeaders(OpenApiOperation operation)
     {

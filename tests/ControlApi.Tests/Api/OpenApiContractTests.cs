@@ -60,4 +60,37 @@ public sealed class OpenApiContractTests : IDisposable
         Assert.Equal("urn:controlapi:problem:unsupported-media-type", (string)problem["type"]!);
         Assert.Contains(expected, (string)problem["detail"]!);
     }
+
+    /// <summary>Writes the document where CI lints it (OPENAPI_DOCUMENT_PATH); a no-op otherwise.</summary>
+    [Fact]
+    public async Task The_document_is_written_for_the_linter_when_asked()
+    {
+        var json = await _client.GetStringAsync("/openapi/v1.json");
+        Assert.NotNull(JsonNode.Parse(json)!["paths"]);
+        if (Environment.GetEnvironmentVariable("OPENAPI_DOCUMENT_PATH") is { Length: > 0 } path)
+            await File.WriteAllTextAsync(path, json);
+    }
+
+    [Fact]
+    public async Task Problems_document_errors_with_code_pointer_and_message()
+    {
+        var document = await DocumentAsync();
+        var put = document["paths"]!["/api/v1/clusters/{cluster}/cilium"]!["put"]!;
+        Assert.Equal("#/components/schemas/ProblemDetails", (string)put["responses"]!["422"]!["content"]!["application/problem+json"]!["schema"]!["$ref"]!);
+        var problem = document["components"]!["schemas"]!["ProblemDetails"]!;
+        Assert.Equal("#/components/schemas/ProblemIssue", (string)problem["properties"]!["errors"]!["items"]!["$ref"]!);
+        var issue = document["components"]!["schemas"]!["ProblemIssue"]!["properties"]!.AsObject();
+        foreach (var member in new[] { "code", "pointer", "message" }) Assert.True(issue.ContainsKey(member), member);
+    }
+
+    [Fact]
+    public async Task The_PATCH_body_is_a_merge_patch_of_the_settings_schema()
+    {
+        var document = await DocumentAsync();
+        var patch = document["paths"]!["/api/v1/clusters/{cluster}/cilium"]!["patch"]!;
+        var reference = (string)patch["requestBody"]!["content"]!["application/merge-patch+json"]!["schema"]!["$ref"]!;
+        var schema = document["components"]!["schemas"]![reference.Split('/')[^1]]!;
+        var settings = document["components"]!["schemas"]!["CiliumSettings"]!["properties"]!.AsObject();
+        Assert.Equal(settings.Select(p => p.Key), schema["properties"]!.AsObject().Select(p => p.Key));
+    }
 }
