@@ -21,6 +21,7 @@ public static class OpenApiShaping
         {
             DescribeProblems(document);
             DescribeMergePatch(document);
+            AddExamples(document);
             return Task.CompletedTask;
         })
         .AddOperationTransformer((operation, context, _) =>
@@ -80,6 +81,26 @@ public static class OpenApiShaping
             foreach (var (method, operation) in path.Operations ?? [])
                 if (method == HttpMethod.Patch && operation.RequestBody?.Content?.TryGetValue("application/merge-patch+json", out var media) == true && media is OpenApiMediaType patch)
                     patch.Schema = new OpenApiSchemaReference(MergePatchSchema, document);
+    }
+
+    /// <summary>Request body examples: the settings ControlApi starts a cluster with, and small patches.</summary>
+    private static void AddExamples(OpenApiDocument document)
+    {
+        var json = new System.Text.Json.JsonSerializerOptions(System.Text.Json.JsonSerializerDefaults.Web);
+        foreach (var path in document.Paths.Values)
+            foreach (var (method, operation) in path.Operations ?? [])
+                foreach (var (mediaType, media) in operation.RequestBody?.Content ?? new Dictionary<string, OpenApiMediaType>())
+                {
+                    if (media is null || media.Example is not null) continue;
+                    var reference = (media.Schema as OpenApiSchemaReference)?.Reference.Id;
+                    media.Example = reference switch
+                    {
+                        "CiliumSettings" => System.Text.Json.JsonSerializer.SerializeToNode(ControlApi.Core.Settings.CiliumSettings.Defaults, json),
+                        MergePatchSchema => JsonNode.Parse("""{"hubble":{"enabled":true},"encryption":null}"""),
+                        "FeatureSwitch" => JsonNode.Parse("""{"enabled":true}"""),
+                        _ => null,
+                    };
+                }
     }
 
     private static OpenApiSchema Text(string description) => new() { Type = JsonSchemaType.String, Description = description };

@@ -93,4 +93,14 @@ public sealed class OpenApiContractTests : IDisposable
         var settings = document["components"]!["schemas"]!["CiliumSettings"]!["properties"]!.AsObject();
         Assert.Equal(settings.Select(p => p.Key), schema["properties"]!.AsObject().Select(p => p.Key));
     }
+
+    [Theory]
+    [InlineData("/api/v1/clusters/{cluster}/cilium", "put", "application/json")]
+    [InlineData("/api/v1/clusters/{cluster}/cilium", "patch", "application/merge-patch+json")]
+    [InlineData("/api/v1/clusters/{cluster}/features/{feature}", "put", "application/json")]
+    public async Task Change_bodies_carry_an_example(string path, string method, string mediaType)
+    {
+        var media = (await DocumentAsync())["paths"]![path]![method]!["requestBody"]!["content"]![mediaType]!;
+        Assert.NotEmpty(media["example"]!.AsObject());
+    }
 }
