@@ -86,7 +86,11 @@ public static class OpenApiShaping
     /// <summary>Request body examples: the settings ControlApi starts a cluster with, and small patches.</summary>
     private static void AddExamples(OpenApiDocument document)
     {
-        var json = new System.Text.Json.JsonSerializerOptions(System.Text.Json.JsonSerializerDefaults.Web);
+        // Members left null are left out: they mean "the default", and the example stays short.
+        var json = new System.Text.Json.JsonSerializerOptions(ControlApi.Core.Settings.SettingsJson.Options)
+        {
+            DefaultIgnoreCondition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull,
+        };
         foreach (var path in document.Paths.Values)
             foreach (var (method, operation) in path.Operations ?? [])
                 foreach (var (mediaType, media) in operation.RequestBody?.Content ?? new Dictionary<string, OpenApiMediaType>())
