@@ -79,6 +79,7 @@ public static class ChangeEndpoint
 
     /// <summary>The answers every change endpoint documents in the OpenAPI document.</summary>
     public static RouteHandlerBuilder WithChangeProblems(this RouteHandlerBuilder builder) => builder
+        .WithMetadata(new ChangeOperation())
         .Produces<ChangeResource>(StatusCodes.Status202Accepted)
         .ProducesProblem(StatusCodes.Status400BadRequest)
         .ProducesProblem(StatusCodes.Status404NotFound)

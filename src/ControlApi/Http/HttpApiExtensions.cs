@@ -1,5 +1,7 @@
 using System.Text.Json.Serialization;
 using Microsoft.AspNetCore.Diagnostics;
+using Microsoft.AspNetCore.Http.Metadata;
+using Microsoft.AspNetCore.Routing.Template;
 using Microsoft.AspNetCore.OpenApi;
 using Microsoft.OpenApi;
 
@@ -39,7 +41,7 @@ public static class HttpApiExtensions
                 Description = "Desired Cilium settings for GitOps-run Talos clusters: validate, revise, render, commit, follow until live.",
             };
             return Task.CompletedTask;
-        }));
+        }).AddControlApiShaping());
         return builder;
     }
 
@@ -64,6 +66,7 @@ public static class HttpApiExtensions
             var result = status switch
             {
                 404 => Problems.Create(404, "not-found", "Not found", $"No endpoint answers {context.Request.Method} {context.Request.Path}. See /swagger for the API."),
+                415 => Problems.UnsupportedMediaType(context.Request.ContentType, ExpectedContentTypes(context)),
                 405 => Problems.Create(405, "method-not-allowed", "Method not allowed", $"{context.Request.Method} is not allowed on {context.Request.Path}. See /swagger for the API."),
                 _ => Problems.Create(status, "http-" + status, "Request failed", $"The request failed with HTTP {status}."),
             };
@@ -79,5 +82,21 @@ public static class HttpApiExtensions
             ui.DocumentTitle = "ControlApi — Swagger UI";
         });
         return app;
+    }
+
+    /// <summary>
+    /// Routing itself answers 415 (an empty body) when a request's Content-Type misses an endpoint's
+    /// Accepts metadata; this names what the matching endpoint accepts so the problem says what to send.
+    /// </summary>
+    private static string ExpectedContentTypes(HttpContext context)
+    {
+        var path = context.Request.Path;
+        var accepted = context.RequestServices.GetRequiredService<EndpointDataSource>().Endpoints.OfType<RouteEndpoint>()
+            .Where(e => e.Metadata.GetMetadata<HttpMethodMetadata>()?.HttpMethods.Contains(context.Request.Method, StringComparer.OrdinalIgnoreCase) == true)
+            .Where(e => new TemplateMatcher(TemplateParser.Parse(e.RoutePattern.RawText ?? ""), new RouteValueDictionary()).TryMatch(path, new RouteValueDictionary()))
+            .SelectMany(e => e.Metadata.GetMetadata<IAcceptsMetadata>()?.ContentTypes ?? [])
+            .Distinct(StringComparer.OrdinalIgnoreCase)
+            .ToList();
+        return accepted.Count == 0 ? "application/json" : string.Join(" or ", accepted);
     }
 }

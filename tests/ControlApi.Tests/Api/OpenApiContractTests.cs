@@ -1,0 +1,106 @@
+using System.Text.Json.Nodes;
+using System.Net;
+using System.Text;
+using ControlApi.Core.Features;
+using ControlApi.Security;
+using ControlApi.Tests.Support;
+
+namespace ControlApi.Tests.Api;
+
+public sealed class OpenApiContractTests : IDisposable
+{
+    private readonly ControlApiFactory _factory = new();
+    private readonly HttpClient _client;
+
+    public OpenApiContractTests() => _client = _factory.CreateClient();
+
+    public void Dispose() => _factory.Dispose();
+
+    private async Task<JsonNode> DocumentAsync() => await (await _client.GetAsync("/openapi/v1.json")).ReadJsonAsync();
+
+    [Theory]
+    [InlineData("/api/v1/clusters/{cluster}/cilium", "put")]
+    [InlineData("/api/v1/clusters/{cluster}/cilium", "patch")]
+    [InlineData("/api/v1/clusters/{cluster}/features/{feature}", "put")]
+    public async Task Change_operations_document_the_four_change_headers_and_the_ETag_and_Location_answers(string path, string method)
+    {
+        var operation = (await DocumentAsync())["paths"]![path]![method]!;
+        var headers = operation["parameters"]!.AsArray()
+            .Where(p => (string?)p!["in"] == "header").Select(p => (string)p!["name"]!).ToList();
+        foreach (var name in new[] { "If-Match", "Idempotency-Key", "X-Change-Reason", "X-On-Behalf-Of" })
+            Assert.Contains(name, headers);
+        var accepted = operation["responses"]!["202"]!["headers"]!.AsObject();
+        Assert.True(accepted.ContainsKey("ETag"));
+        Assert.True(accepted.ContainsKey("Location"));
+    }
+
+    [Fact]
+    public async Task The_feature_path_parameter_lists_every_feature_as_an_enum()
+    {
+        var operation = (await DocumentAsync())["paths"]!["/api/v1/clusters/{cluster}/features/{feature}"]!["put"]!;
+        var feature = operation["parameters"]!.AsArray().Single(p => (string?)p!["name"] == "feature")!;
+        var names = feature["schema"]!["enum"]!.AsArray().Select(n => (string)n!).ToList();
+        Assert.Equal(FeatureCatalog.All.Select(f => f.Name), names);
+    }
+
+    [Theory]
+    [InlineData("PUT", "application/json")]
+    [InlineData("PATCH", "application/merge-patch+json")]
+    public async Task A_wrong_content_type_is_a_problem_naming_the_content_type_to_send(string method, string expected)
+    {
+        using var admin = _factory.CreateClient(Role.Admin);
+        var response = await admin.SendAsync(new HttpRequestMessage(new HttpMethod(method), "/api/v1/clusters/local/cilium")
+        {
+            Content = new StringContent("{}", Encoding.UTF8, "text/plain"),
+        });
+
+        Assert.Equal(HttpStatusCode.UnsupportedMediaType, response.StatusCode);
+        Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
+        var problem = await response.ReadJsonAsync();
+        Assert.Equal("urn:controlapi:problem:unsupported-media-type", (string)problem["type"]!);
+        Assert.Contains(expected, (string)problem["detail"]!);
+    }
+
+    /// <summary>Writes the document where CI lints it (OPENAPI_DOCUMENT_PATH); a no-op otherwise.</summary>
+    [Fact]
+    public async Task The_document_is_written_for_the_linter_when_asked()
+    {
+        var json = await _client.GetStringAsync("/openapi/v1.json");
+        Assert.NotNull(JsonNode.Parse(json)!["paths"]);
+        if (Environment.GetEnvironmentVariable("OPENAPI_DOCUMENT_PATH") is { Length: > 0 } path)
+            await File.WriteAllTextAsync(path, json);
+    }
+
+    [Fact]
+    public async Task Problems_document_errors_with_code_pointer_and_message()
+    {
+        var document = await DocumentAsync();
+        var put = document["paths"]!["/api/v1/clusters/{cluster}/cilium"]!["put"]!;
+        Assert.Equal("#/components/schemas/ProblemDetails", (string)put["responses"]!["422"]!["content"]!["application/problem+json"]!["schema"]!["$ref"]!);
+        var problem = document["components"]!["schemas"]!["ProblemDetails"]!;
+        Assert.Equal("#/components/schemas/ProblemIssue", (string)problem["properties"]!["errors"]!["items"]!["$ref"]!);
+        var issue = document["components"]!["schemas"]!["ProblemIssue"]!["properties"]!.AsObject();
+        foreach (var member in new[] { "code", "pointer", "message" }) Assert.True(issue.ContainsKey(member), member);
+    }
+
+    [Fact]
+    public async Task The_PATCH_body_is_a_merge_patch_of_the_settings_schema()
+    {
+        var document = await DocumentAsync();
+        var patch = document["paths"]!["/api/v1/clusters/{cluster}/cilium"]!["patch"]!;
+        var reference = (string)patch["requestBody"]!["content"]!["application/merge-patch+json"]!["schema"]!["$ref"]!;
+        var schema = document["components"]!["schemas"]![reference.Split('/')[^1]]!;
+        var settings = document["components"]!["schemas"]!["CiliumSettings"]!["properties"]!.AsObject();
+        Assert.Equal(settings.Select(p => p.Key), schema["properties"]!.AsObject().Select(p => p.Key));
+    }
+
+    [Theory]
+    [InlineData("/api/v1/clusters/{cluster}/cilium", "put", "application/json")]
+    [InlineData("/api/v1/clusters/{cluster}/cilium", "patch", "application/merge-patch+json")]
+    [InlineData("/api/v1/clusters/{cluster}/features/{feature}", "put", "application/json")]
+    public async Task Change_bodies_carry_an_example(string path, string method, string mediaType)
+    {
+        var media = (await DocumentAsync())["paths"]![path]![method]!["requestBody"]!["content"]![mediaType]!;
+        Assert.NotEmpty(media["example"]!.AsObject());
+    }
+}
