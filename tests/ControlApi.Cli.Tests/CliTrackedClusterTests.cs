@@ -33,7 +33,15 @@ public sealed class CliTrackedClusterTests
         });
 
         var run = await Cli.RunAsync(service, Cli.WithKey(service), true, "enable", "host-firewall", "--wait", "--timeout", "2m");
+        // status shows the latest stored observation; the one taken after the rollout may land a moment after Verified.
         var status = await Cli.RunAsync(service, Cli.WithKey(service), true, "status");
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(30);
+        while (!System.Text.RegularExpressions.Regex.IsMatch(status.Out, @"rollout:\s+17/17 updated") && DateTime.UtcNow < deadline)
+        {
+            await Cli.RunAsync(service, Cli.WithKey(service), true, "reconcile");
+            await Task.Delay(200);
+            status = await Cli.RunAsync(service, Cli.WithKey(service), true, "status");
+        }
 
         Assert.True(run.ExitCode == ExitCodes.Done, run.Out + run.Error);
         Assert.Contains("revision 1 is Verified", run.Out);
