@@ -40,8 +40,16 @@ internal sealed class DefaultQueueServer(IServiceProvider provider, IOptions<Job
     public async Task StopAsync(CancellationToken cancellationToken)
     {
         if (_server is null) return;
-        _server.SendStop();
-        await _server.WaitForShutdownAsync(cancellationToken);
+        try
+        {
+            _server.SendStop();
+            await _server.WaitForShutdownAsync(cancellationToken);
+        }
+        catch (ObjectDisposedException)
+        {
+            // Stopping a host a second time (a test factory's dispose after the host's own stop)
+            // finds the server already disposed: it has stopped, which is all this asks.
+        }
     }
 
     public void Dispose()
