@@ -189,11 +189,6 @@ public static class ReleaseAdoption
         {
             switch (change.Scope)
             {
-                // Nothing under encryption but `enabled` means anything while it is off
-                // ({{- if .Values.encryption.enabled }} wraps the block in cilium-configmap.yaml).
-                case ValueScopes.HelmValues when !settings.Encryption.Enabled && change.Path.StartsWith("encryption.", StringComparison.Ordinal)
-                                                 && HelmValueOwnership.Find(change.Path) is not null:
-                    break;
                 case ValueScopes.HelmValues:
                     wouldChange.Add(change);
                     break;

@@ -46,8 +46,6 @@ public static class SideEffects
     /// <summary>Leaf pointers whose value differs between two settings.</summary>
     public static IReadOnlyList<string> ChangedMembers(CiliumSettings before, CiliumSettings after)
     {
-        var left = new List<string>();
-        var right = new List<string>();
         var leftValues = new Dictionary<string, string>(StringComparer.Ordinal);
         var rightValues = new Dictionary<string, string>(StringComparer.Ordinal);
         Collect(SettingsJson.ToElement(before), "", leftValues);
