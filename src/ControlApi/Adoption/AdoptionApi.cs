@@ -15,7 +15,9 @@ public static class AdoptionApi
         api.MapPost("/clusters/{cluster}/adopt", Adopt)
             .WithTags("Adoption")
             .WithName("AdoptCluster")
-            .WithSummary("Adopt the Cilium release the GitOps repository already holds: its values become the typed settings plus extraValues, stored as a revision (source adopt) that commits nothing.")
+            .WithRevisionETag(StatusCodes.Status201Created)
+            .WithResponseHeader(StatusCodes.Status503ServiceUnavailable, "Retry-After", "Seconds to wait before adopting again.")
+            .WithSummary("Adopt the Cilium release the GitOps repository already holds.")
             .WithDescription("Reads the release, repository and Talos patch at the branch head, maps every Helm value the typed settings model and keeps every other value verbatim in extraValues, and proves that rendering the result reproduces the values. "
                 + "?dryRun=true answers the report without storing. A release whose values would change is refused (422, each value listed); one whose other fields would be rewritten or whose valuesFrom would be dropped needs ?allowRewrites=true. X-Change-Reason and X-On-Behalf-Of are stored with the revision.")
             .Produces<AdoptionReport>(StatusCodes.Status200OK)

@@ -21,18 +21,21 @@ public static class AuditApi
 
         group.MapGet("", ListEvents)
             .WithName("ListAuditEvents")
-            .WithSummary("Audit events newest first, filtered by cluster, kind (exact, or a prefix ending with '.'), revision, actor, person (the actor, or the human a bot or chat acted for: X-On-Behalf-Of, the chat user), since, until; pass 'next' as 'cursor'.")
+            .WithDescription("Filters: cluster, kind (exact, or a prefix ending with '.'), revision (with cluster), actor, person (the actor, or the human a bot or chat acted for: X-On-Behalf-Of, the chat user), since (inclusive) and until (exclusive) in RFC 3339. 'limit' 1..500; pass 'next' as 'cursor'.")
+            .WithSummary("Audit events newest first, filtered and paged.")
             .ProducesProblem(StatusCodes.Status400BadRequest);
 
         group.MapGet("/export", Export)
             .WithName("ExportAuditEvents")
-            .WithSummary("Every matching audit event as NDJSON (one JSON object a line, newest first), streamed.")
+            .WithDescription("The same filters as GET /api/v1/audit, without paging: one JSON object a line (application/x-ndjson), newest first, streamed as it is read.")
+            .WithSummary("Every matching audit event as NDJSON, streamed.")
             .Produces<AuditEventResource>(StatusCodes.Status200OK, NdjsonMediaType)
             .ProducesProblem(StatusCodes.Status400BadRequest);
 
         group.MapGet("/verify", Verify)
             .WithName("VerifyAuditChain")
-            .WithSummary("Walk the hash chain from the first event: ok, how many were checked, and the first event that does not fit.");
+            .WithDescription("Every audit event carries the hash of the one before; this walks the chain from the first event and answers ok, how many events were checked and, when one does not fit, its id and what is wrong.")
+            .WithSummary("Check the audit log's hash chain.");
 
         return api;
     }

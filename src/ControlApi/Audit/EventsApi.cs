@@ -17,9 +17,8 @@ public static class EventsApi
         api.MapGet("/events", StreamEvents)
             .WithTags("Audit")
             .WithName("StreamAuditEvents")
-            .WithSummary("Audit events as they happen, as Server-Sent Events (id = audit event id, event = kind, data = the event as GET /audit shows it), "
-                + "filtered by cluster, kind (exact, or a prefix ending with '.'), revision and person. Resume without loss or repeats with the Last-Event-ID header "
-                + "(or lastEventId=); without one the stream starts with the next event. ': keep-alive' comments keep an idle connection open.")
+            .WithDescription("id = the audit event id, event = its kind, data = the event as GET /api/v1/audit shows it. Filters: cluster, kind (exact, or a prefix ending with '.'), revision and person. Resume without loss or repeats with the Last-Event-ID header (or ?lastEventId=); without one the stream starts with the next event. ': keep-alive' comments keep an idle connection open. A key may hold a bounded number of streams (429 with Retry-After beyond).")
+            .WithSummary("Audit events as they happen (Server-Sent Events), resumable with Last-Event-ID.")
             .Produces<AuditEventResource>(StatusCodes.Status200OK, AuditEventStream.MediaType)
             .ProducesProblem(StatusCodes.Status400BadRequest)
             .ProducesProblem(StatusCodes.Status429TooManyRequests)

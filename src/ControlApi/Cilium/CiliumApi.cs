@@ -25,11 +25,14 @@ public static class CiliumApi
 
         group.MapGet("", GetSettings)
             .WithName("GetCiliumSettings")
+            .WithRevisionETag()
+            .WithDescription("The settings of the cluster's current revision with its number and state. The ETag header is the revision; send it back as If-Match on PUT or PATCH so a change made meanwhile is refused (412) instead of overwritten.")
             .WithSummary("The desired Cilium settings and the revision holding them (ETag = revision).")
             .ProducesProblem(StatusCodes.Status404NotFound);
 
         group.MapPut("", PutSettings)
             .WithName("PutCiliumSettings")
+            .WithDescription("The body is the whole CiliumSettings object; members left out take their defaults. Validated against every rule (422 lists each error with its JSON pointer), stored as a new revision, committed to the GitOps repository in the background. 202 with Location (the new revision) and ETag; 200 when nothing changes.")
             .RequireRole(Role.Operator)
             .WithSummary("Replace the desired settings; a new revision is accepted and committed in the background.")
             .Accepts<CiliumSettings>("application/json")
@@ -37,6 +40,7 @@ public static class CiliumApi
 
         group.MapPatch("", PatchSettings)
             .WithName("PatchCiliumSettings")
+            .WithDescription("Content-Type application/merge-patch+json: members sent replace, nested objects merge, null resets a member to its default, members left out stay. Validated and stored like PUT: 202 with Location and ETag; 200 when nothing changes.")
             .RequireRole(Role.Operator)
             .WithSummary("Change some settings with a JSON merge patch (RFC 7396); null resets a member to its default.")
             .Accepts<JsonObject>(MergePatchMediaType)
@@ -44,13 +48,16 @@ public static class CiliumApi
 
         group.MapGet("/manifests", GetManifests)
             .WithName("GetCiliumManifests")
+            .WithRevisionETag()
+            .WithDescription("Each file ControlApi renders for the revision (HelmRelease values, Talos patch, …) with its path in the GitOps repository and its exact content. ?revision=0 renders the defaults. The ETag header names the revision rendered.")
             .WithSummary("The files rendered from the current revision (or ?revision=n): repository path and exact content.")
             .ProducesProblem(StatusCodes.Status404NotFound);
 
         group.MapPost("/plan", Plan)
             .WithName("PlanCiliumSettings")
+            .WithDescription("Takes full settings (application/json) or a merge patch (application/merge-patch+json) and answers what the change would do: errors and warnings, the normalized settings, the rendered files and their diff against the repository head, and the expected live state. Nothing is stored or committed.")
             .RequireRole(Role.Operator)
-            .WithSummary("What a change would do, without storing anything: errors, warnings, the normalized settings, the rendered files, their diff against the repository head, and the expected live state.")
+            .WithSummary("What a change would do, without storing anything.")
             .Accepts<CiliumSettings>("application/json", MergePatchMediaType)
             .ProducesProblem(StatusCodes.Status400BadRequest)
             .ProducesProblem(StatusCodes.Status404NotFound)

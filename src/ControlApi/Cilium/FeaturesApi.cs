@@ -20,11 +20,13 @@ public static class FeaturesApi
 
         group.MapGet("", ListFeatures)
             .WithName("ListFeatures")
-            .WithSummary("Each feature with its desired state, its live state from the latest observation, and a one-line description.")
+            .WithDescription("The features ControlApi switches by name (encryption, host-firewall, …): desired on or off in the current revision, live on or off from the latest observation (null when not observed), and what each one does.")
+            .WithSummary("Each feature, desired and live.")
             .ProducesProblem(StatusCodes.Status404NotFound);
 
         group.MapPut("/{feature}", SwitchFeature)
             .WithName("SwitchFeature")
+            .WithDescription("Send {\"enabled\": true|false}. The feature's settings members are set as a merge patch would set them, validated like any change, stored as a new revision and committed in the background (202 + Location). 200 when the feature already is in that state. An unknown feature answers 404 listing the known ones.")
             .RequireRole(Role.Operator)
             .WithSummary("Turn one feature on or off; a change like any other (validation, revision, commit).")
             .Accepts<FeatureSwitch>("application/json")

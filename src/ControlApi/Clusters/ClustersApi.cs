@@ -11,8 +11,10 @@ public static class ClustersApi
     public static RouteGroupBuilder MapClustersApi(this RouteGroupBuilder api)
     {
         var group = api.MapGroup("/clusters").WithTags("Clusters");
-        group.MapGet("", ListClusters).WithName("ListClusters").WithSummary("Every configured cluster.");
-        group.MapGet("/{cluster}", GetCluster).WithName("GetCluster").WithSummary("One cluster's configuration and current revision.")
+        group.MapGet("", ListClusters).WithName("ListClusters")
+            .WithDescription("Each cluster from the configuration: id, GitOps target, Talos version, Kubernetes access and the current revision.").WithSummary("Every configured cluster.");
+        group.MapGet("/{cluster}", GetCluster).WithName("GetCluster")
+            .WithDescription("The cluster's configuration, its current revision and whether ControlApi manages its Cilium release yet (adoption). An unknown cluster answers 404 listing the known ones.").WithSummary("One cluster's configuration and current revision.")
             .ProducesProblem(StatusCodes.Status404NotFound);
         return api;
     }

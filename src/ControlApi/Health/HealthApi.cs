@@ -10,9 +10,12 @@ public static class HealthApi
     {
         app.MapGet("/healthz", () => TypedResults.Ok(new HealthStatus("ok", null)))
             .WithTags("Health").WithName("Healthz").WithSummary("Liveness: the process is up.")
+            .WithDescription("Answers 200 while the process serves HTTP; it checks nothing else, so a restart is the only cure when it fails. Needs no key (probes carry none).")
             .AllowAnonymous();
         app.MapGet("/readyz", Ready)
             .WithTags("Health").WithName("Readyz").WithSummary("Readiness: database reachable and migrations applied.")
+            .WithDescription("200 when the database opens and every migration is applied; 503 with the reason in 'detail' otherwise, so a load balancer sends no traffic yet. Needs no key.")
+            .Produces<HealthStatus>(StatusCodes.Status200OK)
             .Produces<HealthStatus>(StatusCodes.Status503ServiceUnavailable)
             .AllowAnonymous();
         return app;

@@ -23,6 +23,9 @@ public static class HttpApiExtensions
         {
             json.SerializerOptions.PropertyNamingPolicy = System.Text.Json.JsonNamingPolicy.CamelCase;
             json.SerializerOptions.DefaultIgnoreCondition = JsonIgnoreCondition.Never;
+            // Numbers are numbers: the web defaults also read "3" as 3, which makes the OpenAPI document type
+            // every integer as "integer or string" and generated clients fall back to object.
+            json.SerializerOptions.NumberHandling = JsonNumberHandling.Strict;
         });
 
         builder.Services.AddProblemDetails(problems => problems.CustomizeProblemDetails = context =>
@@ -68,7 +71,12 @@ public static class HttpApiExtensions
                 404 => Problems.Create(404, "not-found", "Not found", $"No endpoint answers {context.Request.Method} {context.Request.Path}. See /swagger for the API."),
                 415 => Problems.UnsupportedMediaType(context.Request.ContentType, ExpectedContentTypes(context)),
                 405 => Problems.Create(405, "method-not-allowed", "Method not allowed", $"{context.Request.Method} is not allowed on {context.Request.Path}. See /swagger for the API."),
-                _ => Problems.Create(status, "http-" + status, "Request failed", $"The request failed with HTTP {status}."),
+                400 => Problems.Create(400, "bad-request", "Bad request",
+                    $"{context.Request.Method} {context.Request.Path} could not be read: a route value, query parameter or header has the wrong form (e.g. a number or true/false). See /openapi/v1.json for what this operation takes."),
+                406 => Problems.Create(406, "not-acceptable", "Not acceptable",
+                    "This endpoint answers application/json (problems: application/problem+json); send Accept: application/json or leave Accept out."),
+                _ => Problems.Create(status, "http-" + status, "Request failed",
+                    $"The request failed with HTTP {status}. See /openapi/v1.json for what {context.Request.Method} {context.Request.Path} takes."),
             };
             await result.ExecuteAsync(context);
         });

@@ -1,5 +1,7 @@
+using System.Globalization;
 using System.Text.Json.Nodes;
 using ControlApi.Core.Features;
+using ControlApi.Core.Revisions;
 using Microsoft.AspNetCore.OpenApi;
 using Microsoft.OpenApi;
 
@@ -7,6 +9,20 @@ namespace ControlApi.Http;
 
 /// <summary>Endpoint metadata: this operation is a change and reads the change headers.</summary>
 public sealed record ChangeOperation;
+
+/// <summary>Endpoint metadata: a header the answer with this status carries (documented on that response).</summary>
+public sealed record ResponseHeader(int Status, string Name, string Description);
+
+public static class ResponseHeaderExtensions
+{
+    /// <summary>Documents a header the endpoint really sends with <paramref name="status"/>.</summary>
+    public static RouteHandlerBuilder WithResponseHeader(this RouteHandlerBuilder builder, int status, string name, string description) =>
+        builder.WithMetadata(new ResponseHeader(status, name, description));
+
+    /// <summary>The revision ETag a read answers with (If-None-Match / If-Match take it back).</summary>
+    public static RouteHandlerBuilder WithRevisionETag(this RouteHandlerBuilder builder, int status = StatusCodes.Status200OK) =>
+        builder.WithResponseHeader(status, "ETag", "The revision's entity tag, e.g. \"3\"; send it as If-Match with the next change.");
+}
 
 /// <summary>
 /// OpenAPI shaping in one place, read from endpoint metadata rather than hand edits per endpoint:
@@ -21,6 +37,8 @@ public static class OpenApiShaping
         {
             DescribeProblems(document);
             DescribeMergePatch(document);
+            NameEnumsWithoutNull(document);
+            DescribeRefusals(document);
             AddExamples(document);
             return Task.CompletedTask;
         })
@@ -28,15 +46,106 @@ public static class OpenApiShaping
         {
             var metadata = context.Description.ActionDescriptor.EndpointMetadata;
             if (metadata.OfType<ChangeOperation>().Any()) DocumentChangeHeaders(operation);
+            foreach (var header in metadata.OfType<ResponseHeader>())
+                if (operation.Responses?.TryGetValue(header.Status.ToString(CultureInfo.InvariantCulture), out var response) == true && response is OpenApiResponse answer)
+                {
+                    answer.Headers ??= new Dictionary<string, IOpenApiHeader>();
+                    answer.Headers[header.Name] = StringHeader(header.Description);
+                }
+            // Minimal APIs answer 400 themselves when a typed query value (number, true/false) cannot be read.
+            if (operation.Parameters?.Any(p => p.In == ParameterLocation.Query && p.Schema?.Type is { } type && type != JsonSchemaType.String) == true)
+            {
+                operation.Responses ??= [];
+                operation.Responses.TryAdd("400", new OpenApiResponse());
+            }
             foreach (var parameter in operation.Parameters ?? [])
+            {
                 if (parameter is OpenApiParameter { Name: "feature", In: ParameterLocation.Path } feature)
-                    feature.Schema = new OpenApiSchema
-                    {
-                        Type = JsonSchemaType.String,
-                        Enum = FeatureCatalog.All.Select(f => (JsonNode)JsonValue.Create(f.Name)!).ToList(),
-                    };
+                    feature.Schema = StringEnum(FeatureCatalog.All.Select(f => f.Name));
+                // The states a wait can name: the success path; the answer also ends on a failure state.
+                if (parameter is OpenApiParameter { Name: "waitFor", In: ParameterLocation.Query } waitFor)
+                    waitFor.Schema = StringEnum(RevisionWait.SuccessPath.Select(s => s.ToString()));
+            }
             return Task.CompletedTask;
         });
+
+    private static OpenApiSchema StringEnum(IEnumerable<string> names) => new()
+    {
+        Type = JsonSchemaType.String,
+        Enum = names.Select(n => (JsonNode)JsonValue.Create(n)!).ToList(),
+    };
+
+    /// <summary>
+    /// ASP.NET Core puts null into a shared enum component when some property using it is nullable
+    /// (RevisionState, TunnelProtocol). Those properties already say "null or the enum" with oneOf, so the
+    /// component lists the names only, typed as string — what generators need to make a real enum.
+    /// </summary>
+    private static void NameEnumsWithoutNull(OpenApiDocument document)
+    {
+        foreach (var schema in document.Components?.Schemas?.Values ?? [])
+        {
+            if (schema is not OpenApiSchema { Enum: { Count: > 0 } values } named) continue;
+            if (values.All(v => v is JsonValue value && value.GetValueKind() == System.Text.Json.JsonValueKind.String || v is null))
+            {
+                named.Enum = values.Where(v => v is not null).ToList();
+                named.Type = JsonSchemaType.String;
+            }
+        }
+    }
+
+    /// <summary>
+    /// Every refusal is problem details (the security layer, the status-code pages and the endpoints all
+    /// answer application/problem+json), so every 4xx/5xx without a body schema gets the problem schema;
+    /// 429 always carries Retry-After; every 201/202 carries Location (the created or accepted resource).
+    /// </summary>
+    private static void DescribeRefusals(OpenApiDocument document)
+    {
+        foreach (var path in document.Paths.Values)
+            foreach (var (_, operation) in path.Operations ?? [])
+                foreach (var (status, response) in operation.Responses ?? [])
+                {
+                    if (response is not OpenApiResponse answer || !int.TryParse(status, out var code)) continue;
+                    if (code >= 400 && (answer.Content is null || answer.Content.Count == 0))
+                        answer.Content = new Dictionary<string, OpenApiMediaType>
+                        {
+                            ["application/problem+json"] = new() { Schema = new OpenApiSchemaReference("ProblemDetails", document) },
+                        };
+                    if (code is 201 or 202 || code == 429) answer.Headers ??= new Dictionary<string, IOpenApiHeader>();
+                    if (code is 201 or 202)
+                        answer.Headers!.TryAdd("Location", StringHeader(code == 201
+                            ? "The URL of what was created."
+                            : "The URL to follow: the new revision (GET it, or GET it with ?waitFor=Verified to block until it is live), or the status a reconcile updates."));
+                    if (code == 429)
+                        answer.Headers!.TryAdd("Retry-After", new OpenApiHeader
+                        {
+                            Description = "Seconds to wait before sending again.",
+                            Schema = new OpenApiSchema { Type = JsonSchemaType.Integer, Minimum = "1" },
+                        });
+                    if (string.IsNullOrEmpty(answer.Description) || answer.Description == ReasonPhrase(code))
+                        answer.Description = DescribeStatus(code, answer.Description);
+                }
+    }
+
+    private static string? ReasonPhrase(int code) => Microsoft.AspNetCore.WebUtilities.ReasonPhrases.GetReasonPhrase(code) is { Length: > 0 } phrase ? phrase : null;
+
+    /// <summary>What each status means in this API, for responses the endpoints did not describe themselves.</summary>
+    private static string DescribeStatus(int code, string? fallback) => code switch
+    {
+        200 => "OK.",
+        201 => "Created; Location names it.",
+        202 => "Accepted: a new revision, committed in the background; Location names it.",
+        204 => "Done; no body.",
+        304 => "Not modified since the ETag sent in If-None-Match.",
+        400 => "The request could not be read (a parameter, header or body member); 'detail' (and 'pointer' for a body member) says what to send.",
+        404 => "No such cluster, revision, feature or resource; 'detail' lists what exists.",
+        409 => "Conflicts with the cluster's state (e.g. adopt the existing release first, or the cluster is not connected); 'detail' says what to do.",
+        412 => "If-Match names an older revision; 'currentRevision' and the ETag header give the current one to retry with.",
+        413 => "The body is larger than the limit; send only the settings object.",
+        415 => "Wrong Content-Type; 'detail' names the content type to send.",
+        422 => "Refused by the rules; 'errors' lists every rule broken with its JSON pointer and what to send instead.",
+        503 => "A dependency is not reachable right now; retry later.",
+        _ => fallback ?? "See 'detail'.",
+    };
 
     /// <summary>The problem members ControlApi adds: errors[] (code, pointer, message), warnings, pointer, traceId, currentRevision.</summary>
     private static void DescribeProblems(OpenApiDocument document)
@@ -124,6 +233,8 @@ public static class OpenApiShaping
             answer.Headers["ETag"] = StringHeader("The revision's ETag, e.g. \"4\"; send it as If-Match with the next change.");
             if (status == "202")
                 answer.Headers["Location"] = StringHeader("The new revision's URL; GET it to follow the revision until it is live.");
+            if (status is "200" or "202")
+                answer.Headers["Idempotent-Replayed"] = StringHeader("'true' when this is the stored answer to an earlier request with the same Idempotency-Key.");
         }
     }
 

@@ -26,11 +26,13 @@ public static class WebhooksApi
 
         group.MapGet("", ListWebhooks)
             .WithName("ListWebhooks")
+            .WithDescription("Each subscription's id, URL, event patterns and description. Secrets are write-only.")
             .WithSummary("Every webhook subscription (secrets are never shown).");
 
         group.MapPost("", CreateWebhook)
             .WithName("CreateWebhook")
-            .WithSummary("Subscribe a URL to event kinds or prefixes; deliveries are signed with the secret (X-ControlApi-Signature: sha256=<hex HMAC>).")
+            .WithDescription("Events are exact kinds (git.committed) or prefixes ending with '.' (flux.), or '*' for all. Each delivery is a POST of the audit event, signed with the secret as X-ControlApi-Signature: sha256=<hex HMAC of the body>, retried with backoff. 201 with Location.")
+            .WithSummary("Subscribe a URL to audit events.")
             .Accepts<WebhookRequest>("application/json")
             .ProducesProblem(StatusCodes.Status400BadRequest)
             .ProducesProblem(StatusCodes.Status413PayloadTooLarge)
@@ -38,11 +40,13 @@ public static class WebhooksApi
 
         group.MapGet("/{webhookId:int}", GetWebhook)
             .WithName("GetWebhook")
+            .WithDescription("The subscription's URL, event patterns and description; never its secret.")
             .WithSummary("One webhook subscription.")
             .ProducesProblem(StatusCodes.Status404NotFound);
 
         group.MapPut("/{webhookId:int}", ReplaceWebhook)
             .WithName("ReplaceWebhook")
+            .WithDescription("Replaces URL, events and description. Send 'secret' only to rotate it; without one the current secret keeps signing.")
             .WithSummary("Replace a webhook's URL, events and description; the secret stays unless a new one is sent.")
             .Accepts<WebhookRequest>("application/json")
             .ProducesProblem(StatusCodes.Status400BadRequest)
@@ -52,12 +56,14 @@ public static class WebhooksApi
 
         group.MapDelete("/{webhookId:int}", DeleteWebhook)
             .WithName("DeleteWebhook")
+            .WithDescription("The subscription and its delivery log are removed; deliveries not yet made are dropped. 204 with no body.")
             .WithSummary("Remove a webhook and its delivery log; pending deliveries are dropped.")
             .ProducesProblem(StatusCodes.Status404NotFound);
 
         group.MapGet("/{webhookId:int}/deliveries", ListDeliveries)
             .WithName("ListWebhookDeliveries")
-            .WithSummary("The delivery log, newest first: each delivery with every try (time, status code or error, duration).")
+            .WithDescription("Newest first, 'limit' per page (pass 'next' as 'cursor'). Each delivery lists every try: when, the receiver's status code or the error, and how long it took.")
+            .WithSummary("A webhook's delivery log, newest first.")
             .ProducesProblem(StatusCodes.Status400BadRequest)
             .ProducesProblem(StatusCodes.Status404NotFound);
 

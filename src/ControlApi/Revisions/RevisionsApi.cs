@@ -11,29 +11,34 @@ public static class RevisionsApi
     /// <summary>Set on a <c>?waitFor=</c> answer whose timeout passed before the state was reached.</summary>
     public const string WaitTimedOutHeader = "X-Wait-Timed-Out";
 
+    private const string RevisionStateTag = "The revision and its state, e.g. \"1.2\"; send it as If-None-Match to get 304 while nothing changed.";
+
     public static RouteGroupBuilder MapRevisionsApi(this RouteGroupBuilder api)
     {
         var group = api.MapGroup("/clusters/{cluster}/revisions").WithTags("Revisions");
 
         group.MapGet("", ListRevisions)
             .WithName("ListRevisions")
-            .WithSummary("Revisions newest first, each with 'changes': what it changed against the revision before it; pass the returned 'next' as 'cursor' for the following page.")
+            .WithDescription("Each revision with its state, author, reason and 'changes': what it changed against the revision before it. 'limit' 1..500 per page; pass the returned 'next' as 'cursor' for the following page.")
+            .WithSummary("A cluster's revisions, newest first, each with what it changed.")
             .ProducesProblem(StatusCodes.Status400BadRequest)
             .ProducesProblem(StatusCodes.Status404NotFound);
 
         group.MapGet("/{number:int}", GetRevision)
             .WithName("GetRevision")
-            .WithSummary("One revision with its state, commit and timeline (ETag; If-None-Match → 304). With waitFor=<state>&timeout=<30s|5m|1m30s> (at most 10m) "
-                + "the answer waits until the revision reaches that state or a later one (wait.outcome 'reached'), fails on its way ('failed'), or the timeout passes "
-                + "('timedOut', 200 with the current state and X-Wait-Timed-Out: true).")
+            .WithResponseHeader(StatusCodes.Status200OK, "ETag", RevisionStateTag)
+            .WithResponseHeader(StatusCodes.Status304NotModified, "ETag", RevisionStateTag)
+            .WithResponseHeader(StatusCodes.Status200OK, WaitTimedOutHeader, "'true' when a waitFor wait ended because the timeout passed; the body is the revision as it is now.")
+            .WithDescription("Its state, settings, commit and timeline, with an ETag (If-None-Match answers 304 while nothing changed). With waitFor=<state>&timeout=<30s|5m|1m30s> (at most 10m) the answer waits until the revision reaches that state or a later one (wait.outcome 'reached'), fails on its way ('failed'), or the timeout passes ('timedOut': 200 with the current state and X-Wait-Timed-Out: true).")
+            .WithSummary("One revision with its state, commit and timeline; optionally waits for a state.")
             .Produces(StatusCodes.Status304NotModified)
             .ProducesProblem(StatusCodes.Status400BadRequest)
             .ProducesProblem(StatusCodes.Status404NotFound);
 
         group.MapGet("/{number:int}/diff", DiffRevision)
             .WithName("DiffRevision")
-            .WithSummary("What revision n changes against revision 'against' (default: the one before; 0 = the defaults): each setting by JSON pointer with old and new value, "
-                + "and the unified diff of every rendered file.")
+            .WithDescription("Each settings member that differs by JSON pointer with its old and new value, and the unified diff of every rendered file. 'against' defaults to the revision before; 0 means the defaults.")
+            .WithSummary("What a revision changed against another: settings members and rendered files.")
             .ProducesProblem(StatusCodes.Status404NotFound);
 
         return api;

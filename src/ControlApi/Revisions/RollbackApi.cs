@@ -15,7 +15,12 @@ public static class RollbackApi
         api.MapPost("/clusters/{cluster}/revisions/{number:int}/rollback", Rollback)
             .WithTags("Revisions")
             .WithName("RollbackRevision")
-            .WithSummary("Make revision n's settings the desired ones again: a new revision (202 + Location), or 200 noChange when they already are. Honours X-Change-Reason, X-On-Behalf-Of, If-Match and Idempotency-Key.")
+            // The change headers and answers (ETag, Location, 412, 409 adopt-first) are those of any change.
+            .WithMetadata(new ChangeOperation())
+            .Produces<ChangeResource>(StatusCodes.Status200OK)
+            .ProducesProblem(StatusCodes.Status409Conflict)
+            .WithDescription("Revision n's settings are validated again (the rules may have changed since) and stored as a new revision whose commit subject says 'rollback to n'. Honours X-Change-Reason, X-On-Behalf-Of, If-Match and Idempotency-Key like any change.")
+            .WithSummary("Make revision n's settings the desired ones again, as a new revision.")
             .Produces<ChangeResource>(StatusCodes.Status202Accepted)
             .ProducesProblem(StatusCodes.Status400BadRequest)
             .ProducesProblem(StatusCodes.Status404NotFound)

@@ -20,16 +20,19 @@ public static partial class ApiKeysApi
 
         group.MapPost("", CreateKey)
             .WithName("CreateApiKey")
+            .WithDescription("Send {\"name\", \"role\"} with role viewer (reads), operator (changes) or admin (keys, webhooks). The answer's 'key' is the secret itself: store it now, it is kept only as a hash. A name already in use answers 409.")
             .WithSummary("Create a key with a name and a role; the answer carries the key itself, shown only this once.")
             .ProducesProblem(StatusCodes.Status400BadRequest)
             .ProducesProblem(StatusCodes.Status409Conflict);
 
         group.MapGet("", ListKeys)
             .WithName("ListApiKeys")
+            .WithDescription("Id, name, role, who created it and when, when it was last used and when it was revoked. The secrets themselves are never stored, so they cannot be shown.")
             .WithSummary("Every key, revoked ones included, without secrets.");
 
         group.MapDelete("/{id}", RevokeKey)
             .WithName("RevokeApiKey")
+            .WithDescription("{id} is the part of the key between 'cak_' and the next '_'. The key is refused from the next request on; it stays in the list with revokedAt and revokedBy. An unknown id answers 404.")
             .WithSummary("Revoke a key: it stops working at once; it stays listed with its revocation time.")
             .ProducesProblem(StatusCodes.Status404NotFound);
 

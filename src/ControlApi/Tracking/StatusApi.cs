@@ -16,11 +16,13 @@ public static class StatusApi
 
         group.MapGet("/status", GetStatus)
             .WithName("GetClusterStatus")
-            .WithSummary("The latest observation (Flux, rollout, agents, drift, leftovers) with its age, and what converging revisions wait on.")
+            .WithDescription("What the last poll of the cluster saw: Flux's GitRepository and Kustomization, the Cilium rollout, the agents, drift from the desired settings and leftovers, with the observation's age. For a cluster without Kubernetes access, 'connected' is false and nothing is observed.")
+            .WithSummary("The latest observation of the cluster, with its age.")
             .ProducesProblem(StatusCodes.Status404NotFound);
 
         group.MapPost("/reconcile", Reconcile)
             .WithName("ReconcileCluster")
+            .WithDescription("Sets reconcile.fluxcd.io/requestedAt on the GitRepository and the Kustomization, as `flux reconcile` does, and polls the cluster at once. 202 with Location: the status to read afterwards. A cluster without Kubernetes access answers 409.")
             .RequireRole(Role.Operator)
             .WithSummary("Ask Flux to reconcile now (the annotation `flux reconcile` sets) and poll the cluster now.")
             .ProducesProblem(StatusCodes.Status404NotFound)
