@@ -38,6 +38,7 @@ public static class OpenApiShaping
             DescribeProblems(document);
             DescribeMergePatch(document);
             NameEnumsWithoutNull(document);
+            foreach (var schema in document.Components?.Schemas?.Values ?? []) NullOrAnyOf(schema, []);
             DescribeRefusals(document);
             AddExamples(document);
             return Task.CompletedTask;
@@ -91,6 +92,23 @@ public static class OpenApiShaping
                 named.Type = JsonSchemaType.String;
             }
         }
+    }
+
+    /// <summary>
+    /// A nullable member comes out as oneOf [null, X]; when X admits null too (JsonElement: any JSON value)
+    /// a null matches both branches and a strict validator refuses it. "Null or X" is anyOf.
+    /// </summary>
+    private static void NullOrAnyOf(IOpenApiSchema schema, HashSet<IOpenApiSchema> seen)
+    {
+        if (schema is not OpenApiSchema concrete || !seen.Add(concrete)) return;
+        if (concrete.OneOf is { Count: 2 } branches && branches.Any(b => b is OpenApiSchema { Type: JsonSchemaType.Null }))
+        {
+            concrete.AnyOf = branches;
+            concrete.OneOf = null;
+        }
+        foreach (var child in (concrete.Properties?.Values ?? []).Concat(concrete.AnyOf ?? []).Concat(concrete.AllOf ?? [])
+                     .Append(concrete.Items).Append(concrete.AdditionalProperties).OfType<IOpenApiSchema>())
+            NullOrAnyOf(child, seen);
     }
 
     /// <summary>
