@@ -38,7 +38,7 @@ public static class OpenApiShaping
             DescribeProblems(document);
             DescribeMergePatch(document);
             NameEnumsWithoutNull(document);
-            foreach (var schema in document.Components?.Schemas?.Values ?? []) NullOrAnyOf(schema, []);
+            foreach (var schema in document.Components?.Schemas?.Values ?? []) NullableAnyIsAny(schema, []);
             DescribeRefusals(document);
             AddExamples(document);
             return Task.CompletedTask;
@@ -95,20 +95,22 @@ public static class OpenApiShaping
     }
 
     /// <summary>
-    /// A nullable member comes out as oneOf [null, X]; when X admits null too (JsonElement: any JSON value)
-    /// a null matches both branches and a strict validator refuses it. "Null or X" is anyOf.
+    /// A nullable member comes out as oneOf [null, X]; when X admits null too (JsonElement: any JSON value,
+    /// a schema without a type) a null matches both branches and a strict validator refuses it, and
+    /// generators make a class of it. Such a member is simply any JSON value: the empty schema.
     /// </summary>
-    private static void NullOrAnyOf(IOpenApiSchema schema, HashSet<IOpenApiSchema> seen)
+    private static void NullableAnyIsAny(IOpenApiSchema schema, HashSet<IOpenApiSchema> seen)
     {
         if (schema is not OpenApiSchema concrete || !seen.Add(concrete)) return;
-        if (concrete.OneOf is { Count: 2 } branches && branches.Any(b => b is OpenApiSchema { Type: JsonSchemaType.Null }))
+        // Only there: generators read oneOf [null, $ref] as "a nullable X", so the other nullable members keep it.
+        if (concrete.OneOf is { Count: 2 } branches && branches.Any(b => b is OpenApiSchema { Type: JsonSchemaType.Null })
+            && branches.Any(b => b is OpenApiSchemaReference { Type: null, Enum: null or { Count: 0 }, Properties: null or { Count: 0 }, AnyOf: null, OneOf: null, AllOf: null }))
         {
-            concrete.AnyOf = branches;
             concrete.OneOf = null;
         }
-        foreach (var child in (concrete.Properties?.Values ?? []).Concat(concrete.AnyOf ?? []).Concat(concrete.AllOf ?? [])
+        foreach (var child in (concrete.Properties?.Values ?? []).Concat(concrete.AnyOf ?? []).Concat(concrete.AllOf ?? []).Concat(concrete.OneOf ?? [])
                      .Append(concrete.Items).Append(concrete.AdditionalProperties).OfType<IOpenApiSchema>())
-            NullOrAnyOf(child, seen);
+            NullableAnyIsAny(child, seen);
     }
 
     /// <summary>
