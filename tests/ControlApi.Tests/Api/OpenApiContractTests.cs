@@ -103,4 +103,97 @@ public sealed class OpenApiContractTests : IDisposable
         var media = (await DocumentAsync())["paths"]![path]![method]!["requestBody"]!["content"]![mediaType]!;
         Assert.NotEmpty(media["example"]!.AsObject());
     }
+
+    private static IEnumerable<(string Path, string Method, JsonObject Operation)> Operations(JsonNode document) =>
+        document["paths"]!.AsObject().SelectMany(path => path.Value!.AsObject()
+            .Where(o => o.Key is "get" or "put" or "post" or "patch" or "delete")
+            .Select(o => (path.Key, o.Key, o.Value!.AsObject())));
+
+    [Fact]
+    public async Task Every_operation_has_a_summary_and_a_description_of_its_own()
+    {
+        var missing = new List<string>();
+        foreach (var (path, method, operation) in Operations(await DocumentAsync()))
+        {
+            if (string.IsNullOrWhiteSpace((string?)operation["summary"])) missing.Add($"{method} {path}: summary");
+            // The security transformer adds "Needs an API key with role …"; that alone does not describe the operation.
+            var description = (string?)operation["description"] ?? "";
+            if (description.Trim().Length == 0 || description.TrimStart().StartsWith("Needs an API key", StringComparison.Ordinal))
+                missing.Add($"{method} {path}: description");
+        }
+        Assert.True(missing.Count == 0, "Undocumented: " + string.Join("; ", missing));
+    }
+
+    [Fact]
+    public async Task Every_refusal_is_documented_with_the_problem_schema()
+    {
+        var bare = new List<string>();
+        foreach (var (path, method, operation) in Operations(await DocumentAsync()))
+            foreach (var (status, response) in operation["responses"]!.AsObject())
+            {
+                if (int.Parse(status, System.Globalization.CultureInfo.InvariantCulture) < 400 || path is "/readyz") continue;
+                if ((string?)response!["content"]?["application/problem+json"]?["schema"]?["$ref"] != "#/components/schemas/ProblemDetails")
+                    bare.Add($"{method} {path} {status}");
+            }
+        Assert.True(bare.Count == 0, "Refusals without the problem schema: " + string.Join("; ", bare));
+    }
+
+    [Fact]
+    public async Task Keyed_operations_document_401_403_and_429_with_Retry_After()
+    {
+        foreach (var (path, method, operation) in Operations(await DocumentAsync()))
+        {
+            if (operation["security"] is null) continue;
+            var responses = operation["responses"]!.AsObject();
+            foreach (var status in new[] { "401", "403", "429" }) Assert.True(responses.ContainsKey(status), $"{method} {path} misses {status}");
+            Assert.NotNull(responses["429"]!["headers"]?["Retry-After"]);
+        }
+    }
+
+    [Theory]
+    [InlineData("/api/v1/clusters/{cluster}/cilium", "get", "200", "ETag")]
+    [InlineData("/api/v1/clusters/{cluster}/revisions/{number}", "get", "200", "ETag")]
+    [InlineData("/api/v1/clusters/{cluster}/revisions/{number}", "get", "304", "ETag")]
+    [InlineData("/api/v1/clusters/{cluster}/revisions/{number}", "get", "200", "X-Wait-Timed-Out")]
+    [InlineData("/api/v1/clusters/{cluster}/revisions/{number}/rollback", "post", "202", "Location")]
+    [InlineData("/api/v1/clusters/{cluster}/revisions/{number}/rollback", "post", "202", "ETag")]
+    [InlineData("/api/v1/clusters/{cluster}/adopt", "post", "201", "Location")]
+    [InlineData("/api/v1/clusters/{cluster}/adopt", "post", "503", "Retry-After")]
+    [InlineData("/api/v1/clusters/{cluster}/reconcile", "post", "202", "Location")]
+    [InlineData("/api/v1/apikeys", "post", "201", "Location")]
+    [InlineData("/api/v1/webhooks", "post", "201", "Location")]
+    [InlineData("/api/v1/events", "get", "429", "Retry-After")]
+    public async Task Response_headers_the_service_sends_are_documented(string path, string method, string status, string header)
+    {
+        var response = (await DocumentAsync())["paths"]![path]![method]!["responses"]![status]!;
+        Assert.NotNull(response["headers"]?[header]);
+    }
+
+    [Fact]
+    public async Task Revision_states_are_a_string_enum_and_waitFor_takes_the_states_a_wait_can_reach()
+    {
+        var document = await DocumentAsync();
+        var state = document["components"]!["schemas"]!["RevisionState"]!;
+        Assert.Equal("string", (string)state["type"]!);
+        Assert.Equal(Enum.GetNames<ControlApi.Core.Revisions.RevisionState>(), state["enum"]!.AsArray().Select(v => (string)v!));
+
+        var waitFor = document["paths"]!["/api/v1/clusters/{cluster}/revisions/{number}"]!["get"]!["parameters"]!.AsArray()
+            .Single(p => (string?)p!["name"] == "waitFor")!;
+        Assert.Equal(ControlApi.Core.Revisions.RevisionWait.SuccessPath.Select(s => s.ToString()), waitFor["schema"]!["enum"]!.AsArray().Select(v => (string)v!));
+    }
+
+    /// <summary>The settings' nullable enum (routing.tunnelProtocol: null means "Cilium's default") as the JSON really is.</summary>
+    [Fact]
+    public async Task A_nullable_enum_member_is_null_or_the_enum_and_the_enum_itself_lists_only_names()
+    {
+        var document = await DocumentAsync();
+        var contract = new OpenApiContract(document);
+        var routing = new JsonObject { ["$ref"] = "#/components/schemas/RoutingSettings" };
+        Assert.Empty(contract.Validate(routing, """{"mode":"tunnel","tunnelProtocol":null}"""));
+        Assert.Empty(contract.Validate(routing, """{"mode":"tunnel","tunnelProtocol":"geneve"}"""));
+        Assert.NotEmpty(contract.Validate(routing, """{"mode":"tunnel","tunnelProtocol":"gre"}"""));
+        var protocol = document["components"]!["schemas"]!["TunnelProtocol"]!;
+        Assert.Equal("string", (string)protocol["type"]!);
+        Assert.DoesNotContain(protocol["enum"]!.AsArray(), v => v is null);
+    }
 }
