@@ -41,12 +41,17 @@ public static class OpenApiShaping
             foreach (var schema in document.Components?.Schemas?.Values ?? []) NullableAnyIsAny(schema, []);
             DescribeRefusals(document);
             AddExamples(document);
+            DescribeTags(document);
+            // Paths start with '/': a server URL ending in one would make "//api/…" when joined.
+            foreach (var server in document.Servers ?? []) server.Url = server.Url?.TrimEnd('/');
             return Task.CompletedTask;
         })
         .AddOperationTransformer((operation, context, _) =>
         {
             var metadata = context.Description.ActionDescriptor.EndpointMetadata;
             if (metadata.OfType<ChangeOperation>().Any()) DocumentChangeHeaders(operation);
+            // Anonymous operations say so (an empty requirement), rather than leaving a reader to guess.
+            if (metadata.OfType<Microsoft.AspNetCore.Authorization.IAllowAnonymous>().Any()) operation.Security = [new OpenApiSecurityRequirement()];
             foreach (var header in metadata.OfType<ResponseHeader>())
                 if (operation.Responses?.TryGetValue(header.Status.ToString(CultureInfo.InvariantCulture), out var response) == true && response is OpenApiResponse answer)
                 {
@@ -69,6 +74,35 @@ public static class OpenApiShaping
             }
             return Task.CompletedTask;
         });
+
+    /// <summary>One line per tag, as Swagger UI shows above each group.</summary>
+    private static readonly Dictionary<string, string> TagDescriptions = new()
+    {
+        ["Health"] = "Liveness and readiness probes; no key.",
+        ["Clusters"] = "The configured clusters and whether ControlApi manages their Cilium release.",
+        ["Cilium settings"] = "The desired Cilium settings: read, replace, merge-patch, plan, and the files they render to.",
+        ["Features"] = "Switch one feature (encryption, host firewall, …) on or off by name.",
+        ["Revisions"] = "The numbered history of a cluster's settings: list, follow (and wait for) one, diff two, roll back.",
+        ["Status"] = "What the cluster runs, as last observed, and asking Flux to reconcile now.",
+        ["Adoption"] = "Take over a Cilium release that was installed before ControlApi.",
+        ["Audit"] = "Who did what and when: query, export, verify the hash chain, stream live.",
+        ["API keys"] = "Keys and their roles (admin).",
+        ["Webhooks"] = "Signed deliveries of audit events to other systems (admin).",
+        ["Chatops"] = "Slack, Mattermost and Teams commands, verified by the platform's signature instead of a key.",
+    };
+
+    private static void DescribeTags(OpenApiDocument document)
+    {
+        var used = document.Paths.Values.SelectMany(p => p.Operations?.Values.AsEnumerable() ?? []).SelectMany(o => o.Tags ?? new HashSet<OpenApiTagReference>())
+            .Select(t => t.Name).OfType<string>().Distinct().ToList();
+        document.Tags ??= new HashSet<OpenApiTag>();
+        foreach (var name in used)
+        {
+            var tag = document.Tags.FirstOrDefault(t => t.Name == name);
+            if (tag is null) document.Tags.Add(tag = new OpenApiTag { Name = name });
+            if (string.IsNullOrEmpty(tag.Description) && TagDescriptions.TryGetValue(name, out var description)) tag.Description = description;
+        }
+    }
 
     private static OpenApiSchema StringEnum(IEnumerable<string> names) => new()
     {
@@ -210,6 +244,8 @@ public static class OpenApiShaping
             foreach (var (method, operation) in path.Operations ?? [])
                 if (method == HttpMethod.Patch && operation.RequestBody?.Content?.TryGetValue("application/merge-patch+json", out var media) == true && media is OpenApiMediaType patch)
                     patch.Schema = new OpenApiSchemaReference(MergePatchSchema, document);
+        // Accepts<JsonObject> was only there to name the media type; the merge patch schema replaced it everywhere.
+        document.Components.Schemas.Remove("JsonObject");
     }
 
     /// <summary>Request body examples: the settings ControlApi starts a cluster with, and small patches.</summary>
