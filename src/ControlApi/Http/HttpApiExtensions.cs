@@ -55,11 +55,17 @@ public static class HttpApiExtensions
             // Unexpected failures answer as problem details without internals; the log has the exception.
             var feature = context.Features.Get<IExceptionHandlerFeature>();
             var status = feature?.Error is BadHttpRequestException bad ? bad.StatusCode : StatusCodes.Status500InternalServerError;
-            var result = Problems.Create(status, status == 500 ? "internal-error" : "bad-request",
-                status == 500 ? "Internal error" : "Bad request",
-                status == 500
-                    ? $"ControlApi failed to handle this request; nothing was changed unless a revision is listed. Report trace id {context.TraceIdentifier}."
-                    : feature?.Error.Message ?? "The request could not be read.");
+            var result = status switch
+            {
+                500 => Problems.Create(500, "internal-error", "Internal error",
+                    $"ControlApi failed to handle this request; nothing was changed unless a revision is listed. Report trace id {context.TraceIdentifier}."),
+                413 => Problems.Create(413, "payload-too-large", "Request body too large",
+                    $"{feature?.Error.Message} Send only the object the operation takes (see /openapi/v1.json); Cilium settings are far smaller."),
+                415 => Problems.UnsupportedMediaType(context.Request.ContentType, "application/json"),
+                // The framework's own message names the parameter; the advice says what a readable request looks like.
+                _ => Problems.Create(status, "bad-request", "Bad request",
+                    $"{feature?.Error.Message ?? "The request could not be read."} Send the body as JSON of the operation's schema (numbers and true/false unquoted) with Content-Type: application/json; /openapi/v1.json has the schema and an example."),
+            };
             await result.ExecuteAsync(context);
         }));
         app.UseStatusCodePages(async statusContext =>
@@ -72,7 +78,7 @@ public static class HttpApiExtensions
                 415 => Problems.UnsupportedMediaType(context.Request.ContentType, ExpectedContentTypes(context)),
                 405 => Problems.Create(405, "method-not-allowed", "Method not allowed", $"{context.Request.Method} is not allowed on {context.Request.Path}. See /swagger for the API."),
                 400 => Problems.Create(400, "bad-request", "Bad request",
-                    $"{context.Request.Method} {context.Request.Path} could not be read: a route value, query parameter or header has the wrong form (e.g. a number or true/false). See /openapi/v1.json for what this operation takes."),
+                    $"{context.Request.Method} {context.Request.Path} could not be read: the JSON body, a route value, a query parameter or a header has the wrong form (strings quoted; numbers and true/false unquoted). See /openapi/v1.json for what this operation takes, with an example body."),
                 406 => Problems.Create(406, "not-acceptable", "Not acceptable",
                     "This endpoint answers application/json (problems: application/problem+json); send Accept: application/json or leave Accept out."),
                 _ => Problems.Create(status, "http-" + status, "Request failed",

@@ -23,7 +23,9 @@ public static partial class ApiKeysApi
             .WithDescription("Send {\"name\", \"role\"} with role viewer (reads), operator (changes) or admin (keys, webhooks). The answer's 'key' is the secret itself: store it now, it is kept only as a hash. A name already in use answers 409.")
             .WithSummary("Create a key with a name and a role; the answer carries the key itself, shown only this once.")
             .ProducesProblem(StatusCodes.Status400BadRequest)
-            .ProducesProblem(StatusCodes.Status409Conflict);
+            .ProducesProblem(StatusCodes.Status409Conflict)
+            // The body is bound by the framework, which refuses other content types itself.
+            .ProducesProblem(StatusCodes.Status415UnsupportedMediaType);
 
         group.MapGet("", ListKeys)
             .WithName("ListApiKeys")

@@ -196,4 +196,19 @@ public sealed class OpenApiContractTests : IDisposable
         Assert.Equal("string", (string)protocol["type"]!);
         Assert.DoesNotContain(protocol["enum"]!.AsArray(), v => v is null);
     }
+
+    [Theory]
+    [InlineData("text/plain", "hello", HttpStatusCode.UnsupportedMediaType, "send application/json")]
+    [InlineData("application/json", "{ not json", HttpStatusCode.BadRequest, "/openapi/v1.json")]
+    [InlineData("application/json", """{ "name": 7, "role": "viewer" }""", HttpStatusCode.BadRequest, "strings quoted")]
+    public async Task A_body_the_framework_cannot_read_is_a_documented_problem_that_says_what_to_send(string contentType, string body, HttpStatusCode status, string advice)
+    {
+        using var admin = _factory.CreateClient(Role.Admin);
+        var response = await admin.PostAsync("/api/v1/apikeys", new StringContent(body, Encoding.UTF8, contentType));
+
+        Assert.Equal(status, response.StatusCode);
+        Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
+        Assert.Contains(advice, (string)(await response.ReadJsonAsync())["detail"]!);
+        Assert.Empty(await new OpenApiContract(await DocumentAsync()).CheckAsync("POST", "/api/v1/apikeys", response));
+    }
 }
