@@ -26,7 +26,9 @@ public static class ResponseHeaderExtensions
 
 /// <summary>
 /// OpenAPI shaping in one place, read from endpoint metadata rather than hand edits per endpoint:
-/// change headers, response headers, the feature enum.
+/// change headers, response headers (ETag, Location, Retry-After), the problem schema on every refusal,
+/// string enums (features, waitFor, states), the merge patch body, examples and tag descriptions.
+/// HttpFilesReplayTests and GeneratedClientTests hold the result to what the service really answers.
 /// </summary>
 public static class OpenApiShaping
 {
