@@ -28,7 +28,7 @@ public sealed class CommitJob(
     ClusterCatalog clusters,
     DataPaths paths,
     ControlApiDbContext db,
-    DatabaseWriteGate writeGate,
+    WriteTurns writeTurns,
     ClusterTurns turns,
     AuditLog audit,
     IGitOpsRepository repository,
@@ -159,8 +159,7 @@ public sealed class CommitJob(
 
     private async Task RecordPublishedAsync(OutboxMessage message, Revision revision, PublishResult result, CancellationToken cancellationToken)
     {
-        using var gate = await writeGate.EnterAsync(cancellationToken);
-        await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
+        await using var turn = await writeTurns.BeginAsync(db, WriteScope.Cluster(revision.ClusterId), cancellationToken);
         var now = time.GetUtcNow();
         message.ProcessedAt = now;
         message.LastError = null;
@@ -184,7 +183,7 @@ public sealed class CommitJob(
         }
 
         await db.SaveChangesAsync(cancellationToken);
-        await transaction.CommitAsync(cancellationToken);
+        await turn.CommitAsync(cancellationToken);
         logger.LogInformation("Revision {Cluster}/{Revision} is {State} ({Commit})", revision.ClusterId, revision.Number, revision.State, result.CommitSha);
         if (result.Outcome != PublishOutcome.NoChange) tracking.Track(revision.ClusterId, revision.Number);
     }
@@ -208,9 +207,8 @@ public sealed class CommitJob(
     {
         var reason = result.Reason ?? "The GitOps repository could not be reached.";
         DateTimeOffset retryAt;
-        using (await writeGate.EnterAsync(cancellationToken))
+        await using (var turn = await writeTurns.BeginAsync(db, WriteScope.Cluster(revision.ClusterId), cancellationToken))
         {
-            await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
             var now = time.GetUtcNow();
             message.Attempts++;
             message.LastError = reason;
@@ -224,7 +222,7 @@ public sealed class CommitJob(
                     new { reason, attempts = message.Attempts, retryAt }), cancellationToken);
             }
             await db.SaveChangesAsync(cancellationToken);
-            await transaction.CommitAsync(cancellationToken);
+            await turn.CommitAsync(cancellationToken);
         }
         logger.LogWarning("Revision {Cluster}/{Revision} not pushed (attempt {Attempts}): {Reason}; retrying at {RetryAt}",
             revision.ClusterId, revision.Number, message.Attempts, reason, retryAt);
@@ -237,9 +235,8 @@ public sealed class CommitJob(
     /// </summary>
     private async Task RecordFinalFailureAsync(OutboxMessage message, Revision revision, string reason, CancellationToken cancellationToken)
     {
-        using (await writeGate.EnterAsync(cancellationToken))
+        await using (var turn = await writeTurns.BeginAsync(db, WriteScope.Cluster(revision.ClusterId), cancellationToken))
         {
-            await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
             var now = time.GetUtcNow();
             message.ProcessedAt = now;
             message.LastError = reason;
@@ -251,7 +248,7 @@ public sealed class CommitJob(
                     new { reason = why, final = true }), cancellationToken);
             }
             await db.SaveChangesAsync(cancellationToken);
-            await transaction.CommitAsync(cancellationToken);
+            await turn.CommitAsync(cancellationToken);
         }
         logger.LogWarning("Revision {Cluster}/{Revision} not committed and not retried: {Reason}", revision.ClusterId, revision.Number, reason);
     }
