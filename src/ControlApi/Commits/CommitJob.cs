@@ -160,6 +160,7 @@ public sealed class CommitJob(
     private async Task RecordPublishedAsync(OutboxMessage message, Revision revision, PublishResult result, CancellationToken cancellationToken)
     {
         await using var turn = await writeTurns.BeginAsync(db, WriteScope.Cluster(revision.ClusterId), cancellationToken);
+        if (await RecordedElsewhereAsync(message, revision, cancellationToken)) return;
         var now = time.GetUtcNow();
         message.ProcessedAt = now;
         message.LastError = null;
@@ -188,6 +189,21 @@ public sealed class CommitJob(
         if (result.Outcome != PublishOutcome.NoChange) tracking.Track(revision.ClusterId, revision.Number);
     }
 
+    /// <summary>
+    /// Another replica's job may have pushed and recorded this revision while this one worked on it
+    /// (the publisher then found it in the repository, or lost the push race and failed). Read inside
+    /// the cluster's write turn, the answer is final: a recorded revision stays recorded once, by that
+    /// replica, and is not overwritten from this job's stale copy (e.g. Committed back to CommitFailed).
+    /// </summary>
+    private async Task<bool> RecordedElsewhereAsync(OutboxMessage message, Revision revision, CancellationToken cancellationToken)
+    {
+        await db.Entry(message).ReloadAsync(cancellationToken);
+        if (message.ProcessedAt is null) return false;
+        await db.Entry(revision).ReloadAsync(cancellationToken);
+        logger.LogInformation("Revision {Cluster}/{Revision} was recorded by another replica", revision.ClusterId, revision.Number);
+        return true;
+    }
+
     private async Task SupersedeOlderAsync(Revision committed, DateTimeOffset now, CancellationToken cancellationToken)
     {
         string[] converging = [nameof(RevisionState.Committed), nameof(RevisionState.Applied), nameof(RevisionState.RolledOut)];
@@ -209,6 +225,7 @@ public sealed class CommitJob(
         DateTimeOffset retryAt;
         await using (var turn = await writeTurns.BeginAsync(db, WriteScope.Cluster(revision.ClusterId), cancellationToken))
         {
+            if (await RecordedElsewhereAsync(message, revision, cancellationToken)) return;
             var now = time.GetUtcNow();
             message.Attempts++;
             message.LastError = reason;
@@ -237,6 +254,7 @@ public sealed class CommitJob(
     {
         await using (var turn = await writeTurns.BeginAsync(db, WriteScope.Cluster(revision.ClusterId), cancellationToken))
         {
+            if (await RecordedElsewhereAsync(message, revision, cancellationToken)) return;
             var now = time.GetUtcNow();
             message.ProcessedAt = now;
             message.LastError = reason;
