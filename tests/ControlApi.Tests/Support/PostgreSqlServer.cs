@@ -131,16 +131,24 @@ public sealed class PostgreSqlServer
         return new PostgreSqlServer(admin, directory);
     }
 
+    /// <summary>
+    /// Stops the throwaway cluster and deletes its directory in a detached shell (setsid): the test
+    /// host may be ended right after its exit handlers start, and the shell outlives it.
+    /// </summary>
     private void Stop()
     {
         if (_clusterDirectory is null) return;
+        var pgCtl = Path.Combine(FindBinaries(), "pg_ctl");
+        var stop = $"'{pgCtl}' stop -m immediate -D '{Path.Combine(_clusterDirectory, "data")}'";
+        if (Environment.UserName == "root") stop = "runuser -u postgres -- " + stop;
+        var start = new ProcessStartInfo("setsid", ["sh", "-c", $"{stop} >/dev/null 2>&1; rm -rf '{_clusterDirectory}'"]) { WorkingDirectory = "/" };
         try
         {
-            Run(FindBinaries(), "pg_ctl", Environment.UserName == "root", ["stop", "-m", "immediate", "-D", Path.Combine(_clusterDirectory, "data")]);
+            Process.Start(start)?.Dispose();
         }
-        finally
+        catch (System.ComponentModel.Win32Exception)
         {
-            try { Directory.Delete(_clusterDirectory, recursive: true); } catch (IOException) { }
+            // No setsid: the directory is left in the temp folder for the OS to clean.
         }
     }
 
