@@ -83,7 +83,7 @@ public sealed class ApiKeyStore(ControlApiDbContext db, WriteTurns writeTurns, A
 
     /// <summary>
     /// Records a use when the stored one is older than <see cref="LastUsedInterval"/>. A single
-    /// conditional UPDATE outside the write gate: it touches no chain or numbering, and concurrent
+    /// conditional UPDATE outside a write turn: it touches no chain or numbering, and concurrent
     /// requests of one key write at most once.
     /// </summary>
     public async Task TouchAsync(ApiKey key, CancellationToken cancellationToken)
