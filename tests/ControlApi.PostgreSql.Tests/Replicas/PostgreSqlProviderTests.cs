@@ -41,6 +41,46 @@ public sealed class PostgreSqlProviderTests
     }
 
     [Fact]
+    public async Task A_write_turn_waits_for_the_one_before_it_whether_that_one_commits_or_rolls_back()
+    {
+        using var service = new ControlApiFactory();
+        var turns = service.Services.GetRequiredService<Persistence.WriteTurns>();
+        await using var firstScope = service.Services.CreateAsyncScope();
+        await using var secondScope = service.Services.CreateAsyncScope();
+        var firstDb = firstScope.ServiceProvider.GetRequiredService<ControlApiDbContext>();
+        var secondDb = secondScope.ServiceProvider.GetRequiredService<ControlApiDbContext>();
+
+        // Two contexts are two sessions, as two replicas would be.
+        var first = await turns.BeginAsync(firstDb, Persistence.WriteScope.Cluster("local"), CancellationToken.None);
+        var second = turns.BeginAsync(secondDb, Persistence.WriteScope.Global, CancellationToken.None);
+        var waited = await Task.WhenAny(second, Task.Delay(TimeSpan.FromMilliseconds(500)));
+        Assert.NotSame(second, waited); // held by the chain head's lock
+        await first.DisposeAsync();     // a rollback ends the lock as a commit would
+        await using (var taken = await second.WaitAsync(TimeSpan.FromSeconds(10)))
+        {
+            var third = turns.BeginAsync(firstDb, Persistence.WriteScope.Cluster("local"), CancellationToken.None);
+            Assert.NotSame(third, await Task.WhenAny(third, Task.Delay(TimeSpan.FromMilliseconds(500))));
+            await taken.CommitAsync(CancellationToken.None);
+            await (await third.WaitAsync(TimeSpan.FromSeconds(10))).DisposeAsync();
+        }
+    }
+
+    [Theory]
+    [InlineData(null, null, "needs exactly one of ControlApi:Database:ConnectionString or ControlApi:Database:ConnectionStringFile")]
+    [InlineData("Host=127.0.0.1", "/nonexistent/connection", "needs exactly one of")]
+    [InlineData(null, "/nonexistent/connection", "ControlApi:Database:ConnectionStringFile '/nonexistent/connection' does not exist")]
+    public void PostgreSql_without_exactly_one_readable_connection_string_stops_the_start_naming_the_key(string? inline, string? file, string expected)
+    {
+        using var service = new ControlApiFactory(new()
+        {
+            [ControlApiFactory.DatabaseProviderKey] = "PostgreSql",
+            [ControlApiFactory.DatabaseConnectionKey] = inline,
+            ["ControlApi:Database:ConnectionStringFile"] = file,
+        });
+        Assert.Contains(expected, Assert.ThrowsAny<Exception>(() => service.Services).ToString(), StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task A_commit_job_is_picked_up_on_notification_not_at_the_next_poll()
     {
         using var service = new ControlApiFactory();
