@@ -9,6 +9,7 @@ COPY src/ControlApi/ControlApi.csproj src/ControlApi/
 COPY src/ControlApi.Core/ControlApi.Core.csproj src/ControlApi.Core/
 COPY src/ControlApi.Data/ControlApi.Data.csproj src/ControlApi.Data/
 COPY migrations/ControlApi.Migrations/ControlApi.Migrations.csproj migrations/ControlApi.Migrations/
+COPY migrations/ControlApi.Migrations.PostgreSql/ControlApi.Migrations.PostgreSql.csproj migrations/ControlApi.Migrations.PostgreSql/
 RUN dotnet restore src/ControlApi/ControlApi.csproj
 COPY src/ src/
 COPY migrations/ migrations/
@@ -36,4 +37,5 @@ VOLUME ["/data"]
 EXPOSE 8080
 HEALTHCHECK --interval=30s --timeout=3s --start-period=20s --retries=3 \
   CMD curl --fail --silent --show-error http://127.0.0.1:8080/healthz || exit 1
+# `migrate` as the container's argument applies the database migrations and exits (a Kubernetes Job).
 ENTRYPOINT ["dotnet", "ControlApi.dll"]

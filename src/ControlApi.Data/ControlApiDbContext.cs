@@ -6,8 +6,11 @@ namespace ControlApi.Data;
 
 public sealed class ControlApiDbContext(DbContextOptions<ControlApiDbContext> options) : DbContext(options)
 {
-    /// <summary>The assembly that holds the migrations (its own project, see README architecture).</summary>
+    /// <summary>The assembly that holds the SQLite migrations (its own project, see README architecture).</summary>
     public const string MigrationsAssembly = "ControlApi.Migrations";
+
+    /// <summary>The assembly that holds the PostgreSQL migrations: the same model, its own column types.</summary>
+    public const string PostgreSqlMigrationsAssembly = "ControlApi.Migrations.PostgreSql";
 
     public DbSet<ApiKey> ApiKeys => Set<ApiKey>();
     public DbSet<Revision> Revisions => Set<Revision>();
@@ -22,11 +25,24 @@ public sealed class ControlApiDbContext(DbContextOptions<ControlApiDbContext> op
     public DbSet<NotificationDelivery> NotificationDeliveries => Set<NotificationDelivery>();
     public DbSet<DeliveryAttempt> DeliveryAttempts => Set<DeliveryAttempt>();
 
-    protected override void OnModelCreating(ModelBuilder modelBuilder) =>
+    protected override void OnModelCreating(ModelBuilder modelBuilder)
+    {
         modelBuilder.ApplyConfigurationsFromAssembly(typeof(ControlApiDbContext).Assembly);
+        // Audit kind prefixes are read by hopping along the kind index in ordinal order (AuditReader);
+        // SQLite compares text bytewise, PostgreSQL by the database's collation unless told "C" (bytewise).
+        if (Database.IsNpgsql()) modelBuilder.Entity<Entities.AuditEvent>().Property(e => e.Kind).UseCollation("C");
+    }
 
     protected override void ConfigureConventions(ModelConfigurationBuilder configurationBuilder)
     {
+        if (Database.IsNpgsql())
+        {
+            // timestamptz: Npgsql writes only offset-zero DateTimeOffsets (it refuses others) and the
+            // column keeps microseconds; the converter hands it exactly that (StoredInstant).
+            configurationBuilder.Properties<DateTimeOffset>().HaveConversion<DateTimeOffsetToStoredInstantConverter>();
+            configurationBuilder.Properties<DateTimeOffset?>().HaveConversion<DateTimeOffsetToStoredInstantConverter>();
+            return;
+        }
         // SQLite cannot compare or order DateTimeOffset stored as text; store UTC ticks instead.
         configurationBuilder.Properties<DateTimeOffset>().HaveConversion<DateTimeOffsetToUtcTicksConverter>();
         configurationBuilder.Properties<DateTimeOffset?>().HaveConversion<DateTimeOffsetToUtcTicksConverter>();
@@ -34,9 +50,23 @@ public sealed class ControlApiDbContext(DbContextOptions<ControlApiDbContext> op
 
     /// <summary>Options for a SQLite file; the service and the design-time factory both use this.</summary>
     public static DbContextOptionsBuilder<ControlApiDbContext> SqliteOptions(string connectionString) =>
-        new DbContextOptionsBuilder<ControlApiDbContext>()
-            .UseSqlite(connectionString, sqlite => sqlite.MigrationsAssembly(MigrationsAssembly));
+        new DbContextOptionsBuilder<ControlApiDbContext>().UseSqlite(connectionString, ConfigureSqlite);
+
+    /// <summary>Options for a PostgreSQL database; the service and the design-time factory both use this.</summary>
+    public static DbContextOptionsBuilder<ControlApiDbContext> PostgreSqlOptions(string connectionString) =>
+        new DbContextOptionsBuilder<ControlApiDbContext>().UseNpgsql(connectionString, ConfigureNpgsql);
+
+    public static void ConfigureSqlite(Microsoft.EntityFrameworkCore.Infrastructure.SqliteDbContextOptionsBuilder sqlite) =>
+        sqlite.MigrationsAssembly(MigrationsAssembly);
+
+    public static void ConfigureNpgsql(Npgsql.EntityFrameworkCore.PostgreSQL.Infrastructure.NpgsqlDbContextOptionsBuilder npgsql) =>
+        npgsql.MigrationsAssembly(PostgreSqlMigrationsAssembly);
 }
+
+/// <summary>An instant as timestamptz takes it: UTC, whole microseconds (<see cref="StoredInstant"/>).</summary>
+public sealed class DateTimeOffsetToStoredInstantConverter() : ValueConverter<DateTimeOffset, DateTimeOffset>(
+    value => StoredInstant.Of(value),
+    stored => stored);
 
 /// <summary>Stores instants as UTC ticks: ordered, comparable and time-zone free.</summary>
 public sealed class DateTimeOffsetToUtcTicksConverter() : ValueConverter<DateTimeOffset, long>(

@@ -18,9 +18,12 @@ using ControlApi.Tracking;
 
 // The root appsettings.json is copied next to the binaries; reading it from there makes
 // `dotnet run`, the published image and the tests see the same file.
+// `migrate`: apply the database migrations and exit (a Kubernetes Job before a rollout, with
+// ControlApi:Database:MigrateAtStart=false on the replicas). Everything else starts the service.
+var migrateOnly = args.FirstOrDefault() == "migrate";
 var builder = WebApplication.CreateBuilder(new WebApplicationOptions
 {
-    Args = args,
+    Args = migrateOnly ? args[1..] : args,
     ContentRootPath = AppContext.BaseDirectory,
 });
 
@@ -28,7 +31,7 @@ builder.AddListenAddress();
 builder.AddProductionLogging();
 builder.AddGracefulShutdown();
 builder.AddControlApiConfiguration();
-builder.Services.AddPersistence();
+builder.Services.AddPersistence(builder.Configuration);
 builder.Services.AddRevisions();
 builder.AddJobs();
 builder.AddTracking();
@@ -41,6 +44,14 @@ builder.AddServiceMetrics();
 builder.AddTracing();
 
 var app = builder.Build();
+
+if (migrateOnly)
+{
+    await app.Services.MigrateDatabaseAsync(CancellationToken.None);
+    app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("ControlApi.Migrate")
+        .LogInformation("Migrations applied to {Database}", app.Services.DescribeDatabase());
+    return 0;
+}
 
 app.UseHttpLogging();
 app.UseHttpApi();
@@ -63,7 +74,8 @@ api.MapAuditApi();
 api.MapEventsApi();
 api.MapWebhooksApi();
 
-app.Run();
+await app.RunAsync();
+return 0;
 
 /// <summary>Visible to WebApplicationFactory in the tests.</summary>
 public partial class Program;

@@ -10,7 +10,7 @@ internal sealed class RevisionConfiguration : IEntityTypeConfiguration<Revision>
     {
         builder.ToTable("Revisions");
         builder.Property(r => r.ClusterId).HasMaxLength(63);
-        // Gap-free, unique numbering per cluster; the write gate serializes writers, this index guards it.
+        // Gap-free, unique numbering per cluster; write turns serialize writers, this index guards it.
         builder.HasIndex(r => new { r.ClusterId, r.Number }).IsUnique();
         builder.HasIndex(r => new { r.ClusterId, r.State });
         builder.Property(r => r.State).HasMaxLength(32);

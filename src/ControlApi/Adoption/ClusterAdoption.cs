@@ -82,7 +82,7 @@ public abstract record AdoptionOutcome
 /// </summary>
 public sealed class ClusterAdoption(
     ControlApiDbContext db,
-    DatabaseWriteGate writeGate,
+    WriteTurns writeTurns,
     AuditLog audit,
     AdoptionStatus status,
     AdoptionStateCache cache,
@@ -200,9 +200,8 @@ public sealed class ClusterAdoption(
     {
         var cluster = request.Cluster;
         Revision revision;
-        using (await writeGate.EnterAsync(cancellationToken))
+        await using (var turn = await writeTurns.BeginAsync(db, WriteScope.Cluster(cluster.Id), cancellationToken))
         {
-            await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
             // Someone may have adopted or committed since the check above.
             if (await CurrentManagedRevisionAsync(cluster.Id, cancellationToken) is { } managed)
                 return new AdoptionOutcome.AlreadyManaged(managed);
@@ -263,7 +262,7 @@ public sealed class ClusterAdoption(
                     rewrites = report.Rewrites.Select(r => r.ToString()), additions = report.Additions.Select(a => a.ToString()),
                     findings = report.Findings.Select(f => f.Code),
                 }), cancellationToken);
-            await transaction.CommitAsync(cancellationToken);
+            await turn.CommitAsync(cancellationToken);
         }
 
         cache.Forget(cluster.Id);

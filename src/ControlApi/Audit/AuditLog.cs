@@ -31,9 +31,10 @@ public interface IAuditObserver
 }
 
 /// <summary>
-/// Appends hash-chained audit events. Call inside a write transaction held through
-/// <see cref="Persistence.DatabaseWriteGate"/> so the previous hash read here is still the last one;
-/// it saves the context (the caller's transaction decides whether it all lands).
+/// Appends hash-chained audit events. Call inside a <see cref="Persistence.WriteTurn"/>: it holds the
+/// chain head (the in-process gate on SQLite, an advisory lock on PostgreSQL) from before the id is
+/// assigned until the commit, so the previous hash read here is still the last one and ids commit
+/// in chain order on every replica. It saves the context (the caller's turn decides whether it all lands).
 /// </summary>
 public sealed class AuditLog(TimeProvider time, IEnumerable<IAuditObserver> observers)
 {
@@ -50,7 +51,8 @@ public sealed class AuditLog(TimeProvider time, IEnumerable<IAuditObserver> obse
 
         // Time never goes backwards along the chain (a clock step back keeps the last time), so
         // since/until filters can be answered as an id range (AuditQuery).
-        var now = time.GetUtcNow();
+        // Cut to what both engines store (StoredInstant), so the hash verifies after a read from either.
+        var now = Data.StoredInstant.Of(time.GetUtcNow());
         var audit = new AuditEvent
         {
             Time = previous is not null && previous.Time > now ? previous.Time : now,

@@ -71,9 +71,9 @@ public sealed class AuditReader(ControlApiDbContext db)
     /// <summary>
     /// Up to <paramref name="take"/> matching events with an id above <paramref name="after"/>, oldest
     /// first: what an event stream has not sent yet. Time filters are not used here. Ids become
-    /// visible in order — every append takes the write gate and SQLite's single write lock from the
-    /// moment its id is assigned until its transaction ends — so a reader that saw id n never later
-    /// finds a smaller one. (A multi-writer database would need a guard against ids committed out of order.)
+    /// visible in order — every append holds the chain head of its write turn (SQLite: the gate and the
+    /// single write lock; PostgreSQL: the chain's advisory lock, on every replica) from the moment its
+    /// id is assigned until its transaction ends — so a reader that saw id n never later finds a smaller one.
     /// </summary>
     public async Task<List<AuditEvent>> ReadAfterAsync(AuditFilter filter, long after, int take, CancellationToken cancellationToken)
     {

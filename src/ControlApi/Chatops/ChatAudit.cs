@@ -6,7 +6,7 @@ using ControlApi.Security;
 namespace ControlApi.Chatops;
 
 /// <summary>Writes chat's audit events: every command run, every refusal. Actor = the platform, source = chatops.</summary>
-public sealed class ChatAudit(ControlApiDbContext db, DatabaseWriteGate writeGate, AuditLog audit, DeniedRequestAudit denials, ILogger<ChatAudit> logger)
+public sealed class ChatAudit(ControlApiDbContext db, WriteTurns writeTurns, AuditLog audit, DeniedRequestAudit denials, ILogger<ChatAudit> logger)
 {
     private const int MaxTextLength = 500;
 
@@ -55,10 +55,9 @@ public sealed class ChatAudit(ControlApiDbContext db, DatabaseWriteGate writeGat
 
     private async Task AppendAsync(AuditEntry entry, CancellationToken cancellationToken)
     {
-        using var turn = await writeGate.EnterAsync(cancellationToken);
-        await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
+        await using var turn = await writeTurns.BeginAsync(db, WriteScope.Global, cancellationToken);
         await audit.AppendAsync(db, entry, cancellationToken);
-        await transaction.CommitAsync(cancellationToken);
+        await turn.CommitAsync(cancellationToken);
     }
 
     private static string Bounded(string text) => text.Length > MaxTextLength ? text[..MaxTextLength] + "…" : text;

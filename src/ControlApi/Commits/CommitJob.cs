@@ -28,7 +28,7 @@ public sealed class CommitJob(
     ClusterCatalog clusters,
     DataPaths paths,
     ControlApiDbContext db,
-    DatabaseWriteGate writeGate,
+    WriteTurns writeTurns,
     ClusterTurns turns,
     AuditLog audit,
     IGitOpsRepository repository,
@@ -159,8 +159,8 @@ public sealed class CommitJob(
 
     private async Task RecordPublishedAsync(OutboxMessage message, Revision revision, PublishResult result, CancellationToken cancellationToken)
     {
-        using var gate = await writeGate.EnterAsync(cancellationToken);
-        await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
+        await using var turn = await writeTurns.BeginAsync(db, WriteScope.Cluster(revision.ClusterId), cancellationToken);
+        if (await RecordedElsewhereAsync(message, revision, cancellationToken)) return;
         var now = time.GetUtcNow();
         message.ProcessedAt = now;
         message.LastError = null;
@@ -184,9 +184,24 @@ public sealed class CommitJob(
         }
 
         await db.SaveChangesAsync(cancellationToken);
-        await transaction.CommitAsync(cancellationToken);
+        await turn.CommitAsync(cancellationToken);
         logger.LogInformation("Revision {Cluster}/{Revision} is {State} ({Commit})", revision.ClusterId, revision.Number, revision.State, result.CommitSha);
         if (result.Outcome != PublishOutcome.NoChange) tracking.Track(revision.ClusterId, revision.Number);
+    }
+
+    /// <summary>
+    /// Another replica's job may have pushed and recorded this revision while this one worked on it
+    /// (the publisher then found it in the repository, or lost the push race and failed). Read inside
+    /// the cluster's write turn, the answer is final: a recorded revision stays recorded once, by that
+    /// replica, and is not overwritten from this job's stale copy (e.g. Committed back to CommitFailed).
+    /// </summary>
+    private async Task<bool> RecordedElsewhereAsync(OutboxMessage message, Revision revision, CancellationToken cancellationToken)
+    {
+        await db.Entry(message).ReloadAsync(cancellationToken);
+        if (message.ProcessedAt is null) return false;
+        await db.Entry(revision).ReloadAsync(cancellationToken);
+        logger.LogInformation("Revision {Cluster}/{Revision} was recorded by another replica", revision.ClusterId, revision.Number);
+        return true;
     }
 
     private async Task SupersedeOlderAsync(Revision committed, DateTimeOffset now, CancellationToken cancellationToken)
@@ -208,9 +223,9 @@ public sealed class CommitJob(
     {
         var reason = result.Reason ?? "The GitOps repository could not be reached.";
         DateTimeOffset retryAt;
-        using (await writeGate.EnterAsync(cancellationToken))
+        await using (var turn = await writeTurns.BeginAsync(db, WriteScope.Cluster(revision.ClusterId), cancellationToken))
         {
-            await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
+            if (await RecordedElsewhereAsync(message, revision, cancellationToken)) return;
             var now = time.GetUtcNow();
             message.Attempts++;
             message.LastError = reason;
@@ -224,7 +239,7 @@ public sealed class CommitJob(
                     new { reason, attempts = message.Attempts, retryAt }), cancellationToken);
             }
             await db.SaveChangesAsync(cancellationToken);
-            await transaction.CommitAsync(cancellationToken);
+            await turn.CommitAsync(cancellationToken);
         }
         logger.LogWarning("Revision {Cluster}/{Revision} not pushed (attempt {Attempts}): {Reason}; retrying at {RetryAt}",
             revision.ClusterId, revision.Number, message.Attempts, reason, retryAt);
@@ -237,9 +252,9 @@ public sealed class CommitJob(
     /// </summary>
     private async Task RecordFinalFailureAsync(OutboxMessage message, Revision revision, string reason, CancellationToken cancellationToken)
     {
-        using (await writeGate.EnterAsync(cancellationToken))
+        await using (var turn = await writeTurns.BeginAsync(db, WriteScope.Cluster(revision.ClusterId), cancellationToken))
         {
-            await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
+            if (await RecordedElsewhereAsync(message, revision, cancellationToken)) return;
             var now = time.GetUtcNow();
             message.ProcessedAt = now;
             message.LastError = reason;
@@ -251,7 +266,7 @@ public sealed class CommitJob(
                     new { reason = why, final = true }), cancellationToken);
             }
             await db.SaveChangesAsync(cancellationToken);
-            await transaction.CommitAsync(cancellationToken);
+            await turn.CommitAsync(cancellationToken);
         }
         logger.LogWarning("Revision {Cluster}/{Revision} not committed and not retried: {Reason}", revision.ClusterId, revision.Number, reason);
     }

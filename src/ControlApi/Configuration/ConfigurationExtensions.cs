@@ -20,7 +20,8 @@ public static class ConfigurationExtensions
         builder.Services.AddSingleton<IValidateOptions<ControlApiOptions>, ControlApiOptionsValidator>();
         builder.Services.AddSingleton<DataPaths>();
         builder.Services.AddSingleton<ClusterCatalog>();
-        builder.Services.AddSingleton(TimeProvider.System);
+        // Instants cut to what both database engines keep (whole microseconds, UTC): see StorageClock.
+        builder.Services.AddSingleton<TimeProvider>(new ControlApi.Data.StorageClock(TimeProvider.System));
         return builder;
     }
 }

@@ -106,7 +106,8 @@ public sealed partial class GitOpsRepository : IGitOpsRepository
     /// as last seen and pushes without fetching. That is safe because a push never forces — if
     /// anything landed on the remote since (another committer, or this revision's own commit
     /// pushed just before a crash), the push is rejected, and only then is the branch fetched, the
-    /// trailer searched and the change re-applied. A build that changes nothing is confirmed the
+    /// trailer searched and the change re-applied. (The trailer is looked for in the head last seen
+    /// before every try, which costs one <c>git log</c> and keeps replicas from pushing a revision twice.) A build that changes nothing is confirmed the
     /// same way before it is called no change. The first publish in a process always fetches.
     /// </remarks>
     public async Task<PublishResult> PublishAsync(GitOpsTarget target, ManifestCommit commit, CancellationToken cancellationToken)
@@ -140,14 +141,17 @@ public sealed partial class GitOpsRepository : IGitOpsRepository
 
             while (attempt <= maxAttempts)
             {
-                if (fetched)
+                // Also on the unfetched first try: the head last seen may already hold this revision.
+                // Another replica may have pushed it, and the next one too, and this process may have
+                // seen both through another read of the repository (an adoption check fetches). Building
+                // on that head would push the revision a second time, after a later one — a fast-forward,
+                // so nothing would reject it. A head that does not hold it is either current (push) or
+                // behind the remote (rejected, fetched, looked for again).
+                var existing = await workingCopy.FindCommitByTrailerAsync(CommitMessage.RevisionTrailerKey, trailer, head, cancellationToken);
+                if (existing is not null)
                 {
-                    var existing = await workingCopy.FindCommitByTrailerAsync(CommitMessage.RevisionTrailerKey, trailer, head, cancellationToken);
-                    if (existing is not null)
-                    {
-                        LogAlreadyCommitted(_logger, trailer, existing);
-                        return new PublishResult(PublishOutcome.AlreadyCommitted, existing, null, attempt);
-                    }
+                    LogAlreadyCommitted(_logger, trailer, existing);
+                    return new PublishResult(PublishOutcome.AlreadyCommitted, existing, null, attempt);
                 }
 
                 if (commit.RefuseForeign is { } guarded && await workingCopy.ReadFileAtRemoteHeadAsync(guarded, cancellationToken) is not null

@@ -352,12 +352,22 @@ public sealed partial class GitWorkingCopy : IDisposable
             "!" when summary.StartsWith("[rejected]", StringComparison.Ordinal)
                 && (summary.Contains("non-fast-forward", StringComparison.Ordinal) || summary.Contains("fetch first", StringComparison.Ordinal))
                 => new GitPushResult(GitPushOutcome.RejectedNonFastForward, "the remote branch moved ahead: " + summary),
+            // Two pushes to one branch at the same moment (replicas, or anyone): the remote updates the
+            // ref only if it still points where the pusher saw it, and the loser is told so in these words.
+            // That is the branch moving ahead, a race to fetch and re-apply, not a failure to back off from.
+            "!" when summary.StartsWith("[remote rejected]", StringComparison.Ordinal) && LostRefRace(output.StandardError)
+                => new GitPushResult(GitPushOutcome.RejectedNonFastForward, "the remote branch moved during the push: " + summary),
             "!" when summary.StartsWith("[remote rejected]", StringComparison.Ordinal)
                 => new GitPushResult(GitPushOutcome.Failed, GitRedactor.Redact("the remote refused the push: " + summary + RemoteSays(output.StandardError), secrets)),
             _ => new GitPushResult(GitPushOutcome.Failed,
                 GitRedactor.Redact($"push not accepted: {summary}; {GitCommandRunner.Reason(output.StandardError, "", secrets)}", secrets)),
         };
     }
+
+    /// <summary>receive-pack's compare-and-swap on the ref lost ("is at X but expected Y", or the branch was created meanwhile).</summary>
+    private static bool LostRefRace(string standardError) =>
+        standardError.Contains("cannot lock ref", StringComparison.Ordinal)
+        && (standardError.Contains("but expected", StringComparison.Ordinal) || standardError.Contains("reference already exists", StringComparison.Ordinal));
 
     /// <summary>What the server printed (hooks, protection rules), which says why better than git's summary.</summary>
     private static string RemoteSays(string standardError)

@@ -32,9 +32,11 @@ public static class HealthApi
                 return TypedResults.Json(new HealthStatus("unavailable", $"{pending.Count} migration(s) not applied yet."), statusCode: StatusCodes.Status503ServiceUnavailable);
             return TypedResults.Ok(new HealthStatus("ready", null));
         }
-        catch (Microsoft.Data.Sqlite.SqliteException ex)
+        catch (System.Data.Common.DbException ex)
         {
-            return TypedResults.Json(new HealthStatus("unavailable", $"Database error {ex.SqliteErrorCode}."), statusCode: StatusCodes.Status503ServiceUnavailable);
+            // Either engine: PostgreSQL's SQLSTATE, or SQLite's result code (its ErrorCode). Never the message (it may name the server).
+            var code = ex.SqlState ?? ex.ErrorCode.ToString(System.Globalization.CultureInfo.InvariantCulture);
+            return TypedResults.Json(new HealthStatus("unavailable", $"Database error {code}."), statusCode: StatusCodes.Status503ServiceUnavailable);
         }
     }
 }

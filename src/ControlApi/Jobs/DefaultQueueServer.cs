@@ -11,7 +11,9 @@ namespace ControlApi.Jobs;
 /// the shared storage at the slower <see cref="JobsOptions.QueuePollInterval"/>. The SQLite storage
 /// has no wake-up signal: every idle worker polls, and the poll interval is both the commit's
 /// pick-up delay and the idle CPU. Two storages on one file are two Hangfire servers' worth of
-/// connections; the storage's own locks (rows in the file) keep them consistent.
+/// connections; the storage's own locks (rows in the file) keep them consistent. On PostgreSQL the
+/// shared storage already wakes idle workers by notification (<see cref="HangfireStorage"/>), so this
+/// server uses it.
 /// </summary>
 internal sealed class DefaultQueueServer(IServiceProvider provider, IOptions<JobsOptions> options) : IHostedService, IDisposable
 {
@@ -20,7 +22,9 @@ internal sealed class DefaultQueueServer(IServiceProvider provider, IOptions<Job
 
     public Task StartAsync(CancellationToken cancellationToken)
     {
-        var storage = _storage = HangfireStorage.Open(provider, options.Value.CommitQueuePollInterval);
+        var storage = HangfireStorage.IsPostgreSql(provider)
+            ? provider.GetRequiredService<JobStorage>()
+            : _storage = HangfireStorage.Open(provider, options.Value.CommitQueuePollInterval);
         _server = new BackgroundJobServer(new BackgroundJobServerOptions
         {
             WorkerCount = Math.Max(2, Environment.ProcessorCount),

@@ -1,17 +1,49 @@
 using ControlApi.Configuration;
+using ControlApi.Data;
+using ControlApi.Persistence;
 using Hangfire;
+using Hangfire.PostgreSql;
+using Hangfire.PostgreSql.Factories;
 using Hangfire.Storage.SQLite;
+using Microsoft.Extensions.Options;
 
 namespace ControlApi.Jobs;
 
-/// <summary>Opens this host's Hangfire storage on the SQLite file in the data directory.</summary>
+/// <summary>Opens this host's Hangfire storage: a SQLite file in the data directory, or the PostgreSQL database's own schema.</summary>
 internal static class HangfireStorage
 {
-    /// <param name="queuePollInterval">How often an idle worker of a server on this storage asks for a job.</param>
-    public static SQLiteStorage Open(IServiceProvider provider, TimeSpan queuePollInterval)
+    /// <summary>Hangfire's tables on PostgreSQL live here, apart from ControlApi's (which EF Core migrates).</summary>
+    public const string PostgreSqlSchema = "hangfire";
+
+    /// <summary>
+    /// On PostgreSQL an idle worker waits on a notification (<c>LISTEN</c>; an enqueue sends
+    /// <c>NOTIFY</c> when it commits), so this is only the longest it waits before looking anyway.
+    /// </summary>
+    public static readonly TimeSpan PostgreSqlFallbackPoll = TimeSpan.FromSeconds(5);
+
+    public static bool IsPostgreSql(IServiceProvider provider) =>
+        provider.GetRequiredService<IOptions<DatabaseOptions>>().Value.Provider == DatabaseProvider.PostgreSql;
+
+    /// <param name="queuePollInterval">SQLite: how often an idle worker of a server on this storage asks for a job.</param>
+    public static JobStorage Open(IServiceProvider provider, TimeSpan queuePollInterval)
     {
         // Hangfire's process-wide log provider must be this host's before the storage logs anything.
         provider.GetRequiredService<IGlobalConfiguration>();
+        if (IsPostgreSql(provider))
+        {
+            var options = new PostgreSqlStorageOptions
+            {
+                SchemaName = PostgreSqlSchema,
+                // Workers wait for NOTIFY instead of polling every interval: a commit is picked up as
+                // soon as its enqueue commits, on whichever replica has an idle worker.
+                EnableLongPolling = true,
+                QueuePollInterval = PostgreSqlFallbackPoll,
+                // Creates or upgrades the schema under the package's own lock; replicas starting together are safe.
+                PrepareSchemaIfNecessary = true,
+            };
+            var connectionString = provider.GetRequiredService<PostgreSqlConnectionString>().ConnectionString;
+            return new PostgreSqlStorage(new NpgsqlConnectionFactory(connectionString, options), options);
+        }
         var paths = provider.GetRequiredService<DataPaths>();
         Directory.CreateDirectory(paths.Root);
         return new SQLiteStorage(paths.HangfireDatabase, new SQLiteStorageOptions { QueuePollInterval = queuePollInterval });

@@ -5,14 +5,13 @@ using ControlApi.Security;
 using Hangfire;
 using Hangfire.AspNetCore;
 using Hangfire.Dashboard;
-using Hangfire.Storage.SQLite;
 
 namespace ControlApi.Jobs;
 
 public static class JobsExtensions
 {
     /// <summary>
-    /// Hangfire on SQLite in the data directory. The storage and job activator are this host's own
+    /// Hangfire on SQLite in the data directory, or on PostgreSQL in its own schema. The storage and job activator are this host's own
     /// singletons (registered before <c>AddHangfire</c>, which only fills gaps), so two hosts in one
     /// process — parallel tests — never share Hangfire's static <c>JobStorage.Current</c>.
     /// </summary>

@@ -24,7 +24,7 @@ namespace ControlApi.Notifications;
 /// </summary>
 public sealed class DeliverJob(
     ControlApiDbContext db,
-    DatabaseWriteGate writeGate,
+    WriteTurns writeTurns,
     AuditLog audit,
     WebhookSecrets secrets,
     SlackNotifier slack,
@@ -87,9 +87,8 @@ public sealed class DeliverJob(
     private async Task<NotificationDelivery?> ClaimAsync(long deliveryId, CancellationToken cancellationToken)
     {
         DateTimeOffset? early = null;
-        using (await writeGate.EnterAsync(cancellationToken))
+        await using (var turn = await writeTurns.BeginAsync(db, WriteScope.Global, cancellationToken))
         {
-            await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
             var delivery = await db.NotificationDeliveries.FirstOrDefaultAsync(d => d.Id == deliveryId, cancellationToken);
             var now = time.GetUtcNow();
             if (delivery is null || delivery.State != DeliveryStates.Pending || delivery.LeasedUntil > now) return null;
@@ -97,7 +96,7 @@ public sealed class DeliverJob(
             {
                 delivery.LeasedUntil = now + options.Value.Lease;
                 await db.SaveChangesAsync(cancellationToken);
-                await transaction.CommitAsync(cancellationToken);
+                await turn.CommitAsync(cancellationToken);
                 return delivery;
             }
             early = delivery.NextAttemptAt;
@@ -159,9 +158,8 @@ public sealed class DeliverJob(
     {
         DateTimeOffset? retryAt = null;
         NotificationDelivery? delivery;
-        using (await writeGate.EnterAsync(cancellationToken))
+        await using (var turn = await writeTurns.BeginAsync(db, WriteScope.Global, cancellationToken))
         {
-            await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
             delivery = await db.NotificationDeliveries.Include(d => d.Tries).FirstOrDefaultAsync(d => d.Id == deliveryId, cancellationToken);
             if (delivery is null) return; // The webhook was deleted meanwhile, and its log with it.
             var now = time.GetUtcNow();
@@ -193,7 +191,7 @@ public sealed class DeliverJob(
                 delivery.NextAttemptAt = retryAt.Value;
             }
             await db.SaveChangesAsync(cancellationToken);
-            await transaction.CommitAsync(cancellationToken);
+            await turn.CommitAsync(cancellationToken);
         }
 
         if (retryAt is { } due)

@@ -9,13 +9,13 @@ namespace ControlApi.Notifications;
 
 /// <summary>
 /// Hands queued deliveries to Hangfire. Woken by <see cref="DeliveryOutbox"/> while the audit
-/// event's transaction is still open, it first takes the write gate — so it reads once that
+/// event's transaction is still open, it first takes a write turn — so it reads once that
 /// transaction has ended — and marks what it hands over. Every <see cref="NotificationOptions.SweepInterval"/>
 /// it also looks for deliveries a crash left behind: never handed over, or due long ago.
 /// </summary>
 public sealed class DeliveryDispatcher(
     IServiceScopeFactory scopes,
-    DatabaseWriteGate writeGate,
+    WriteTurns writeTurns,
     IBackgroundJobClient jobs,
     IOptions<NotificationOptions> options,
     TimeProvider time,
@@ -69,8 +69,7 @@ public sealed class DeliveryDispatcher(
         await using (var scope = scopes.CreateAsyncScope())
         {
             var db = scope.ServiceProvider.GetRequiredService<ControlApiDbContext>();
-            using var turn = await writeGate.EnterAsync(cancellationToken);
-            await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
+            await using var turn = await writeTurns.BeginAsync(db, WriteScope.Global, cancellationToken);
             var due = await db.NotificationDeliveries
                 .Where(d => d.State == DeliveryStates.Pending
                     && (!d.Dispatched || (d.LeasedUntil == null ? d.NextAttemptAt < lostBefore : d.LeasedUntil < lostBefore)))
@@ -87,7 +86,7 @@ public sealed class DeliveryDispatcher(
                 delivery.Dispatched = true;
             }
             await db.SaveChangesAsync(cancellationToken);
-            await transaction.CommitAsync(cancellationToken);
+            await turn.CommitAsync(cancellationToken);
             handOver = due.Select(d => (d.Id, d.NextAttemptAt)).ToList();
         }
 

@@ -1,68 +1,120 @@
 using ControlApi.Configuration;
 using ControlApi.Data;
 using Microsoft.Data.Sqlite;
-using ControlApi.Concurrency;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Options;
 
 namespace ControlApi.Persistence;
 
 public static class PersistenceExtensions
 {
-    public static IServiceCollection AddPersistence(this IServiceCollection services)
+    public static IServiceCollection AddPersistence(this IServiceCollection services, IConfiguration configuration)
     {
-        services.AddSingleton<DatabaseWriteGate>();
+        services.AddOptions<DatabaseOptions>().Bind(configuration.GetSection(DatabaseOptions.SectionName)).ValidateOnStart();
+        services.AddSingleton<IValidateOptions<DatabaseOptions>, DatabaseOptionsValidator>();
+        services.AddSingleton<WriteTurns>();
         services.AddSingleton<RevisionStateSignal>();
         services.AddSingleton<AuditAppendedSignal>();
         services.AddSingleton<CommitSignalsInterceptor>();
+        // Read once: a connection string file is a mounted Secret, not re-read per context.
+        services.AddSingleton(provider => new PostgreSqlConnectionString(DatabaseConnection.Resolve(provider.GetRequiredService<IOptions<DatabaseOptions>>().Value)));
         services.AddDbContext<ControlApiDbContext>((provider, options) =>
         {
-            var paths = provider.GetRequiredService<DataPaths>();
-            var connectionString = new SqliteConnectionStringBuilder
+            if (provider.GetRequiredService<IOptions<DatabaseOptions>>().Value.Provider == DatabaseProvider.PostgreSql)
             {
-                DataSource = paths.Database,
-                // Private cache (the default), never shared: with a shared cache readers take
-                // table locks and fail with SQLITE_LOCKED ("database table is locked") while a
-                // writer is busy, and no busy timeout retries that. With WAL and private caches
-                // readers never wait for the writer.
-                Cache = SqliteCacheMode.Private,
-                // Wait for a concurrent writer instead of failing at once (SQLITE_BUSY is retried).
-                DefaultTimeout = 30,
-                Pooling = true,
-            }.ToString();
-            options.UseSqlite(connectionString, sqlite => sqlite.MigrationsAssembly(ControlApiDbContext.MigrationsAssembly));
+                options.UseNpgsql(provider.GetRequiredService<PostgreSqlConnectionString>().ConnectionString, ControlApiDbContext.ConfigureNpgsql);
+            }
+            else
+            {
+                var paths = provider.GetRequiredService<DataPaths>();
+                var connectionString = new SqliteConnectionStringBuilder
+                {
+                    DataSource = paths.Database,
+                    // Private cache (the default), never shared: with a shared cache readers take
+                    // table locks and fail with SQLITE_LOCKED ("database table is locked") while a
+                    // writer is busy, and no busy timeout retries that. With WAL and private caches
+                    // readers never wait for the writer.
+                    Cache = SqliteCacheMode.Private,
+                    // Wait for a concurrent writer instead of failing at once (SQLITE_BUSY is retried).
+                    DefaultTimeout = 30,
+                    Pooling = true,
+                }.ToString();
+                options.UseSqlite(connectionString, ControlApiDbContext.ConfigureSqlite);
+            }
             options.AddInterceptors(provider.GetRequiredService<CommitSignalsInterceptor>());
         });
         services.AddHostedService<DatabaseInitializer>();
         return services;
     }
+
+    /// <summary>
+    /// Brings the schema up to date. SQLite: WAL on (it persists in the file), then migrate.
+    /// PostgreSQL: under a session-level advisory lock, so replicas starting together migrate one
+    /// after the other (the later ones find nothing pending). A session-level advisory lock is held
+    /// until unlocked or the session ends, so a replica dying mid-migration frees it (the manual,
+    /// "Advisory Locks").
+    /// </summary>
+    public static async Task MigrateDatabaseAsync(this IServiceProvider services, CancellationToken cancellationToken)
+    {
+        var options = services.GetRequiredService<IOptions<DatabaseOptions>>().Value;
+        if (options.Provider == DatabaseProvider.Sqlite) Directory.CreateDirectory(services.GetRequiredService<DataPaths>().Root);
+        await using var scope = services.CreateAsyncScope();
+        var db = scope.ServiceProvider.GetRequiredService<ControlApiDbContext>();
+        await db.Database.OpenConnectionAsync(cancellationToken);
+        try
+        {
+            if (options.Provider == DatabaseProvider.Sqlite)
+            {
+                // WAL lets readers proceed while a change is written.
+                await db.Database.ExecuteSqlRawAsync("PRAGMA journal_mode=WAL;", cancellationToken);
+                await db.Database.MigrateAsync(cancellationToken);
+                return;
+            }
+            await db.Database.ExecuteSqlAsync($"SELECT pg_advisory_lock({WriteTurns.MigrationLockKey})", cancellationToken);
+            try
+            {
+                await db.Database.MigrateAsync(cancellationToken);
+            }
+            finally
+            {
+                await db.Database.ExecuteSqlAsync($"SELECT pg_advisory_unlock({WriteTurns.MigrationLockKey})", CancellationToken.None);
+            }
+        }
+        finally
+        {
+            await db.Database.CloseConnectionAsync();
+        }
+    }
+
+    /// <summary>Where the database is, for a log line: the SQLite file, or PostgreSQL's host:port/database (no credentials).</summary>
+    public static string DescribeDatabase(this IServiceProvider services) =>
+        services.GetRequiredService<IOptions<DatabaseOptions>>().Value.Provider == DatabaseProvider.PostgreSql
+            ? "PostgreSQL " + DatabaseConnection.Describe(services.GetRequiredService<PostgreSqlConnectionString>().ConnectionString)
+            : services.GetRequiredService<DataPaths>().Database;
 }
 
-/// <summary>Creates the data directory, turns on WAL and applies migrations before the service takes requests.</summary>
-internal sealed class DatabaseInitializer(IServiceProvider services, DataPaths paths, ILogger<DatabaseInitializer> logger) : IHostedService
+/// <summary>The resolved PostgreSQL connection string (read once from configuration or its file). Its text is never logged.</summary>
+public sealed record PostgreSqlConnectionString(string ConnectionString)
+{
+    public override string ToString() => nameof(PostgreSqlConnectionString);
+}
+
+/// <summary>Creates the data directory and applies migrations before the service takes requests (unless <c>MigrateAtStart</c> is off).</summary>
+internal sealed class DatabaseInitializer(IServiceProvider services, IOptions<DatabaseOptions> options, DataPaths paths, ILogger<DatabaseInitializer> logger) : IHostedService
 {
     public async Task StartAsync(CancellationToken cancellationToken)
     {
         Directory.CreateDirectory(paths.Root);
-        await using var scope = services.CreateAsyncScope();
-        var db = scope.ServiceProvider.GetRequiredService<ControlApiDbContext>();
-        // WAL lets readers proceed while a change is written; the setting persists in the file.
-        await db.Database.OpenConnectionAsync(cancellationToken);
-        await db.Database.ExecuteSqlRawAsync("PRAGMA journal_mode=WAL;", cancellationToken);
-        await db.Database.MigrateAsync(cancellationToken);
-        logger.LogInformation("Database ready at {Database}", paths.Database);
+        if (options.Value.MigrateAtStart)
+        {
+            await services.MigrateDatabaseAsync(cancellationToken);
+            logger.LogInformation("Database ready at {Database}", services.DescribeDatabase());
+        }
+        else
+        {
+            logger.LogInformation("Database at {Database}; migrations are left to the migrate command (ControlApi:Database:MigrateAtStart is off)", services.DescribeDatabase());
+        }
     }
 
     public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
-}
-
-/// <summary>
-/// Serializes write transactions. SQLite has one writer anyway; taking turns in-process keeps
-/// per-cluster revision numbers gap-free and the audit hash chain linear without busy retries.
-/// (A multi-replica PostgreSQL deployment needs an advisory lock in its place.)
-/// </summary>
-public sealed class DatabaseWriteGate
-{
-    private readonly SemaphoreSlim _gate = new(1, 1);
-
-    public Task<IDisposable> EnterAsync(CancellationToken cancellationToken) => Turn.TakeAsync(_gate, cancellationToken);
 }

@@ -64,7 +64,7 @@ public abstract record ChangeOutcome
 /// </summary>
 public sealed class ChangeService(
     ControlApiDbContext db,
-    DatabaseWriteGate writeGate,
+    WriteTurns writeTurns,
     AuditLog audit,
     RevisionReader reader,
     Commits.CommitScheduler commits,
@@ -83,8 +83,7 @@ public sealed class ChangeService(
             return new ChangeOutcome.AdoptionRequired(unadopted.Reason);
         var chart = await baselines.ChartForAsync(request.Cluster, request.Desire, cancellationToken);
 
-        using var turn = await writeGate.EnterAsync(cancellationToken);
-        await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
+        await using var turn = await writeTurns.BeginAsync(db, WriteScope.Cluster(clusterId), cancellationToken);
 
         if (request.IdempotencyKey is { } key)
         {
@@ -115,7 +114,7 @@ public sealed class ChangeService(
                 new { onBehalfOf = request.OnBehalfOf, person = request.PersonOrOnBehalfOf, reason = request.Reason, errors = validation.Errors.Select(IssueResource.From) },
                 request.PersonOrOnBehalfOf),
                 cancellationToken);
-            await transaction.CommitAsync(cancellationToken);
+            await turn.CommitAsync(cancellationToken);
             return new ChangeOutcome.Rejected(validation, current.Number);
         }
 
@@ -123,7 +122,7 @@ public sealed class ChangeService(
         {
             var unchanged = new ChangeResource(clusterId, true, current, warnings);
             await RememberAsync(request, StatusCodes.Status200OK, unchanged, cancellationToken);
-            await transaction.CommitAsync(cancellationToken);
+            await turn.CommitAsync(cancellationToken);
             return new ChangeOutcome.Unchanged(unchanged);
         }
 
@@ -167,7 +166,7 @@ public sealed class ChangeService(
 
         var accepted = new ChangeResource(clusterId, false, RevisionResource.From(revision) with { Changes = changes }, warnings) { SideEffects = sideEffects };
         await RememberAsync(request, StatusCodes.Status202Accepted, accepted, cancellationToken);
-        await transaction.CommitAsync(cancellationToken);
+        await turn.CommitAsync(cancellationToken);
 
         // After the commit: the outbox row is durable, so a lost enqueue is only a delay (the sweep finds it).
         commits.ScheduleNow(clusterId);

@@ -24,9 +24,9 @@ public enum KeyRevocation
 
 /// <summary>
 /// API keys in the database. Creating and revoking write the key and its audit event in one
-/// transaction (through <see cref="DatabaseWriteGate"/>, like every change); lookups never track.
+/// transaction (a <see cref="WriteTurn"/>, like every change); lookups never track.
 /// </summary>
-public sealed class ApiKeyStore(ControlApiDbContext db, DatabaseWriteGate writeGate, AuditLog audit, TimeProvider time)
+public sealed class ApiKeyStore(ControlApiDbContext db, WriteTurns writeTurns, AuditLog audit, TimeProvider time)
 {
     /// <summary>How stale <c>lastUsedAt</c> may get: one write per key per interval, not one per request.</summary>
     public static readonly TimeSpan LastUsedInterval = TimeSpan.FromMinutes(1);
@@ -41,8 +41,7 @@ public sealed class ApiKeyStore(ControlApiDbContext db, DatabaseWriteGate writeG
 
     public async Task<KeyCreation> CreateAsync(string name, Role role, string actor, string source, CancellationToken cancellationToken)
     {
-        using var turn = await writeGate.EnterAsync(cancellationToken);
-        await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
+        await using var turn = await writeTurns.BeginAsync(db, WriteScope.Global, cancellationToken);
         if (await db.ApiKeys.AnyAsync(k => k.Name == name && k.RevokedAt == null, cancellationToken))
             return new KeyCreation.NameTaken(name);
 
@@ -61,14 +60,13 @@ public sealed class ApiKeyStore(ControlApiDbContext db, DatabaseWriteGate writeG
             AuditKinds.ApiKeyCreated, null, null, actor, source,
             $"API key '{name}' ({key.Id}) created with role {key.Role}",
             new { keyId = key.Id, name, role = key.Role }), cancellationToken);
-        await transaction.CommitAsync(cancellationToken);
+        await turn.CommitAsync(cancellationToken);
         return new KeyCreation.Created(key, issued.Text);
     }
 
     public async Task<KeyRevocation> RevokeAsync(string id, string actor, string source, CancellationToken cancellationToken)
     {
-        using var turn = await writeGate.EnterAsync(cancellationToken);
-        await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
+        await using var turn = await writeTurns.BeginAsync(db, WriteScope.Global, cancellationToken);
         var key = await db.ApiKeys.FirstOrDefaultAsync(k => k.Id == id, cancellationToken);
         if (key is null) return KeyRevocation.NotFound;
         if (key.RevokedAt is not null) return KeyRevocation.AlreadyRevoked;
@@ -79,13 +77,13 @@ public sealed class ApiKeyStore(ControlApiDbContext db, DatabaseWriteGate writeG
             AuditKinds.ApiKeyRevoked, null, null, actor, source,
             $"API key '{key.Name}' ({key.Id}) revoked",
             new { keyId = key.Id, name = key.Name, role = key.Role }), cancellationToken);
-        await transaction.CommitAsync(cancellationToken);
+        await turn.CommitAsync(cancellationToken);
         return KeyRevocation.Revoked;
     }
 
     /// <summary>
     /// Records a use when the stored one is older than <see cref="LastUsedInterval"/>. A single
-    /// conditional UPDATE outside the write gate: it touches no chain or numbering, and concurrent
+    /// conditional UPDATE outside a write turn: it touches no chain or numbering, and concurrent
     /// requests of one key write at most once.
     /// </summary>
     public async Task TouchAsync(ApiKey key, CancellationToken cancellationToken)

@@ -20,7 +20,7 @@ public sealed record DeniedRequest(int Status, string Reason, string Method, str
 /// </summary>
 public sealed class DeniedRequestAudit(
     IServiceScopeFactory scopes,
-    DatabaseWriteGate writeGate,
+    WriteTurns writeTurns,
     AuditLog audit,
     IOptions<SecurityOptions> options,
     TimeProvider time,
@@ -111,10 +111,9 @@ public sealed class DeniedRequestAudit(
     {
         await using var scope = scopes.CreateAsyncScope();
         var db = scope.ServiceProvider.GetRequiredService<ControlApiDbContext>();
-        using var turn = await writeGate.EnterAsync(cancellationToken);
-        await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
+        await using var turn = await writeTurns.BeginAsync(db, WriteScope.Global, cancellationToken);
         await audit.AppendAsync(db, entry, cancellationToken);
-        await transaction.CommitAsync(cancellationToken);
+        await turn.CommitAsync(cancellationToken);
     }
 
     private sealed class WindowCounts(DateTimeOffset startedAt)

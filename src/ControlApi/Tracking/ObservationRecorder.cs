@@ -14,12 +14,11 @@ namespace ControlApi.Tracking;
 /// judged against the stored <see cref="ClusterObservationState"/> in the same transaction — so
 /// identical polls add nothing, and a restart or reconnect cannot repeat an event.
 /// </summary>
-public sealed class ObservationRecorder(ControlApiDbContext db, DatabaseWriteGate writeGate, AuditLog audit, IOptions<TrackingOptions> options)
+public sealed class ObservationRecorder(ControlApiDbContext db, WriteTurns writeTurns, AuditLog audit, IOptions<TrackingOptions> options)
 {
     public async Task<IReadOnlyList<ObservedChange>> RecordAsync(string clusterId, DateTimeOffset observedAt, ObservationSnapshot snapshot, ClusterFacts facts, CancellationToken cancellationToken)
     {
-        using var gate = await writeGate.EnterAsync(cancellationToken);
-        await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
+        await using var turn = await writeTurns.BeginAsync(db, WriteScope.Cluster(clusterId), cancellationToken);
         try
         {
             var state = await db.ClusterObservationStates.SingleOrDefaultAsync(s => s.ClusterId == clusterId, cancellationToken);
@@ -52,7 +51,7 @@ public sealed class ObservationRecorder(ControlApiDbContext db, DatabaseWriteGat
 
             await db.SaveChangesAsync(cancellationToken);
             await PruneAsync(clusterId, cancellationToken);
-            await transaction.CommitAsync(cancellationToken);
+            await turn.CommitAsync(cancellationToken);
             return changes;
         }
         finally

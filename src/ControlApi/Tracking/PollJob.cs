@@ -38,7 +38,7 @@ public sealed class PollJob(
     ClusterObserver observer,
     ObservationRecorder recorder,
     ControlApiDbContext db,
-    DatabaseWriteGate writeGate,
+    WriteTurns writeTurns,
     AuditLog audit,
     PollTurns turns,
     ActiveTrackers trackers,
@@ -138,12 +138,11 @@ public sealed class PollJob(
     {
         var now = time.GetUtcNow();
         var stamp = await ReconcileRequest.RequestAsync(connection, cluster.Profile, now, cancellationToken);
-        using var gate = await writeGate.EnterAsync(cancellationToken);
-        await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
+        await using var turn = await writeTurns.BeginAsync(db, WriteScope.Global, cancellationToken);
         await audit.AppendAsync(db, new AuditEntry(AuditKinds.FluxReconcileRequested, cluster.Id, null, actor, AuditSources.Api,
             $"{cluster.Id}: asked Flux to reconcile {cluster.Profile.GitRepository} and {cluster.Profile.Kustomization} now",
             new { gitRepository = cluster.Profile.GitRepository.ToString(), kustomization = cluster.Profile.Kustomization.ToString(), requestedAt = stamp }), cancellationToken);
-        await transaction.CommitAsync(cancellationToken);
+        await turn.CommitAsync(cancellationToken);
         db.ChangeTracker.Clear();
     }
 }

@@ -14,7 +14,7 @@ namespace ControlApi.Tracking;
 /// re-reads the revision and does nothing if it is no longer in the state the decision was made
 /// in — so a second tracker, a restart or a newer commit can never record a step twice.
 /// </summary>
-public sealed class TrackingRecorder(ControlApiDbContext db, DatabaseWriteGate writeGate, AuditLog audit)
+public sealed class TrackingRecorder(ControlApiDbContext db, WriteTurns writeTurns, AuditLog audit)
 {
     // Scoped: one recorder per job, so this is the waiting text this job last wrote.
     private readonly Dictionary<long, string> _waiting = [];
@@ -23,8 +23,7 @@ public sealed class TrackingRecorder(ControlApiDbContext db, DatabaseWriteGate w
     public async Task<bool> MoveAsync(long revisionId, RevisionState from, RevisionState to, DateTimeOffset at, string reason,
         string auditKind, string summary, object details, Action<RevisionTracking>? update, CancellationToken cancellationToken)
     {
-        using var gate = await writeGate.EnterAsync(cancellationToken);
-        await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
+        await using var turn = await writeTurns.BeginAsync(db, WriteScope.Global, cancellationToken);
         try
         {
             var revision = await db.Revisions.Include(r => r.Timeline).SingleAsync(r => r.Id == revisionId, cancellationToken);
@@ -35,7 +34,7 @@ public sealed class TrackingRecorder(ControlApiDbContext db, DatabaseWriteGate w
             tracking.Waiting = to.IsTerminal() ? null : tracking.Waiting;
             await audit.AppendAsync(db, new AuditEntry(auditKind, revision.ClusterId, revision.Number, AuditSources.System, AuditSources.System, summary, details), cancellationToken);
             await db.SaveChangesAsync(cancellationToken);
-            await transaction.CommitAsync(cancellationToken);
+            await turn.CommitAsync(cancellationToken);
             return true;
         }
         finally
@@ -51,8 +50,7 @@ public sealed class TrackingRecorder(ControlApiDbContext db, DatabaseWriteGate w
     public async Task<bool> NoteAsync(long revisionId, RevisionState state, DateTimeOffset at, Func<RevisionTracking, bool> due, Action<RevisionTracking> update,
         string auditKind, string summary, object details, CancellationToken cancellationToken)
     {
-        using var gate = await writeGate.EnterAsync(cancellationToken);
-        await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
+        await using var turn = await writeTurns.BeginAsync(db, WriteScope.Global, cancellationToken);
         try
         {
             var revision = await db.Revisions.SingleAsync(r => r.Id == revisionId, cancellationToken);
@@ -62,7 +60,7 @@ public sealed class TrackingRecorder(ControlApiDbContext db, DatabaseWriteGate w
             update(tracking);
             await audit.AppendAsync(db, new AuditEntry(auditKind, revision.ClusterId, revision.Number, AuditSources.System, AuditSources.System, summary, details), cancellationToken);
             await db.SaveChangesAsync(cancellationToken);
-            await transaction.CommitAsync(cancellationToken);
+            await turn.CommitAsync(cancellationToken);
             return true;
         }
         finally
@@ -85,12 +83,13 @@ public sealed class TrackingRecorder(ControlApiDbContext db, DatabaseWriteGate w
     /// <summary>Tracking bookkeeping without an audit event (what the tracker waits on, rollout signature).</summary>
     public async Task UpdateAsync(long revisionId, DateTimeOffset at, Action<RevisionTracking> update, CancellationToken cancellationToken)
     {
-        using var gate = await writeGate.EnterAsync(cancellationToken);
+        await using var turn = await writeTurns.BeginAsync(db, WriteScope.Global, cancellationToken);
         try
         {
             var tracking = await TrackingRowAsync(revisionId, at, cancellationToken);
             update(tracking);
             await db.SaveChangesAsync(cancellationToken);
+            await turn.CommitAsync(cancellationToken);
         }
         finally
         {

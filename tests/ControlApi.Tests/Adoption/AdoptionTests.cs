@@ -296,8 +296,10 @@ public sealed class AdoptionTests : IAsyncLifetime
 
         var accepted = await client.PutAsync("/api/v1/clusters/local/features/encryption", Json("""{"enabled": true}"""));
         Assert.Equal(HttpStatusCode.Accepted, accepted.StatusCode);
+        // Someone else's release is pushed while the repository is out of reach, so it is there the
+        // moment the repository comes back (seeding after its return raced the commit job's retry).
+        var seed = await SeedRepository.PushAsync(_git, parked, _temp.Path, _charts.Url);
         Directory.Move(parked, _remote);
-        var seed = await SeedAsync();
 
         var failed = await Eventually.WaitAsync(() => client.GetFromJsonNodeAsync("/api/v1/clusters/local/revisions/1"),
             r => (string?)r?["state"] == "CommitFailed" && ((string?)r["stateReason"])!.Contains("not retried"), TimeSpan.FromSeconds(30),

@@ -17,7 +17,7 @@ public sealed class ManualClock(DateTimeOffset start) : TimeProvider
 
 /// <summary>
 /// Appends audit events to a running service's database the way the service does — through
-/// <see cref="AuditLog"/>, under the write gate, in one transaction — but at chosen times.
+/// <see cref="AuditLog"/>, in one write turn — but at chosen times.
 /// </summary>
 public static class AuditSeed
 {
@@ -25,19 +25,18 @@ public static class AuditSeed
     {
         await using var scope = service.Services.CreateAsyncScope();
         var db = scope.ServiceProvider.GetRequiredService<ControlApiDbContext>();
-        var gate = scope.ServiceProvider.GetRequiredService<DatabaseWriteGate>();
+        var turns = scope.ServiceProvider.GetRequiredService<WriteTurns>();
         var clock = new ManualClock(DateTimeOffset.UnixEpoch);
         var log = new AuditLog(clock, []);
         var appended = new List<AuditEvent>();
-        using (await gate.EnterAsync(CancellationToken.None))
+        await using (var turn = await turns.BeginAsync(db, WriteScope.Global, CancellationToken.None))
         {
-            await using var transaction = await db.Database.BeginTransactionAsync();
             foreach (var (time, entry) in entries)
             {
                 clock.Now = time;
                 appended.Add(await log.AppendAsync(db, entry, CancellationToken.None));
             }
-            await transaction.CommitAsync();
+            await turn.CommitAsync(CancellationToken.None);
         }
         return appended;
     }

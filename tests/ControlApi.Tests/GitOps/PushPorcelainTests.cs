@@ -14,6 +14,11 @@ public sealed class PushPorcelainTests
     [InlineData(1, "!\tHEAD:refs/heads/main\t[rejected] (fetch first)", "error: failed to push some refs", GitPushOutcome.RejectedNonFastForward)]
     [InlineData(1, "!\tHEAD:refs/heads/main\t[rejected] (non-fast-forward)", "error: failed to push some refs", GitPushOutcome.RejectedNonFastForward)]
     [InlineData(1, "!\tHEAD:refs/heads/main\t[remote rejected] (pre-receive hook declined)", "remote: main is protected", GitPushOutcome.Failed)]
+    [InlineData(1, "!\tHEAD:refs/heads/main\t[remote rejected] (failed to update ref)",
+        "remote: error: cannot lock ref 'refs/heads/main': is at 7ba18cf66ca22050c050d37fff8dccb32a229473 but expected 814ec1f521a1209149b28f5c95c2b61f7ec4d98c", GitPushOutcome.RejectedNonFastForward)]
+    [InlineData(1, "!\tHEAD:refs/heads/main\t[remote rejected] (failed to update ref)",
+        "remote: error: cannot lock ref 'refs/heads/main': reference already exists", GitPushOutcome.RejectedNonFastForward)]
+    [InlineData(1, "!\tHEAD:refs/heads/main\t[remote rejected] (failed to update ref)", "remote: error: unable to write new ref: No space left on device", GitPushOutcome.Failed)]
     [InlineData(128, "", "fatal: Could not read from remote repository.", GitPushOutcome.Failed)]
     public void Porcelain_lines_decide_the_outcome(int exitCode, string line, string standardError, GitPushOutcome expected)
     {

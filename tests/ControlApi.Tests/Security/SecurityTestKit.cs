@@ -31,10 +31,12 @@ public static class SecurityTestKit
         return await db.AuditEvents.AsNoTracking().Where(e => kind == null || e.Kind == kind).OrderBy(e => e.Id).ToListAsync();
     }
 
-    /// <summary>Reads the audit log of a stopped service straight from its database file.</summary>
+    /// <summary>Reads the audit log of a stopped service straight from its database (file, or PostgreSQL database).</summary>
     public static async Task<List<AuditEvent>> AuditEventsInAsync(string dataDirectory, string kind)
     {
-        var options = ControlApiDbContext.SqliteOptions($"Data Source={Path.Combine(dataDirectory, "controlapi.db")};Pooling=False").Options;
+        var options = TestDatabaseAttribute.UsePostgreSql
+            ? ControlApiDbContext.PostgreSqlOptions(PostgreSqlServer.Shared.ConnectionString(PostgreSqlServer.Shared.DatabaseFor(dataDirectory))).Options
+            : ControlApiDbContext.SqliteOptions($"Data Source={Path.Combine(dataDirectory, "controlapi.db")};Pooling=False").Options;
         await using var db = new ControlApiDbContext(options);
         return await db.AuditEvents.AsNoTracking().Where(e => e.Kind == kind).OrderBy(e => e.Id).ToListAsync();
     }

@@ -54,11 +54,23 @@ public sealed class ControlApiFactory : WebApplicationFactory<Program>
             ["ControlApi:Security:RateLimits:PerKey"] = "1000000",
             ["ControlApi:Security:RateLimits:PerAddress"] = "1000000",
         };
+        // The PostgreSQL test assembly: the data directory's own database, unless the test names a database itself.
+        if (TestDatabaseAttribute.UsePostgreSql && settings?.ContainsKey(DatabaseProviderKey) != true)
+        {
+            _settings[DatabaseProviderKey] = "PostgreSql";
+            _settings[DatabaseConnectionKey] = PostgreSqlServer.Shared.ConnectionString(PostgreSqlServer.Shared.DatabaseFor(DataDirectory));
+        }
         foreach (var (key, value) in settings ?? []) _settings[key] = value;
         AdminKey = string.IsNullOrEmpty(_settings[SecurityOptions.AdminKeyVariable]) ? null : _settings[SecurityOptions.AdminKeyVariable];
     }
 
+    public const string DatabaseProviderKey = "ControlApi:Database:Provider";
+    public const string DatabaseConnectionKey = "ControlApi:Database:ConnectionString";
+
     public string DataDirectory { get; }
+
+    /// <summary>True when this service runs on PostgreSQL (the PostgreSQL test assembly, or a test that asked for it).</summary>
+    public bool OnPostgreSql => _settings.GetValueOrDefault(DatabaseProviderKey) == "PostgreSql";
 
     /// <summary>The <c>CONTROLAPI_ADMIN_KEY</c> this service was started with, if any.</summary>
     public string? AdminKey { get; }
@@ -120,6 +132,7 @@ public sealed class ControlApiFactory : WebApplicationFactory<Program>
         base.Dispose(disposing);
         if (disposing && _ownsDataDirectory)
         {
+            if (TestDatabaseAttribute.UsePostgreSql) PostgreSqlServer.Shared.DropDatabaseOf(DataDirectory);
             try
             {
                 Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
