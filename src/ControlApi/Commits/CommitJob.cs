@@ -51,6 +51,7 @@ public sealed class CommitJob(
             return;
         }
 
+        scheduler.Started(clusterId);
         using var turn = await turns.EnterAsync(clusterId, cancellationToken);
         while (!cancellationToken.IsCancellationRequested)
         {
