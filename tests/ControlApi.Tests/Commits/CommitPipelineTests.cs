@@ -172,7 +172,7 @@ public sealed class CommitPipelineTests : IDisposable
         var dataDirectory = _temp.Combine("data");
         Directory.CreateDirectory(dataDirectory);
         var crash = new CrashAfterPush();
-        using (var first = Service(dataDirectory, s => s.AddSingleton<ICommitFaultPoint>(crash)))
+        using (var first = Service(dataDirectory, s => s.HookAfterPush(crash.AfterPushAsync)))
         {
             var client = first.CreateClient(Role.Operator);
             await client.PutAsync(Settings, Json("""{"hostFirewall":{"enabled":true}}"""));
@@ -293,14 +293,15 @@ public sealed class CommitPipelineTests : IDisposable
     }
 
     /// <summary>Dies right after the push, before the database learns about it — once.</summary>
-    private sealed class CrashAfterPush : ICommitFaultPoint
+    private sealed class CrashAfterPush
     {
         public TaskCompletionSource Crashed { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
-        public Task AfterPushAsync(string clusterId, int revision, CancellationToken cancellationToken)
+        public Task AfterPushAsync(ControlApi.GitOps.PublishResult pushed, CancellationToken cancellationToken)
         {
             Crashed.TrySetResult();
-            throw new InvalidOperationException("simulated crash between push and database update");
+            // The job is abandoned as on a process that dies: nothing after the push runs, and nothing catches it.
+            throw new OperationCanceledException("simulated crash between push and database update");
         }
     }
 }
