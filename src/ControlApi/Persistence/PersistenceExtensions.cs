@@ -11,6 +11,7 @@ public static class PersistenceExtensions
     public static IServiceCollection AddPersistence(this IServiceCollection services)
     {
         services.AddSingleton<DatabaseWriteGate>();
+        services.AddSingleton<StorageHealth>();
         services.AddSingleton<RevisionStateSignal>();
         services.AddSingleton<AuditAppendedSignal>();
         services.AddSingleton<CommitSignalsInterceptor>();
@@ -25,8 +26,10 @@ public static class PersistenceExtensions
                 // writer is busy, and no busy timeout retries that. With WAL and private caches
                 // readers never wait for the writer.
                 Cache = SqliteCacheMode.Private,
-                // Wait for a concurrent writer instead of failing at once (SQLITE_BUSY is retried).
-                DefaultTimeout = 30,
+                // Wait for a concurrent writer instead of failing at once (SQLITE_BUSY is retried), but
+                // not for long: this process's writers take turns (DatabaseWriteGate), so only another
+                // process holds the lock this long, and a request answers 503 with Retry-After instead of hanging.
+                DefaultTimeout = 5,
                 Pooling = true,
             }.ToString();
             options.UseSqlite(connectionString, sqlite => sqlite.MigrationsAssembly(ControlApiDbContext.MigrationsAssembly));
