@@ -52,6 +52,31 @@ public sealed class StorageFaultTests : IDisposable
         Assert.Equal(1, await scope.ServiceProvider.GetRequiredService<ControlApiDbContext>().Revisions.CountAsync());
     }
 
+    [Fact]
+    public void A_data_directory_that_cannot_be_created_stops_the_start_naming_it()
+    {
+        // Tests run as root, where permissions stop nothing: a path under a regular file cannot be a directory for anyone.
+        var file = Path.Combine(_factory.DataDirectory, "not-a-directory");
+        File.WriteAllText(file, "");
+        using var service = new ControlApiFactory(dataDirectory: Path.Combine(file, "data"));
+
+        var failure = Assert.ThrowsAny<Exception>(() => service.Services);
+
+        Assert.Contains($"The data directory {Path.Combine(file, "data")} cannot be created", failure.ToString());
+    }
+
+    [Fact]
+    public void A_job_database_that_cannot_be_opened_stops_the_start_naming_it()
+    {
+        var data = Path.Combine(_factory.DataDirectory, "other-data");
+        Directory.CreateDirectory(Path.Combine(data, "hangfire.db"));
+        using var service = new ControlApiFactory(dataDirectory: data);
+
+        var failure = Assert.ThrowsAny<Exception>(() => service.Services);
+
+        Assert.Contains($"The job database {Path.Combine(data, "hangfire.db")} cannot be opened", failure.ToString());
+    }
+
     [Theory]
     [InlineData(13, StorageFaultKind.Full)]
     [InlineData(8, StorageFaultKind.ReadOnly)]
