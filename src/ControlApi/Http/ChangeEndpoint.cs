@@ -48,7 +48,7 @@ public static class ChangeEndpoint
                 return TypedResults.Ok(unchanged.Change);
             case ChangeOutcome.Replayed replayed:
                 // The first answer again (status, body, Location, ETag), mapped as it was then.
-                context.Response.Headers["Idempotent-Replayed"] = "true";
+                context.Response.Headers[ChangeHeaders.IdempotentReplayedHeader] = "true";
                 return Answer(context, cluster, replayed.First);
             case ChangeOutcome.Malformed malformed:
                 return Problems.BadRequest("malformed-settings", "The settings could not be read", malformed.Error, malformed.Pointer);
