@@ -13,6 +13,7 @@ internal sealed class IdempotencyRecordConfiguration : IEntityTypeConfiguration<
         builder.Property(r => r.ClusterId).HasMaxLength(63);
         builder.Property(r => r.Key).HasMaxLength(200);
         builder.Property(r => r.RequestHash).HasMaxLength(64);
+        builder.Property(r => r.Outcome).HasConversion<string>().HasMaxLength(16);
         builder.HasIndex(r => r.CreatedAt);
     }
 }

@@ -143,6 +143,8 @@ public sealed class ChatCommandEngine(
                 return ChatReplies.Failed(malformed.Error);
             case ChangeOutcome.AdoptionRequired adopt:
                 return ChatReplies.AdoptFirst(cluster, adopt.Reason);
+            case ChangeOutcome.Replayed replayed:
+                return await AnswerAsync(cluster, request, replayed.First, cancellationToken);
             default:
                 // Chat sends no If-Match or Idempotency-Key, so the remaining outcomes cannot happen here.
                 return ChatReplies.Failed($"Unexpected outcome {outcome.GetType().Name}; nothing was changed.");

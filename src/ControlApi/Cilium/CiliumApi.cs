@@ -82,7 +82,7 @@ public static class CiliumApi
         });
     }
 
-    public static async Task<Results<Accepted<ChangeResource>, Ok<ChangeResource>, ContentHttpResult, ProblemHttpResult>> PutSettings(
+    public static async Task<Results<Accepted<ChangeResource>, Ok<ChangeResource>, ProblemHttpResult>> PutSettings(
         string cluster, HttpContext context, ClusterCatalog clusters, ChangeService changes, IOptions<ControlApiOptions> options, CancellationToken cancellationToken)
     {
         if (clusters.Find(cluster) is not { } managed) return Problems.ClusterNotFound(cluster, clusters.All.Select(c => c.Id));
@@ -98,7 +98,7 @@ public static class CiliumApi
         return await ChangeEndpoint.RunAsync(context, managed, body.Bytes, _ => parsed, changes, limits, cancellationToken);
     }
 
-    public static async Task<Results<Accepted<ChangeResource>, Ok<ChangeResource>, ContentHttpResult, ProblemHttpResult>> PatchSettings(
+    public static async Task<Results<Accepted<ChangeResource>, Ok<ChangeResource>, ProblemHttpResult>> PatchSettings(
         string cluster, HttpContext context, ClusterCatalog clusters, ChangeService changes, IOptions<ControlApiOptions> options, CancellationToken cancellationToken)
     {
         if (clusters.Find(cluster) is not { } managed) return Problems.ClusterNotFound(cluster, clusters.All.Select(c => c.Id));

@@ -53,7 +53,7 @@ public static class FeaturesApi
         });
     }
 
-    public static async Task<Results<Accepted<ChangeResource>, Ok<ChangeResource>, ContentHttpResult, ProblemHttpResult>> SwitchFeature(
+    public static async Task<Results<Accepted<ChangeResource>, Ok<ChangeResource>, ProblemHttpResult>> SwitchFeature(
         string cluster, string feature, HttpContext context, ClusterCatalog clusters, ChangeService changes, IOptions<ControlApiOptions> options, CancellationToken cancellationToken)
     {
         if (clusters.Find(cluster) is not { } managed) return Problems.ClusterNotFound(cluster, clusters.All.Select(c => c.Id));

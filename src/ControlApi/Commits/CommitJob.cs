@@ -38,8 +38,7 @@ public sealed class CommitJob(
     IOptions<CommitOptions> options,
     ControlApiMetrics metrics,
     TimeProvider time,
-    ILogger<CommitJob> logger,
-    ICommitFaultPoint? faultPoint = null)
+    ILogger<CommitJob> logger)
 {
     [AutomaticRetry(Attempts = 0)] // Retries are the outbox's: back-off per revision, visible in the API.
     public async Task RunAsync(string clusterId, CancellationToken cancellationToken)
@@ -51,6 +50,7 @@ public sealed class CommitJob(
             return;
         }
 
+        scheduler.Started(clusterId);
         using var turn = await turns.EnterAsync(clusterId, cancellationToken);
         while (!cancellationToken.IsCancellationRequested)
         {
@@ -111,7 +111,6 @@ public sealed class CommitJob(
                 return;
             }
 
-            if (faultPoint is not null) await faultPoint.AfterPushAsync(clusterId, revision.Number, cancellationToken);
             await RecordPublishedAsync(message, revision, result, cancellationToken);
         }
     }

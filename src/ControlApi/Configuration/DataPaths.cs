@@ -39,6 +39,11 @@ public sealed class DataPaths : IDisposable
             {
                 return new FileStream(Path.Combine(root, LockFileName), FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None);
             }
+            catch (IOException ex) when (Persistence.StorageFaults.Classify(ex) is { Kind: Persistence.StorageFaultKind.ReadOnly or Persistence.StorageFaultKind.Full })
+            {
+                // Not another process: the directory cannot be written at all, and waiting will not change that.
+                throw new InvalidOperationException($"The data directory {root} cannot be written: {ex.Message} Make it writable (and give it free space) for ControlApi, or set ControlApi:DataDirectory to one that is.", ex);
+            }
             catch (IOException) when (Environment.TickCount64 < deadline)
             {
                 Thread.Sleep(100); // a constructor cannot await; this runs once, at start

@@ -21,8 +21,11 @@ public static class HealthApi
         return app;
     }
 
-    public static async Task<IResult> Ready(ControlApiDbContext db, CancellationToken cancellationToken)
+    public static async Task<IResult> Ready(ControlApiDbContext db, Persistence.StorageHealth storage, CancellationToken cancellationToken)
     {
+        // A full disk or a locked database still opens: what requests ran into is reported as well.
+        if (storage.Current is { } recent)
+            return TypedResults.Json(new HealthStatus("unavailable", recent.What), statusCode: StatusCodes.Status503ServiceUnavailable);
         try
         {
             if (!await db.Database.CanConnectAsync(cancellationToken))
@@ -32,11 +35,10 @@ public static class HealthApi
                 return TypedResults.Json(new HealthStatus("unavailable", $"{pending.Count} migration(s) not applied yet."), statusCode: StatusCodes.Status503ServiceUnavailable);
             return TypedResults.Ok(new HealthStatus("ready", null));
         }
-        catch (System.Data.Common.DbException ex)
+        catch (Exception ex) when (Persistence.StorageFaults.Classify(ex) is { } fault)
         {
-            // Either engine: PostgreSQL's SQLSTATE, or SQLite's result code (its ErrorCode). Never the message (it may name the server).
-            var code = ex.SqlState ?? ex.ErrorCode.ToString(System.Globalization.CultureInfo.InvariantCulture);
-            return TypedResults.Json(new HealthStatus("unavailable", $"Database error {code}."), statusCode: StatusCodes.Status503ServiceUnavailable);
+            storage.Report(fault);
+            return TypedResults.Json(new HealthStatus("unavailable", fault.What), statusCode: StatusCodes.Status503ServiceUnavailable);
         }
     }
 }

@@ -14,7 +14,7 @@ namespace ControlApi.Http;
 /// </summary>
 public static class ChangeEndpoint
 {
-    public static async Task<Results<Accepted<ChangeResource>, Ok<ChangeResource>, ContentHttpResult, ProblemHttpResult>> RunAsync(
+    public static async Task<Results<Accepted<ChangeResource>, Ok<ChangeResource>, ProblemHttpResult>> RunAsync(
         HttpContext context,
         ManagedCluster cluster,
         ReadOnlyMemory<byte> body,
@@ -35,7 +35,7 @@ public static class ChangeEndpoint
     }
 
     /// <summary>Each outcome of a change as its HTTP answer (also for changes run elsewhere, e.g. a rollback).</summary>
-    public static Results<Accepted<ChangeResource>, Ok<ChangeResource>, ContentHttpResult, ProblemHttpResult> Answer(
+    public static Results<Accepted<ChangeResource>, Ok<ChangeResource>, ProblemHttpResult> Answer(
         HttpContext context, ManagedCluster cluster, ChangeOutcome outcome)
     {
         switch (outcome)
@@ -47,9 +47,9 @@ public static class ChangeEndpoint
                 context.Response.Headers.ETag = ETags.ForRevision(unchanged.Change.Revision.Number);
                 return TypedResults.Ok(unchanged.Change);
             case ChangeOutcome.Replayed replayed:
-                if (replayed.Location is { } location) context.Response.Headers.Location = location;
-                context.Response.Headers["Idempotent-Replayed"] = "true";
-                return TypedResults.Content(replayed.Json, "application/json", Encoding.UTF8, replayed.StatusCode);
+                // The first answer again (status, body, Location, ETag), mapped as it was then.
+                context.Response.Headers[ChangeHeaders.IdempotentReplayedHeader] = "true";
+                return Answer(context, cluster, replayed.First);
             case ChangeOutcome.Malformed malformed:
                 return Problems.BadRequest("malformed-settings", "The settings could not be read", malformed.Error, malformed.Pointer);
             case ChangeOutcome.PreconditionFailed failed:

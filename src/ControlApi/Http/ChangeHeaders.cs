@@ -9,6 +9,9 @@ public sealed record ChangeHeaders(string? Reason, string? OnBehalfOf, int? IfMa
     public const string OnBehalfOfHeader = "X-On-Behalf-Of";
     public const string IdempotencyKeyHeader = "Idempotency-Key";
 
+    /// <summary>Marks an answer given again for a retried <see cref="IdempotencyKeyHeader"/>.</summary>
+    public const string IdempotentReplayedHeader = "Idempotent-Replayed";
+
     /// <summary>Parses and checks the headers; the error names the header and the fix.</summary>
     public static (ChangeHeaders? Headers, string? Error) Parse(HttpRequest request, RequestLimitOptions limits)
     {

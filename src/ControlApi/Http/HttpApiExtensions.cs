@@ -54,6 +54,12 @@ public static class HttpApiExtensions
         {
             // Unexpected failures answer as problem details without internals; the log has the exception.
             var feature = context.Features.Get<IExceptionHandlerFeature>();
+            if (feature?.Error is { } error && ControlApi.Persistence.StorageFaults.Classify(error) is { } fault)
+            {
+                context.RequestServices.GetRequiredService<ControlApi.Persistence.StorageHealth>().Report(fault);
+                await Problems.StorageUnavailable(context, fault).ExecuteAsync(context);
+                return;
+            }
             var status = feature?.Error is BadHttpRequestException bad ? bad.StatusCode : StatusCodes.Status500InternalServerError;
             var result = status switch
             {

@@ -46,6 +46,21 @@ public static class Problems
         $"{errors.Count} rule(s) refuse this change to '{cluster}'; nothing was stored. Fix every listed error and send it again.",
         new() { ["errors"] = errors, ["warnings"] = warnings });
 
+    /// <summary>503 with <c>Retry-After</c>: storage (disk, permissions, database) stopped the request, and what happened.</summary>
+    public static ProblemHttpResult StorageUnavailable(HttpContext context, Persistence.StorageFault fault)
+    {
+        context.Response.Headers.RetryAfter = ((int)fault.RetryAfter.TotalSeconds).ToString(System.Globalization.CultureInfo.InvariantCulture);
+        var code = fault.Kind switch
+        {
+            Persistence.StorageFaultKind.Full => "storage-full",
+            Persistence.StorageFaultKind.ReadOnly => "storage-read-only",
+            Persistence.StorageFaultKind.Locked => "storage-locked",
+            _ => "storage-unavailable",
+        };
+        return Create(StatusCodes.Status503ServiceUnavailable, code, "Storage unavailable",
+            $"{fault.What} This request changed nothing; everything accepted before is kept. Try again after {(int)fault.RetryAfter.TotalSeconds} s; an operator may need to free space, make the data directory writable or stop the other process.");
+    }
+
     public static ProblemHttpResult IdempotencyKeyReused(string key) => Create(
         StatusCodes.Status422UnprocessableEntity, "idempotency-key-reused", "Idempotency-Key already used",
         $"Idempotency-Key '{key}' was already used for a different request. Use a new key for a new change.");

@@ -46,6 +46,15 @@ internal static class HangfireStorage
         }
         var paths = provider.GetRequiredService<DataPaths>();
         Directory.CreateDirectory(paths.Root);
-        return new SQLiteStorage(paths.HangfireDatabase, new SQLiteStorageOptions { QueuePollInterval = queuePollInterval });
+        try
+        {
+            return new SQLiteStorage(paths.HangfireDatabase, new SQLiteStorageOptions { QueuePollInterval = queuePollInterval });
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            // The storage creates its file and tables here; failing, it would stop the start with no word of where.
+            var what = Persistence.StorageFaults.Classify(ex)?.What ?? ex.Message;
+            throw new InvalidOperationException($"The job database {paths.HangfireDatabase} cannot be opened: {what} Make the data directory {paths.Root} writable for ControlApi, or set ControlApi:DataDirectory to one that is.", ex);
+        }
     }
 }

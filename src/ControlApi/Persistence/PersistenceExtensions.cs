@@ -13,6 +13,7 @@ public static class PersistenceExtensions
         services.AddOptions<DatabaseOptions>().Bind(configuration.GetSection(DatabaseOptions.SectionName)).ValidateOnStart();
         services.AddSingleton<IValidateOptions<DatabaseOptions>, DatabaseOptionsValidator>();
         services.AddSingleton<WriteTurns>();
+        services.AddSingleton<StorageHealth>();
         services.AddSingleton<RevisionStateSignal>();
         services.AddSingleton<AuditAppendedSignal>();
         services.AddSingleton<CommitSignalsInterceptor>();
@@ -35,8 +36,10 @@ public static class PersistenceExtensions
                     // writer is busy, and no busy timeout retries that. With WAL and private caches
                     // readers never wait for the writer.
                     Cache = SqliteCacheMode.Private,
-                    // Wait for a concurrent writer instead of failing at once (SQLITE_BUSY is retried).
-                    DefaultTimeout = 30,
+                    // Wait for a concurrent writer instead of failing at once (SQLITE_BUSY is retried), but
+                    // not for long: this process's writers take turns (WriteTurns), so only another
+                    // process holds the lock this long, and a request answers 503 with Retry-After instead of hanging.
+                    DefaultTimeout = 5,
                     Pooling = true,
                 }.ToString();
                 options.UseSqlite(connectionString, ControlApiDbContext.ConfigureSqlite);

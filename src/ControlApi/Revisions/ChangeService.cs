@@ -51,7 +51,12 @@ public abstract record ChangeOutcome
     public sealed record Rejected(ValidationResult Validation, int CurrentRevision) : ChangeOutcome;
     public sealed record PreconditionFailed(int CurrentRevision) : ChangeOutcome;
     public sealed record IdempotencyKeyReused(string Key) : ChangeOutcome;
-    public sealed record Replayed(int StatusCode, string Json, string? Location) : ChangeOutcome;
+
+    /// <summary>
+    /// A retry with the same <c>Idempotency-Key</c> and request: <paramref name="First"/> is how the first
+    /// request ended (<see cref="Accepted"/> or <see cref="Unchanged"/>), to be answered again as it was.
+    /// </summary>
+    public sealed record Replayed(ChangeOutcome First) : ChangeOutcome;
 
     /// <summary>The repository holds a Cilium release ControlApi did not write; it must be adopted first.</summary>
     public sealed record AdoptionRequired(string Reason) : ChangeOutcome;
@@ -92,7 +97,7 @@ public sealed class ChangeService(
             if (earlier is not null)
             {
                 return earlier.RequestHash == request.RequestFingerprint
-                    ? new ChangeOutcome.Replayed(earlier.StatusCode, earlier.ResponseJson, earlier.Location)
+                    ? new ChangeOutcome.Replayed(Remembered(earlier))
                     : new ChangeOutcome.IdempotencyKeyReused(key);
             }
         }
@@ -121,7 +126,7 @@ public sealed class ChangeService(
         if (desired.SameAs(current.Settings))
         {
             var unchanged = new ChangeResource(clusterId, true, current, warnings);
-            await RememberAsync(request, StatusCodes.Status200OK, unchanged, cancellationToken);
+            await RememberAsync(request, RememberedOutcome.Unchanged, unchanged, cancellationToken);
             await turn.CommitAsync(cancellationToken);
             return new ChangeOutcome.Unchanged(unchanged);
         }
@@ -165,7 +170,7 @@ public sealed class ChangeService(
             cancellationToken);
 
         var accepted = new ChangeResource(clusterId, false, RevisionResource.From(revision) with { Changes = changes }, warnings) { SideEffects = sideEffects };
-        await RememberAsync(request, StatusCodes.Status202Accepted, accepted, cancellationToken);
+        await RememberAsync(request, RememberedOutcome.Accepted, accepted, cancellationToken);
         await turn.CommitAsync(cancellationToken);
 
         // After the commit: the outbox row is durable, so a lost enqueue is only a delay (the sweep finds it).
@@ -174,7 +179,7 @@ public sealed class ChangeService(
         return new ChangeOutcome.Accepted(accepted);
     }
 
-    private async Task RememberAsync(ChangeRequest request, int status, ChangeResource response, CancellationToken cancellationToken)
+    private async Task RememberAsync(ChangeRequest request, RememberedOutcome outcome, ChangeResource change, CancellationToken cancellationToken)
     {
         if (request.IdempotencyKey is null) return;
         db.IdempotencyRecords.Add(new IdempotencyRecord
@@ -182,11 +187,24 @@ public sealed class ChangeService(
             ClusterId = request.Cluster.Id,
             Key = request.IdempotencyKey,
             RequestHash = request.RequestFingerprint ?? "",
-            StatusCode = status,
-            ResponseJson = JsonSerializer.Serialize(response, ApiJson.Options),
-            Location = response.NoChange ? null : RevisionLinks.Revision(response.Cluster, response.Revision.Number),
+            Outcome = outcome,
+            RevisionNumber = change.Revision.Number,
+            // The change as it was then (state, warnings, side effects), not as the revision is now.
+            ChangeJson = JsonSerializer.Serialize(change, ApiJson.Options),
             CreatedAt = time.GetUtcNow(),
         });
         await db.SaveChangesAsync(cancellationToken);
+    }
+
+    private static ChangeOutcome Remembered(IdempotencyRecord record)
+    {
+        var change = JsonSerializer.Deserialize<ChangeResource>(record.ChangeJson, ApiJson.Options)
+            ?? throw new InvalidOperationException($"Idempotency record {record.ClusterId}/{record.Key} holds no change.");
+        return record.Outcome switch
+        {
+            RememberedOutcome.Accepted => new ChangeOutcome.Accepted(change),
+            RememberedOutcome.Unchanged => new ChangeOutcome.Unchanged(change),
+            _ => throw new InvalidOperationException($"Idempotency record {record.ClusterId}/{record.Key} holds an unknown outcome {record.Outcome}."),
+        };
     }
 }

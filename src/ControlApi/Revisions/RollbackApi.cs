@@ -31,7 +31,7 @@ public static class RollbackApi
         return api;
     }
 
-    public static async Task<Results<Accepted<ChangeResource>, Ok<ChangeResource>, ContentHttpResult, ProblemHttpResult>> Rollback(
+    public static async Task<Results<Accepted<ChangeResource>, Ok<ChangeResource>, ProblemHttpResult>> Rollback(
         string cluster, int number, HttpContext context, ClusterCatalog clusters, RevisionRollback rollback,
         IOptions<ControlApiOptions> options, CancellationToken cancellationToken)
     {

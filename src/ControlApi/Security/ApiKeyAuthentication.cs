@@ -34,8 +34,9 @@ public static class ApiKeyClaims
 
 /// <summary>
 /// <c>Authorization: Bearer &lt;key&gt;</c>: the <c>CONTROLAPI_ADMIN_KEY</c> value, or a stored key found
-/// by its public id and checked by hash. Failed checks count against the caller's address; an address
-/// over its limit is refused before any key is looked at, so guessing cannot go on.
+/// by its public id and checked by hash. Failed checks count against the caller's address and the key
+/// they aimed at (<see cref="FailedAuthenticationThrottle.TargetOf"/>); over the limit, that key from that
+/// address is refused before it is looked at, so guessing cannot go on while other keys still work.
 /// </summary>
 public sealed class ApiKeyAuthenticationHandler(
     IOptionsMonitor<AuthenticationSchemeOptions> options,
@@ -46,6 +47,9 @@ public sealed class ApiKeyAuthenticationHandler(
     FailedAuthenticationThrottle throttle) : AuthenticationHandler<AuthenticationSchemeOptions>(options, logger, encoder)
 {
     public const string SchemeName = "ApiKey";
+
+    /// <summary>The secret this request's key tries, for the failed-check throttle.</summary>
+    private string _target = "bootstrap";
 
     protected override async Task<AuthenticateResult> HandleAuthenticateAsync()
     {
@@ -62,7 +66,8 @@ public sealed class ApiKeyAuthenticationHandler(
         }
 
         var address = ClientAddress.Of(Context);
-        if (throttle.IsLockedOut(address, out var retryAfter))
+        _target = FailedAuthenticationThrottle.TargetOf(presented.Key);
+        if (throttle.IsLockedOut(address, _target, out var retryAfter))
             return Refuse(new AuthenticationAttempt(DenialReasons.TooManyFailures, RetryAfter: retryAfter), countsAsFailure: false);
         if (presented.Key is not { } text)
             return Refuse(new AuthenticationAttempt(DenialReasons.MalformedKey), countsAsFailure: true);
@@ -103,7 +108,7 @@ public sealed class ApiKeyAuthenticationHandler(
 
     private AuthenticateResult Refuse(AuthenticationAttempt attempt, bool countsAsFailure)
     {
-        if (countsAsFailure) throttle.RecordFailure(ClientAddress.Of(Context));
+        if (countsAsFailure) throttle.RecordFailure(ClientAddress.Of(Context), _target);
         Context.Features.Set(attempt);
         // The failure message is logged by ASP.NET Core: it carries the reason only, never the presented value.
         return AuthenticateResult.Fail(attempt.Reason);

@@ -3,9 +3,13 @@ using Microsoft.Extensions.Options;
 namespace ControlApi.Security;
 
 /// <summary>
-/// Counts failed key checks per client address in fixed windows. Once an address reaches the limit,
-/// every request from it that presents a key is refused with 429 until its window ends — a correct
-/// key included, so a guesser cannot tell a hit from a miss.
+/// Counts failed key checks per client address and guessed key in fixed windows. A guess aims at
+/// one secret: an issued key's secret (named by the public id in the presented token) or, for
+/// anything not shaped like an issued key, the bootstrap admin key. Once an address reaches the
+/// limit for a target, every request from it presenting a key for that target is refused with 429
+/// until the window ends — a correct key included, so a guesser cannot tell a hit from a miss.
+/// Other keys from the same address go on: behind an ingress every client shares one address, and
+/// one client's stale or mistyped key must not lock out everyone else's valid one.
 /// </summary>
 public sealed class FailedAuthenticationThrottle(IOptions<SecurityOptions> options, TimeProvider time)
 {
@@ -16,33 +20,40 @@ public sealed class FailedAuthenticationThrottle(IOptions<SecurityOptions> optio
     private readonly Dictionary<string, Window> _windows = new(StringComparer.Ordinal);
     private readonly Lock _lock = new();
 
-    public void RecordFailure(string address)
+    /// <summary>The one secret a presented key tries: an issued key by its public id, else the bootstrap admin key.</summary>
+    public static string TargetOf(string? presentedKey) =>
+        presentedKey is not null && ApiKeyTokens.TryParse(presentedKey, out var id, out _) ? "key:" + id : "bootstrap";
+
+    public void RecordFailure(string address, string target)
     {
         var now = time.GetUtcNow();
+        var bucket = Bucket(address, target);
         lock (_lock)
         {
-            if (!_windows.TryGetValue(address, out var window) || window.EndsAt <= now)
+            if (!_windows.TryGetValue(bucket, out var window) || window.EndsAt <= now)
             {
                 if (_windows.Count >= PruneThreshold) Prune(now);
                 window = new Window(now + _limits.Window);
-                _windows[address] = window;
+                _windows[bucket] = window;
             }
             window.Failures++;
         }
     }
 
-    public bool IsLockedOut(string address, out TimeSpan retryAfter)
+    public bool IsLockedOut(string address, string target, out TimeSpan retryAfter)
     {
         var now = time.GetUtcNow();
         retryAfter = TimeSpan.Zero;
         lock (_lock)
         {
-            if (!_windows.TryGetValue(address, out var window) || window.EndsAt <= now || window.Failures < _limits.PerAddress)
+            if (!_windows.TryGetValue(Bucket(address, target), out var window) || window.EndsAt <= now || window.Failures < _limits.PerAddress)
                 return false;
             retryAfter = window.EndsAt - now;
             return true;
         }
     }
+
+    private static string Bucket(string address, string target) => address + " " + target;
 
     private void Prune(DateTimeOffset now)
     {

@@ -26,7 +26,10 @@ public sealed class RateLimitOptions
     public TimeSpan Window { get; set; } = TimeSpan.FromMinutes(1);
 }
 
-/// <summary>After <c>PerAddress</c> failed key checks within <c>Window</c>, an address gets 429 until the window ends.</summary>
+/// <summary>
+/// After <c>PerAddress</c> failed checks of one key (an issued key's id, or the bootstrap admin key) from one
+/// address within <c>Window</c>, that key from that address gets 429 until the window ends; other keys do not.
+/// </summary>
 public sealed class FailedAuthenticationOptions
 {
     public int PerAddress { get; set; } = 10;

@@ -50,7 +50,14 @@ public sealed record SimulatorStep(
     string? Revision,
     long ResourceVersion);
 
-/// <summary>The append-only step log, with waiting for a step that has not happened yet.</summary>
+/// <summary>
+/// The append-only step log, with waiting for a step that has not happened yet. Its order is the
+/// order steps were recorded, and <see cref="SimulatorStep.At"/> is stamped under the log's lock,
+/// so times never go back in log order. A step's <see cref="SimulatorStep.ResourceVersion"/> is its
+/// own write's, taken before it is recorded: two controllers writing at once may record in the
+/// other order, so versions increase per subject (one controller writes one object in turn), not
+/// across the whole log.
+/// </summary>
 public sealed class SimulatorStepLog(TimeProvider time)
 {
     private readonly Lock _gate = new();

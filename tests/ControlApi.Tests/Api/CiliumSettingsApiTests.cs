@@ -130,8 +130,35 @@ public sealed class CiliumSettingsApiTests : IDisposable
         Assert.Equal(HttpStatusCode.Accepted, first.StatusCode);
         Assert.Equal(HttpStatusCode.Accepted, second.StatusCode);
         Assert.Equal(first.Headers.Location, second.Headers.Location);
+        Assert.Equal("\"1\"", second.Headers.ETag?.Tag);
+        Assert.Equal(first.Headers.ETag, second.Headers.ETag);
+        Assert.Equal("true", Assert.Single(second.Headers.GetValues("Idempotent-Replayed")));
         Assert.True(JsonNode.DeepEquals(await first.ReadJsonAsync(), await second.ReadJsonAsync()));
         Assert.Equal(1, await RevisionCountAsync());
+    }
+
+    [Fact]
+    public async Task A_replayed_change_answers_as_it_was_then_not_as_the_revision_is_now()
+    {
+        var first = await _client.SendAsync(Request(HttpMethod.Put, Settings, Json("""{"hostFirewall":{"enabled":true}}"""), ("Idempotency-Key", "k-then")));
+        // The same settings again under another key: nothing to change, revision 1 stays current.
+        var unchanged = await _client.SendAsync(Request(HttpMethod.Put, Settings, Json("""{"hostFirewall":{"enabled":true}}"""), ("Idempotency-Key", "k-same")));
+        await _client.SendAsync(Request(HttpMethod.Put, Settings, Json("""{"l7Proxy":false}""")));
+
+        var replayedFirst = await _client.SendAsync(Request(HttpMethod.Put, Settings, Json("""{"hostFirewall":{"enabled":true}}"""), ("Idempotency-Key", "k-then")));
+        var replayedUnchanged = await _client.SendAsync(Request(HttpMethod.Put, Settings, Json("""{"hostFirewall":{"enabled":true}}"""), ("Idempotency-Key", "k-same")));
+
+        Assert.Equal(HttpStatusCode.Accepted, replayedFirst.StatusCode);
+        Assert.Equal("\"1\"", replayedFirst.Headers.ETag?.Tag);
+        Assert.Equal("/api/v1/clusters/local/revisions/1", replayedFirst.Headers.Location?.OriginalString);
+        Assert.True(JsonNode.DeepEquals(await first.ReadJsonAsync(), await replayedFirst.ReadJsonAsync()));
+
+        Assert.Equal(HttpStatusCode.OK, unchanged.StatusCode);
+        Assert.Equal(HttpStatusCode.OK, replayedUnchanged.StatusCode);
+        Assert.Null(replayedUnchanged.Headers.Location);
+        Assert.Equal("\"1\"", replayedUnchanged.Headers.ETag?.Tag);
+        Assert.True(JsonNode.DeepEquals(await unchanged.ReadJsonAsync(), await replayedUnchanged.ReadJsonAsync()));
+        Assert.Equal(2, await RevisionCountAsync());
     }
 
     [Fact]

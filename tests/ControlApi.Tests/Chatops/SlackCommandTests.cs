@@ -64,7 +64,7 @@ public sealed class SlackCommandTests
     {
         var gate = new CommitGate();
         await using var receiver = await ResponseUrlReceiver.StartAsync();
-        using var service = new ChatopsService(services: s => s.AddSingleton<ICommitFaultPoint>(gate));
+        using var service = new ChatopsService(services: s => s.HookAfterPush(gate.AfterPushAsync));
 
         // The commit job is held after its push until the test opens the gate, so the revision cannot
         // be Committed before the answer: the request never waits for git.
@@ -302,12 +302,12 @@ public sealed class SlackCommandTests
     }
 
     /// <summary>Holds the commit job right after its push until the test opens it.</summary>
-    private sealed class CommitGate : ICommitFaultPoint
+    private sealed class CommitGate
     {
         public TaskCompletionSource Reached { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
         public TaskCompletionSource Open { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
-        public async Task AfterPushAsync(string clusterId, int revision, CancellationToken cancellationToken)
+        public async Task AfterPushAsync(ControlApi.GitOps.PublishResult pushed, CancellationToken cancellationToken)
         {
             Reached.TrySetResult();
             await Open.Task.WaitAsync(cancellationToken);

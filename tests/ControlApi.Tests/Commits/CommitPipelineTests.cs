@@ -126,12 +126,53 @@ public sealed class CommitPipelineTests : IDisposable
     }
 
     [Fact]
+    public async Task During_an_outage_sweeps_and_new_changes_schedule_no_second_commit_job()
+    {
+        await _git.InitBareAsync(_remote);
+        Directory.Move(_remote, _remote + ".parked");
+        // Retries an hour away: every job counted below was scheduled by a sweep or an early wake.
+        using var service = new ControlApiFactory(new Dictionary<string, string?>
+        {
+            ["ControlApi:Clusters:0:GitOps:Repository"] = "file://" + _remote,
+            ["ControlApi:Commits:RetryBaseDelay"] = "01:00:00",
+            ["ControlApi:Commits:MaxRetryDelay"] = "01:00:00",
+            ["ControlApi:Commits:SweepInterval"] = "01:00:00",
+        });
+        var client = service.CreateClient(Role.Operator);
+        await client.PutAsync(Settings, Json("""{"hostFirewall":{"enabled":true}}"""));
+        await WaitForStateAsync(client, 1, "CommitFailed");
+        Assert.Equal(1, CommitJobs(service).Waiting);
+
+        var sweeper = service.Services.GetRequiredService<OutboxSweeper>();
+        for (var i = 0; i < 5; i++) await sweeper.SweepAsync(CancellationToken.None);
+        // A new change wakes the job early; it finds the head revision not due and goes back to sleep.
+        await client.PutAsync(Settings, Json("""{"hostFirewall":{"enabled":true},"l7Proxy":false}"""));
+        await Eventually.WaitAsync(() => Task.FromResult(CommitJobs(service)), jobs => jobs.Running == 0 && jobs.Enqueued == 0,
+            TimeSpan.FromSeconds(30), "the early-woken commit job to finish");
+        for (var i = 0; i < 5; i++) await sweeper.SweepAsync(CancellationToken.None);
+
+        Assert.Equal(1, CommitJobs(service).Waiting);
+        Assert.Equal("Accepted", (string)(await RevisionAsync(client, 2))["state"]!);
+    }
+
+    /// <summary>Commit jobs in Hangfire's storage: scheduled for later, enqueued now, and running.</summary>
+    private static (int Waiting, int Enqueued, int Running) CommitJobs(ControlApiFactory service)
+    {
+        var monitor = service.Services.GetRequiredService<Hangfire.JobStorage>().GetMonitoringApi();
+        static bool IsCommit(Hangfire.Common.Job? job) => job?.Type == typeof(CommitJob);
+        var scheduled = monitor.ScheduledJobs(0, 1000).Count(j => IsCommit(j.Value.Job));
+        var enqueued = monitor.Queues().Sum(q => monitor.EnqueuedJobs(q.Name, 0, 1000).Count(j => IsCommit(j.Value.Job)));
+        var running = monitor.ProcessingJobs(0, 1000).Count(j => IsCommit(j.Value.Job));
+        return (scheduled, enqueued, running);
+    }
+
+    [Fact]
     public async Task A_crash_between_push_and_database_update_makes_exactly_one_commit_after_restart()
     {
         var dataDirectory = _temp.Combine("data");
         Directory.CreateDirectory(dataDirectory);
         var crash = new CrashAfterPush();
-        using (var first = Service(dataDirectory, s => s.AddSingleton<ICommitFaultPoint>(crash)))
+        using (var first = Service(dataDirectory, s => s.HookAfterPush(crash.AfterPushAsync)))
         {
             var client = first.CreateClient(Role.Operator);
             await client.PutAsync(Settings, Json("""{"hostFirewall":{"enabled":true}}"""));
@@ -252,14 +293,15 @@ public sealed class CommitPipelineTests : IDisposable
     }
 
     /// <summary>Dies right after the push, before the database learns about it — once.</summary>
-    private sealed class CrashAfterPush : ICommitFaultPoint
+    private sealed class CrashAfterPush
     {
         public TaskCompletionSource Crashed { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
-        public Task AfterPushAsync(string clusterId, int revision, CancellationToken cancellationToken)
+        public Task AfterPushAsync(ControlApi.GitOps.PublishResult pushed, CancellationToken cancellationToken)
         {
             Crashed.TrySetResult();
-            throw new InvalidOperationException("simulated crash between push and database update");
+            // The job is abandoned as on a process that dies: nothing after the push runs, and nothing catches it.
+            throw new OperationCanceledException("simulated crash between push and database update");
         }
     }
 }

@@ -33,7 +33,7 @@ public sealed class ControlApiFactory : WebApplicationFactory<Program>
 
     /// <param name="settings">Configuration keys to add or override.</param>
     /// <param name="dataDirectory">An existing data directory to reuse ("restart"); a new one otherwise.</param>
-    /// <param name="services">Service overrides, e.g. a fault point.</param>
+    /// <param name="services">Service overrides, e.g. a hook after the git push (<see cref="AfterPush"/>).</param>
     /// <param name="logs">Receives every log line of the service, at every level.</param>
     public ControlApiFactory(Dictionary<string, string?>? settings = null, string? dataDirectory = null, Action<IServiceCollection>? services = null,
         CapturingLoggerProvider? logs = null)

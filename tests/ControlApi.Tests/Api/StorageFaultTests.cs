@@ -1,0 +1,111 @@
+using System.Net;
+using ControlApi.Data;
+using ControlApi.Persistence;
+using ControlApi.Tests.Support;
+using Microsoft.Data.Sqlite;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
+using static ControlApi.Tests.Support.HttpJson;
+
+namespace ControlApi.Tests.Api;
+
+/// <summary>Storage that cannot take a write answers 503 with Retry-After and says what happened; readiness reports it.</summary>
+public sealed class StorageFaultTests : IDisposable
+{
+    private const string Settings = "/api/v1/clusters/local/cilium";
+    private readonly ControlApiFactory _factory = new();
+
+    public void Dispose() => _factory.Dispose();
+
+    [Fact]
+    public async Task A_database_locked_by_another_process_answers_503_with_Retry_After_then_the_change_goes_through()
+    {
+        var client = _factory.CreateClient(_factory.AdminKey!);
+        Assert.Equal(HttpStatusCode.OK, (await client.GetAsync("/readyz")).StatusCode);
+
+        // Another process (a second instance, a backup tool) holds the database's write lock.
+        await using (var other = new SqliteConnection($"Data Source={Path.Combine(_factory.DataDirectory, "controlapi.db")};Pooling=False"))
+        {
+            await other.OpenAsync();
+            await using var hold = other.CreateCommand();
+            hold.CommandText = "BEGIN EXCLUSIVE";
+            await hold.ExecuteNonQueryAsync();
+
+            var refused = await client.PutAsync(Settings, Json("""{"hostFirewall":{"enabled":true}}"""));
+            var ready = await client.GetAsync("/readyz");
+
+            Assert.Equal(HttpStatusCode.ServiceUnavailable, refused.StatusCode);
+            Assert.True(refused.Headers.RetryAfter?.Delta > TimeSpan.Zero);
+            var problem = await refused.ReadJsonAsync();
+            Assert.Equal("urn:controlapi:problem:storage-locked", (string)problem["type"]!);
+            Assert.Contains("locked", (string)problem["detail"]!);
+            Assert.Equal(HttpStatusCode.ServiceUnavailable, ready.StatusCode);
+            Assert.Contains("locked", (string)(await ready.ReadJsonAsync())["detail"]!);
+
+            hold.CommandText = "ROLLBACK";
+            await hold.ExecuteNonQueryAsync();
+        }
+
+        var accepted = await client.PutAsync(Settings, Json("""{"hostFirewall":{"enabled":true}}"""));
+        Assert.Equal(HttpStatusCode.Accepted, accepted.StatusCode);
+        await using var scope = _factory.Services.CreateAsyncScope();
+        Assert.Equal(1, await scope.ServiceProvider.GetRequiredService<ControlApiDbContext>().Revisions.CountAsync());
+    }
+
+    [Fact]
+    public void A_data_directory_that_cannot_be_created_stops_the_start_naming_it()
+    {
+        // Tests run as root, where permissions stop nothing: a path under a regular file cannot be a directory for anyone.
+        var file = Path.Combine(_factory.DataDirectory, "not-a-directory");
+        File.WriteAllText(file, "");
+        using var service = new ControlApiFactory(dataDirectory: Path.Combine(file, "data"));
+
+        var failure = Assert.ThrowsAny<Exception>(() => service.Services);
+
+        Assert.Contains($"The data directory {Path.Combine(file, "data")} cannot be created", failure.ToString());
+    }
+
+    [Fact]
+    public void A_job_database_that_cannot_be_opened_stops_the_start_naming_it()
+    {
+        var data = Path.Combine(_factory.DataDirectory, "other-data");
+        Directory.CreateDirectory(Path.Combine(data, "hangfire.db"));
+        using var service = new ControlApiFactory(dataDirectory: data);
+
+        var failure = Assert.ThrowsAny<Exception>(() => service.Services);
+
+        Assert.Contains($"The job database {Path.Combine(data, "hangfire.db")} cannot be opened", failure.ToString());
+    }
+
+    [Theory]
+    [InlineData(13, StorageFaultKind.Full)]
+    [InlineData(8, StorageFaultKind.ReadOnly)]
+    [InlineData(14, StorageFaultKind.Unavailable)]
+    [InlineData(5, StorageFaultKind.Locked)]
+    [InlineData(6, StorageFaultKind.Locked)]
+    [InlineData(13 | (1 << 8), StorageFaultKind.Full)]
+    public void SQLite_result_codes_are_classified_through_wrapping_exceptions(int code, StorageFaultKind kind)
+    {
+        var wrapped = new DbUpdateException("saving failed", new SqliteException("sqlite says no", code));
+
+        Assert.Equal(kind, StorageFaults.Classify(wrapped)?.Kind);
+    }
+
+    [Fact]
+    public async Task A_full_database_is_classified_from_the_error_SQLite_really_raises()
+    {
+        // max_page_count makes SQLITE_FULL honestly, without filling a disk.
+        var file = Path.Combine(_factory.DataDirectory, "small.db");
+        await using var connection = new SqliteConnection($"Data Source={file};Pooling=False");
+        await connection.OpenAsync();
+        await using var command = connection.CreateCommand();
+        command.CommandText = "CREATE TABLE t (x BLOB); PRAGMA max_page_count = 3;";
+        await command.ExecuteNonQueryAsync();
+        command.CommandText = "INSERT INTO t VALUES (zeroblob(100000))";
+
+        var full = await Assert.ThrowsAsync<SqliteException>(() => command.ExecuteNonQueryAsync());
+
+        Assert.Equal(StorageFaultKind.Full, StorageFaults.Classify(full)?.Kind);
+        Assert.Null(StorageFaults.Classify(new InvalidOperationException("not storage")));
+    }
+}
