@@ -42,6 +42,9 @@ builder.AddTracing();
 
 var app = builder.Build();
 
+// `dotnet ControlApi.dll <command>`: a one-off command with this configuration instead of the service.
+if (await HostCommands.TryRunAsync(args, app.Services) is { } exitCode) return exitCode;
+
 app.UseHttpLogging();
 app.UseHttpApi();
 app.UseSecurity();
@@ -64,6 +67,7 @@ api.MapEventsApi();
 api.MapWebhooksApi();
 
 app.Run();
+return 0;
 
 /// <summary>Visible to WebApplicationFactory in the tests.</summary>
 public partial class Program;
