@@ -1,10 +1,11 @@
 using ControlApi.Data.Entities;
+using Microsoft.AspNetCore.DataProtection.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Storage.ValueConversion;
 
 namespace ControlApi.Data;
 
-public sealed class ControlApiDbContext(DbContextOptions<ControlApiDbContext> options) : DbContext(options)
+public sealed class ControlApiDbContext(DbContextOptions<ControlApiDbContext> options) : DbContext(options), IDataProtectionKeyContext
 {
     /// <summary>The assembly that holds the SQLite migrations (its own project, see README architecture).</summary>
     public const string MigrationsAssembly = "ControlApi.Migrations";
@@ -24,6 +25,11 @@ public sealed class ControlApiDbContext(DbContextOptions<ControlApiDbContext> op
     public DbSet<Webhook> Webhooks => Set<Webhook>();
     public DbSet<NotificationDelivery> NotificationDeliveries => Set<NotificationDelivery>();
     public DbSet<DeliveryAttempt> DeliveryAttempts => Set<DeliveryAttempt>();
+    public DbSet<Lease> Leases => Set<Lease>();
+    public DbSet<SeenSignature> SeenSignatures => Set<SeenSignature>();
+
+    /// <summary>The Data Protection key ring, shared by every replica (webhook secrets must decrypt on all).</summary>
+    public DbSet<DataProtectionKey> DataProtectionKeys => Set<DataProtectionKey>();
 
     protected override void OnModelCreating(ModelBuilder modelBuilder)
     {

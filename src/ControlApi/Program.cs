@@ -18,12 +18,9 @@ using ControlApi.Tracking;
 
 // The root appsettings.json is copied next to the binaries; reading it from there makes
 // `dotnet run`, the published image and the tests see the same file.
-// `migrate`: apply the database migrations and exit (a Kubernetes Job before a rollout, with
-// ControlApi:Database:MigrateAtStart=false on the replicas). Everything else starts the service.
-var migrateOnly = args.FirstOrDefault() == "migrate";
 var builder = WebApplication.CreateBuilder(new WebApplicationOptions
 {
-    Args = migrateOnly ? args[1..] : args,
+    Args = args,
     ContentRootPath = AppContext.BaseDirectory,
 });
 
@@ -45,13 +42,8 @@ builder.AddTracing();
 
 var app = builder.Build();
 
-if (migrateOnly)
-{
-    await app.Services.MigrateDatabaseAsync(CancellationToken.None);
-    app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("ControlApi.Migrate")
-        .LogInformation("Migrations applied to {Database}", app.Services.DescribeDatabase());
-    return 0;
-}
+// `dotnet ControlApi.dll <command>`: a one-off command with this configuration instead of the service.
+if (await HostCommands.TryRunAsync(args, app.Services) is { } exitCode) return exitCode;
 
 app.UseHttpLogging();
 app.UseHttpApi();

@@ -232,6 +232,25 @@ namespace ControlApi.Migrations
                     b.ToTable("IdempotencyRecords", (string)null);
                 });
 
+            modelBuilder.Entity("ControlApi.Data.Entities.Lease", b =>
+                {
+                    b.Property<string>("Name")
+                        .HasMaxLength(100)
+                        .HasColumnType("TEXT");
+
+                    b.Property<long>("ExpiresAt")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("Holder")
+                        .IsRequired()
+                        .HasMaxLength(100)
+                        .HasColumnType("TEXT");
+
+                    b.HasKey("Name");
+
+                    b.ToTable("Leases", (string)null);
+                });
+
             modelBuilder.Entity("ControlApi.Data.Entities.NotificationDelivery", b =>
                 {
                     b.Property<long>("Id")
@@ -510,6 +529,22 @@ namespace ControlApi.Migrations
                     b.ToTable("RevisionTransitions", (string)null);
                 });
 
+            modelBuilder.Entity("ControlApi.Data.Entities.SeenSignature", b =>
+                {
+                    b.Property<string>("Hash")
+                        .HasMaxLength(64)
+                        .HasColumnType("TEXT");
+
+                    b.Property<long>("ExpiresAt")
+                        .HasColumnType("INTEGER");
+
+                    b.HasKey("Hash");
+
+                    b.HasIndex("ExpiresAt");
+
+                    b.ToTable("SeenSignatures", (string)null);
+                });
+
             modelBuilder.Entity("ControlApi.Data.Entities.Webhook", b =>
                 {
                     b.Property<long>("Id")
@@ -543,6 +578,23 @@ namespace ControlApi.Migrations
                     b.HasKey("Id");
 
                     b.ToTable("Webhooks", (string)null);
+                });
+
+            modelBuilder.Entity("Microsoft.AspNetCore.DataProtection.EntityFrameworkCore.DataProtectionKey", b =>
+                {
+                    b.Property<int>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("FriendlyName")
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Xml")
+                        .HasColumnType("TEXT");
+
+                    b.HasKey("Id");
+
+                    b.ToTable("DataProtectionKeys");
                 });
 
             modelBuilder.Entity("ControlApi.Data.Entities.DeliveryAttempt", b =>

@@ -46,7 +46,7 @@ public static class ChatopsApi
         if (tooLarge is not null) return tooLarge;
 
         var headers = context.Request.Headers;
-        var check = verifier.Verify(headers[SlackSignatureVerifier.TimestampHeader].ToString(), headers[SlackSignatureVerifier.SignatureHeader].ToString(), body);
+        var check = await verifier.VerifyAsync(headers[SlackSignatureVerifier.TimestampHeader].ToString(), headers[SlackSignatureVerifier.SignatureHeader].ToString(), body, cancellationToken);
         if (check != RequestCheck.Valid) return await RefuseAsync(ChatPlatforms.Slack, check, context, audit, cancellationToken);
 
         var command = SlackSlashCommand.Parse(body);
@@ -87,7 +87,7 @@ public static class ChatopsApi
 
         if (TeamsActivity.Parse(body) is not { } activity)
             return Problems.BadRequest("malformed-activity", "Not a Teams activity", "The body is not a JSON activity object.");
-        check = verifier.CheckFresh(context.Request.Headers.Authorization.ToString(), activity.Timestamp);
+        check = await verifier.CheckFreshAsync(context.Request.Headers.Authorization.ToString(), activity.Timestamp, cancellationToken);
         if (check != RequestCheck.Valid) return await RefuseAsync(ChatPlatforms.Teams, check, context, audit, cancellationToken);
         var request = activity.ToRequest();
         if (string.IsNullOrEmpty(request.User.Id)) return ChatProblems.NoUser("from.id");

@@ -13,6 +13,7 @@ public static class ChatopsExtensions
         services.AddOptions<ChatopsOptions>().Bind(builder.Configuration.GetSection(ChatopsOptions.SectionName)).ValidateOnStart();
         services.AddSingleton<IValidateOptions<ChatopsOptions>, ChatopsOptionsValidator>();
 
+        services.AddSingleton<SeenSignatures>();
         services.AddSingleton<SlackSignatureVerifier>();
         services.AddSingleton<MattermostTokenVerifier>();
         services.AddSingleton<TeamsSignatureVerifier>();

@@ -4,7 +4,8 @@ namespace ControlApi.Chatops;
 /// Remembers recently seen request signatures until their timestamp leaves the acceptance window,
 /// so a captured request cannot be sent again. Bounded: past <c>capacity</c> the oldest entries go
 /// first — only a flood of validly signed requests (which needs the secret) could push one out early.
-/// In-memory, so per replica; several replicas need a shared store.
+/// In-memory, so per replica: the quick first look; <see cref="SeenSignatures"/> in the database is
+/// the look every replica shares.
 /// </summary>
 public sealed class ReplayCache(int capacity)
 {

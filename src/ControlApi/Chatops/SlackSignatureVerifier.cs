@@ -44,16 +44,30 @@ public sealed class SlackSignatureVerifier
     private readonly byte[]? _secret;
     private readonly ReplayWindow _window;
     private readonly TimeProvider _time;
+    private readonly SeenSignatures? _shared;
+    private readonly TimeSpan _tolerance;
 
-    public SlackSignatureVerifier(IOptions<ChatopsOptions> options, TimeProvider time)
+    /// <param name="shared">The replicas' shared memory of signatures (the service has it; a bare verifier checks this process only).</param>
+    public SlackSignatureVerifier(IOptions<ChatopsOptions> options, TimeProvider time, SeenSignatures? shared = null)
     {
         var slack = options.Value.Slack;
         _secret = ChatSecrets.Read(slack.SigningSecret, slack.SigningSecretFile) is { } secret ? Encoding.UTF8.GetBytes(secret) : null;
         _window = new ReplayWindow(slack.TimestampTolerance, slack.ReplayCacheCapacity);
         _time = time;
+        _shared = shared;
+        _tolerance = slack.TimestampTolerance;
     }
 
     public bool IsConfigured => _secret is not null;
+
+    /// <summary><see cref="Verify"/>, then, for a request this process admits, whether any replica saw it before.</summary>
+    public async Task<RequestCheck> VerifyAsync(string? timestamp, string? signature, byte[] body, CancellationToken cancellationToken)
+    {
+        var check = Verify(timestamp, signature, body);
+        if (check != RequestCheck.Valid || _shared is null) return check;
+        var sent = DateTimeOffset.FromUnixTimeSeconds(long.Parse(timestamp!, NumberStyles.None, CultureInfo.InvariantCulture));
+        return await _shared.FirstTimeAsync("slack", signature!.ToLowerInvariant(), sent + _tolerance, cancellationToken) ? RequestCheck.Valid : RequestCheck.Replayed;
+    }
 
     public RequestCheck Verify(string? timestamp, string? signature, ReadOnlySpan<byte> body)
     {

@@ -17,13 +17,18 @@ public sealed class TeamsSignatureVerifier
     private readonly byte[]? _key;
     private readonly ReplayWindow _window;
     private readonly TimeProvider _time;
+    private readonly SeenSignatures? _shared;
+    private readonly TimeSpan _tolerance;
 
-    public TeamsSignatureVerifier(IOptions<ChatopsOptions> options, TimeProvider time)
+    /// <param name="shared">The replicas' shared memory of signatures (the service has it; a bare verifier checks this process only).</param>
+    public TeamsSignatureVerifier(IOptions<ChatopsOptions> options, TimeProvider time, SeenSignatures? shared = null)
     {
         var teams = options.Value.Teams;
         _key = ChatSecrets.Read(teams.SecurityToken, teams.SecurityTokenFile) is { } token ? Convert.FromBase64String(token) : null;
         _window = new ReplayWindow(teams.TimestampTolerance, teams.ReplayCacheCapacity);
         _time = time;
+        _shared = shared;
+        _tolerance = teams.TimestampTolerance;
     }
 
     public bool IsConfigured => _key is not null;
@@ -44,6 +49,14 @@ public sealed class TeamsSignatureVerifier
     /// For a verified body: its activity <paramref name="timestamp"/> must be within the tolerance of
     /// now, and the signature must not have been accepted before.
     /// </summary>
+    public async Task<RequestCheck> CheckFreshAsync(string authorization, DateTimeOffset? timestamp, CancellationToken cancellationToken)
+    {
+        var check = CheckFresh(authorization, timestamp);
+        if (check != RequestCheck.Valid || _shared is null) return check;
+        return await _shared.FirstTimeAsync("teams", authorization[Scheme.Length..].Trim(), timestamp!.Value + _tolerance, cancellationToken) ? RequestCheck.Valid : RequestCheck.Replayed;
+    }
+
+    /// <summary>This process's look only; <see cref="CheckFreshAsync"/> adds the other replicas'.</summary>
     public RequestCheck CheckFresh(string authorization, DateTimeOffset? timestamp)
     {
         if (timestamp is not { } sent) return RequestCheck.MalformedTimestamp;

@@ -51,7 +51,11 @@ public sealed class CommitJob(
         }
 
         scheduler.Started(clusterId);
-        using var turn = await turns.EnterAsync(clusterId, cancellationToken);
+        await using var turn = await turns.EnterAsync(clusterId, cancellationToken);
+        if (turn is null) return; // another replica commits this cluster; a follow-up is scheduled
+        // A lease that cannot be kept stops the work before another replica could start the same commit.
+        using var work = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, turn.Lost);
+        cancellationToken = work.Token;
         while (!cancellationToken.IsCancellationRequested)
         {
             var message = await db.Outbox

@@ -1,4 +1,5 @@
 using ControlApi.Commits;
+using ControlApi.Concurrency;
 using ControlApi.Configuration;
 using ControlApi.GitOps;
 using ControlApi.Security;
@@ -35,6 +36,7 @@ public static class JobsExtensions
             .UseRecommendedSerializerSettings());
         services.AddHostedService<DefaultQueueServer>();
 
+        services.AddLeases(builder.Configuration);
         services.AddSingleton<ClusterTurns>();
         services.AddSingleton<CommitScheduler>();
         services.AddScoped<CommitJob>();

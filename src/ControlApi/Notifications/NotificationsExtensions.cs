@@ -1,9 +1,8 @@
 using ControlApi.Audit;
 using ControlApi.Configuration;
+using ControlApi.Data;
 using Hangfire;
 using Microsoft.AspNetCore.DataProtection;
-using Microsoft.AspNetCore.DataProtection.KeyManagement;
-using Microsoft.AspNetCore.DataProtection.Repositories;
 using Microsoft.Extensions.Options;
 
 namespace ControlApi.Notifications;
@@ -20,10 +19,11 @@ public static class NotificationsExtensions
         services.AddOptions<NotificationOptions>().Bind(builder.Configuration.GetSection(NotificationOptions.SectionName)).ValidateOnStart();
         services.AddSingleton<IValidateOptions<NotificationOptions>, NotificationOptionsValidator>();
 
-        // The key ring lives beside the database; without it stored secrets cannot be used to sign.
-        services.AddDataProtection().SetApplicationName("ControlApi");
-        services.AddOptions<KeyManagementOptions>().Configure<DataPaths, ILoggerFactory>((keys, paths, logs) =>
-            keys.XmlRepository = new FileSystemXmlRepository(new DirectoryInfo(Path.Combine(paths.Root, "keys")), logs));
+        // The key ring lives in the database, so every replica can use a secret another one stored;
+        // without it stored secrets cannot be used to sign. Keys an older version kept in the data
+        // directory are copied in first (before anything reads the ring).
+        services.AddDataProtection().SetApplicationName("ControlApi").PersistKeysToDbContext<ControlApiDbContext>();
+        services.AddHostedService<KeyRingImport>();
         services.AddSingleton<WebhookSecrets>();
 
         // Receivers are told, not followed: a redirect could point a signed event anywhere. The

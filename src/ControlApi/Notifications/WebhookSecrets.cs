@@ -3,9 +3,10 @@ using Microsoft.AspNetCore.DataProtection;
 namespace ControlApi.Notifications;
 
 /// <summary>
-/// Keeps webhook signing secrets encrypted at rest with ASP.NET Core Data Protection (key ring in
-/// <c>{DataDirectory}/keys</c>): a copy of the database alone does not reveal them. They are needed
-/// in the clear only to sign, so they are never hashed, returned or logged.
+/// Keeps webhook signing secrets encrypted at rest with ASP.NET Core Data Protection. The key ring is
+/// in the database (table <c>DataProtectionKeys</c>) so every replica can sign: a copy of the
+/// secrets column alone does not reveal them, a copy of the whole database does (README, Security).
+/// They are needed in the clear only to sign, so they are never hashed, returned or logged.
 /// </summary>
 public sealed class WebhookSecrets(IDataProtectionProvider provider)
 {

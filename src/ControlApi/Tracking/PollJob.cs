@@ -42,6 +42,7 @@ public sealed class PollJob(
     AuditLog audit,
     PollTurns turns,
     ActiveTrackers trackers,
+    Leases leases,
     TrackScheduler scheduler,
     ControlApiMetrics metrics,
     TimeProvider time,
@@ -58,6 +59,16 @@ public sealed class PollJob(
         if (clusters.Find(clusterId) is not { } cluster) return;
         logger.LogDebug("Poll of {Cluster} waiting for its turn", clusterId);
         using var turn = await turns.EnterAsync(clusterId, cancellationToken);
+        // Across replicas: a scheduled poll another replica is already doing is simply done; a
+        // requested reconcile waits for that poll (with back-off) and then looks again itself.
+        await using var lease = reconcileRequestedBy is null
+            ? await leases.TryAcquireAsync(LeaseNames.Poll(clusterId), cancellationToken)
+            : await leases.AcquireAsync(LeaseNames.Poll(clusterId), leases.Duration * 2, cancellationToken);
+        if (lease is null)
+        {
+            logger.LogDebug("Poll of {Cluster} is running on another replica", clusterId);
+            return;
+        }
         logger.LogDebug("Poll of {Cluster} started", clusterId);
 
         ClusterConnection? connection;
@@ -86,7 +97,9 @@ public sealed class PollJob(
 
         if (observation.Reachable)
             foreach (var number in desired.Converging.Where(n => !trackers.IsActive(clusterId, n)))
-                scheduler.Track(clusterId, number);
+                // A tracker on another replica holds the revision's lease until it stops renewing.
+                if (!await leases.IsHeldAsync(LeaseNames.Track(clusterId, number), cancellationToken))
+                    scheduler.Track(clusterId, number);
     }
 
     /// <summary>The revision whose files are in the repository, and the revisions still converging.</summary>

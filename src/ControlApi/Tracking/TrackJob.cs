@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using ControlApi.Concurrency;
 using ControlApi.Configuration;
 using ControlApi.Core.Revisions;
 using ControlApi.Core.Settings;
@@ -45,6 +46,7 @@ public sealed class TrackJob(
     ClusterCatalog clusters,
     KubernetesConnections connections,
     ActiveTrackers active,
+    Leases leases,
     TrackingRecorder recorder,
     ReconcileRequest reconcile,
     FluxApplyStep apply,
@@ -72,25 +74,48 @@ public sealed class TrackJob(
             return;
         }
 
-        ClusterConnection? connection;
-        try
+        // Across replicas: whoever holds the revision's lease follows it; the poll starts a tracker
+        // again once a holder that died has let it lapse.
+        var lease = await leases.TryAcquireAsync(LeaseNames.Track(clusterId, revisionNumber), cancellationToken);
+        if (lease is null)
         {
-            connection = connections.For(cluster);
-        }
-        catch (ClusterUnreachableException ex)
-        {
-            logger.LogWarning("Cannot track {Cluster} revision {Revision}: {Reason}", clusterId, revisionNumber, ex.Reason);
-            return;
-        }
-        if (connection is null)
-        {
-            logger.LogInformation("{Cluster} has no Kubernetes access configured; revision {Revision} stays Committed", clusterId, revisionNumber);
+            logger.LogDebug("{Cluster} revision {Revision} is being tracked by another replica", clusterId, revisionNumber);
             return;
         }
 
-        var (why, handOver) = await FollowAsync(cluster, revisionNumber, connection, cancellationToken);
+        string why;
+        bool handOver;
+        await using (lease)
+        {
+            ClusterConnection? connection;
+            try
+            {
+                connection = connections.For(cluster);
+            }
+            catch (ClusterUnreachableException ex)
+            {
+                logger.LogWarning("Cannot track {Cluster} revision {Revision}: {Reason}", clusterId, revisionNumber, ex.Reason);
+                return;
+            }
+            if (connection is null)
+            {
+                logger.LogInformation("{Cluster} has no Kubernetes access configured; revision {Revision} stays Committed", clusterId, revisionNumber);
+                return;
+            }
+
+            using var work = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, lease.Lost);
+            try
+            {
+                (why, handOver) = await FollowAsync(cluster, revisionNumber, connection, work.Token);
+            }
+            catch (OperationCanceledException) when (lease.Lost.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
+            {
+                // Another replica may follow it now; recording anything more here could record a step twice.
+                (why, handOver) = ("the lease could not be kept", false);
+            }
+        }
         logger.LogInformation("Stopped tracking {Cluster} revision {Revision}: {Why}", clusterId, revisionNumber, why);
-        // Only after this job let go of the revision, or the fresh job would find it taken and leave.
+        // Only after this job let go of the revision (lease and turn), or the fresh job would find it taken and leave.
         turn.Dispose();
         if (handOver) scheduler.Track(clusterId, revisionNumber);
     }

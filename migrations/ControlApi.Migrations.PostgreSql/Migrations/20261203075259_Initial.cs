@@ -71,20 +71,47 @@ namespace ControlApi.Migrations.PostgreSql.Migrations
                 });
 
             migrationBuilder.CreateTable(
+                name: "DataProtectionKeys",
+                columns: table => new
+                {
+                    Id = table.Column<int>(type: "integer", nullable: false)
+                        .Annotation("Npgsql:ValueGenerationStrategy", NpgsqlValueGenerationStrategy.IdentityByDefaultColumn),
+                    FriendlyName = table.Column<string>(type: "text", nullable: true),
+                    Xml = table.Column<string>(type: "text", nullable: true)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("PK_DataProtectionKeys", x => x.Id);
+                });
+
+            migrationBuilder.CreateTable(
                 name: "IdempotencyRecords",
                 columns: table => new
                 {
                     ClusterId = table.Column<string>(type: "character varying(63)", maxLength: 63, nullable: false),
                     Key = table.Column<string>(type: "character varying(200)", maxLength: 200, nullable: false),
                     RequestHash = table.Column<string>(type: "character varying(64)", maxLength: 64, nullable: false),
-                    StatusCode = table.Column<int>(type: "integer", nullable: false),
-                    ResponseJson = table.Column<string>(type: "text", nullable: false),
-                    Location = table.Column<string>(type: "text", nullable: true),
+                    Outcome = table.Column<string>(type: "character varying(16)", maxLength: 16, nullable: false),
+                    RevisionNumber = table.Column<int>(type: "integer", nullable: false),
+                    ChangeJson = table.Column<string>(type: "text", nullable: false),
                     CreatedAt = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: false)
                 },
                 constraints: table =>
                 {
                     table.PrimaryKey("PK_IdempotencyRecords", x => new { x.ClusterId, x.Key });
+                });
+
+            migrationBuilder.CreateTable(
+                name: "Leases",
+                columns: table => new
+                {
+                    Name = table.Column<string>(type: "character varying(100)", maxLength: 100, nullable: false),
+                    Holder = table.Column<string>(type: "character varying(100)", maxLength: 100, nullable: false),
+                    ExpiresAt = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: false)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("PK_Leases", x => x.Name);
                 });
 
             migrationBuilder.CreateTable(
@@ -150,6 +177,18 @@ namespace ControlApi.Migrations.PostgreSql.Migrations
                 constraints: table =>
                 {
                     table.PrimaryKey("PK_Revisions", x => x.Id);
+                });
+
+            migrationBuilder.CreateTable(
+                name: "SeenSignatures",
+                columns: table => new
+                {
+                    Hash = table.Column<string>(type: "character varying(64)", maxLength: 64, nullable: false),
+                    ExpiresAt = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: false)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("PK_SeenSignatures", x => x.Hash);
                 });
 
             migrationBuilder.CreateTable(
@@ -369,6 +408,11 @@ namespace ControlApi.Migrations.PostgreSql.Migrations
                 name: "IX_Revisions_ClusterId_State",
                 table: "Revisions",
                 columns: new[] { "ClusterId", "State" });
+
+            migrationBuilder.CreateIndex(
+                name: "IX_SeenSignatures_ExpiresAt",
+                table: "SeenSignatures",
+                column: "ExpiresAt");
         }
 
         /// <inheritdoc />
@@ -384,10 +428,16 @@ namespace ControlApi.Migrations.PostgreSql.Migrations
                 name: "ClusterObservationStates");
 
             migrationBuilder.DropTable(
+                name: "DataProtectionKeys");
+
+            migrationBuilder.DropTable(
                 name: "DeliveryAttempts");
 
             migrationBuilder.DropTable(
                 name: "IdempotencyRecords");
+
+            migrationBuilder.DropTable(
+                name: "Leases");
 
             migrationBuilder.DropTable(
                 name: "Observations");
@@ -400,6 +450,9 @@ namespace ControlApi.Migrations.PostgreSql.Migrations
 
             migrationBuilder.DropTable(
                 name: "RevisionTransitions");
+
+            migrationBuilder.DropTable(
+                name: "SeenSignatures");
 
             migrationBuilder.DropTable(
                 name: "NotificationDeliveries");
