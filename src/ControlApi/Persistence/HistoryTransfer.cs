@@ -57,6 +57,7 @@ public static class HistoryTransfer
         db.AuditEvents.AddRange(history.AuditEvents);
         await db.SaveChangesAsync(cancellationToken);
         db.ChangeTracker.Clear();
+        await AdvanceIdentitiesAsync(db, cancellationToken);
 
         // As stored, read back: what the service will verify from now on.
         var stored = await new AuditChainVerifier(db).VerifyAsync(cancellationToken);
@@ -64,6 +65,28 @@ public static class HistoryTransfer
             return $"The audit chain does not verify as imported (event {stored.FirstBrokenId}: {stored.Problem}); nothing was imported.";
         await transaction.CommitAsync(cancellationToken);
         return null;
+    }
+
+    /// <summary>
+    /// PostgreSQL identity columns draw from a sequence that explicit ids do not move: set each past
+    /// the highest imported id so the next revision or audit event does not collide with one imported.
+    /// (SQLite's AUTOINCREMENT already continues after the highest id.)
+    /// </summary>
+    private static async Task AdvanceIdentitiesAsync(ControlApiDbContext db, CancellationToken cancellationToken)
+    {
+        if (!db.Database.IsNpgsql()) return;
+        foreach (var entity in db.Model.GetEntityTypes())
+        {
+            if (entity.FindPrimaryKey()?.Properties is not [{ ValueGenerated: Microsoft.EntityFrameworkCore.Metadata.ValueGenerated.OnAdd } key]
+                || (key.ClrType != typeof(long) && key.ClrType != typeof(int)) || entity.GetTableName() is not { } table)
+                continue;
+            var column = key.GetColumnName();
+#pragma warning disable EF1002 // names come from the EF model, not from input
+            await db.Database.ExecuteSqlRawAsync(
+                $"SELECT setval(pg_get_serial_sequence('\"{table}\"', '{column}'), COALESCE((SELECT MAX(\"{column}\") FROM \"{table}\"), 0) + 1, false)",
+                cancellationToken);
+#pragma warning restore EF1002
+        }
     }
 
     /// <summary>Null when the events, in id order, form the chain; otherwise the first that does not.</summary>
