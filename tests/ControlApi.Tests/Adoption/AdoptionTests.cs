@@ -291,6 +291,10 @@ public sealed class AdoptionTests : IAsyncLifetime
         {
             ["ControlApi:Clusters:0:GitOps:Repository"] = "file://" + _remote,
             ["ControlApi:Clusters:0:Chart:Repository"] = _charts.Url,
+            // Retries close together: the default back-off (5 s doubling) can put the first try after
+            // the repository's return 40 s away on a busy machine; this test is about what that try does.
+            ["ControlApi:Commits:RetryBaseDelay"] = "00:00:01",
+            ["ControlApi:Commits:MaxRetryDelay"] = "00:00:02",
         });
         var client = service.CreateClient(Role.Operator);
 
