@@ -107,7 +107,8 @@ public sealed class TrackedCluster : IAsyncDisposable
         var before = await ObservationCountAsync();
         var response = await Client.PostAsync($"/api/v1/clusters/{Cluster}/reconcile", null);
         Assert.Equal(System.Net.HttpStatusCode.Accepted, response.StatusCode);
-        await Eventually.WaitAsync(ObservationCountAsync, n => n > before, TimeSpan.FromSeconds(30), "a new observation");
+        // A minute: on a loaded machine (both engines' suites at once) a poll with its Kubernetes reads can take half of that.
+        await Eventually.WaitAsync(ObservationCountAsync, n => n > before, TimeSpan.FromSeconds(60), "a new observation");
         return await StatusAsync();
     }
 
