@@ -141,6 +141,9 @@ public sealed class CommitPipelineTests : IDisposable
         var client = service.CreateClient(Role.Operator);
         await client.PutAsync(Settings, Json("""{"hostFirewall":{"enabled":true}}"""));
         await WaitForStateAsync(client, 1, "CommitFailed");
+        // The retry is scheduled right after the failure is stored (never inside its write turn).
+        await Eventually.WaitAsync(() => Task.FromResult(CommitJobs(service)), jobs => jobs.Waiting > 0 && jobs.Running == 0,
+            TimeSpan.FromSeconds(30), "the retry to be scheduled");
         Assert.Equal(1, CommitJobs(service).Waiting);
 
         var sweeper = service.Services.GetRequiredService<OutboxSweeper>();
