@@ -223,7 +223,14 @@ public sealed class CommitPipelineTests : IDisposable
         var unmounted = embedded + ".unmounted";
         Directory.Move(embedded, unmounted); // the volume is gone
 
-        using (var restarted = new ControlApiFactory(dataDirectory: data))
+        // Retries close together: with the default back-off (5 s doubling) the next try after the
+        // volume's return can be further away than the wait on a busy machine.
+        var quickRetries = new Dictionary<string, string?>
+        {
+            ["ControlApi:Commits:RetryBaseDelay"] = "00:00:01",
+            ["ControlApi:Commits:MaxRetryDelay"] = "00:00:02",
+        };
+        using (var restarted = new ControlApiFactory(quickRetries, dataDirectory: data))
         {
             var client = restarted.CreateClient(Role.Operator);
             await client.PutAsync(Settings, Json("""{"hostFirewall":{"enabled":true},"l7Proxy":false}"""));
@@ -235,7 +242,7 @@ public sealed class CommitPipelineTests : IDisposable
 
         // Back on the volume, the original repository gets the revision, on top of revision 1.
         Directory.Move(unmounted, embedded);
-        using var back = new ControlApiFactory(dataDirectory: data);
+        using var back = new ControlApiFactory(quickRetries, dataDirectory: data);
         var again = back.CreateClient(Role.Operator);
         await WaitForStateAsync(again, 2, "Committed");
         Assert.Equal(3, (await _git.RunAsync(embedded, "log", "--format=%s", "main")).Split('\n', StringSplitOptions.RemoveEmptyEntries).Length);
