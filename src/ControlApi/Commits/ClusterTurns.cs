@@ -13,16 +13,9 @@ public sealed class ClusterTurns(Leases leases, CommitScheduler scheduler, TimeP
 {
     private readonly ConcurrentDictionary<string, SemaphoreSlim> _turns = new(StringComparer.Ordinal);
 
-    // The follow-up job already scheduled per cluster, so jobs arriving while another replica
-    // commits do not each schedule one more.
-    private readonly ConcurrentDictionary<string, DateTimeOffset> _deferred = new(StringComparer.Ordinal);
-
     /// <summary>The turn, or null when another replica holds the cluster (a follow-up is then scheduled).</summary>
     public async Task<ClusterTurn?> EnterAsync(string clusterId, CancellationToken cancellationToken)
     {
-        // The follow-up is due (or this is it): the next refusal may schedule again.
-        if (_deferred.TryGetValue(clusterId, out var due) && due <= time.GetUtcNow()) _deferred.TryRemove(KeyValuePair.Create(clusterId, due));
-
         var local = await Turn.TakeAsync(_turns.GetOrAdd(clusterId, _ => new SemaphoreSlim(1, 1)), cancellationToken);
         try
         {
@@ -48,13 +41,12 @@ public sealed class ClusterTurns(Leases leases, CommitScheduler scheduler, TimeP
         var next = now + leases.RenewInterval;
         var due = heldUntil < next ? heldUntil : next;
         if (due < now + TimeSpan.FromSeconds(1)) due = now + TimeSpan.FromSeconds(1);
-        if (!_deferred.TryAdd(clusterId, due))
-        {
+        // The scheduler keeps one pending wake per cluster: jobs arriving while another replica
+        // commits do not each add a follow-up.
+        if (scheduler.ScheduleAt(clusterId, due))
+            logger.LogInformation("Commits of {Cluster} run on another replica; looking again at {Due:O}", clusterId, due);
+        else
             logger.LogDebug("Commits of {Cluster} run on another replica; a follow-up is already scheduled here", clusterId);
-            return;
-        }
-        logger.LogInformation("Commits of {Cluster} run on another replica; looking again at {Due:O}", clusterId, due);
-        scheduler.ScheduleAt(clusterId, due);
     }
 }
 

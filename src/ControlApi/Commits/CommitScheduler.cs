@@ -1,3 +1,4 @@
+using ControlApi.Jobs;
 using Hangfire;
 using Microsoft.Extensions.Options;
 
@@ -33,12 +34,19 @@ public sealed class CommitScheduler(IBackgroundJobClient jobs, IOptions<CommitOp
         }
     }
 
-    public void ScheduleAt(string clusterId, DateTimeOffset when)
+    /// <summary>
+    /// A wake at <paramref name="when"/> (never earlier: <see cref="ScheduleTimes.NotBefore"/>, so the
+    /// job that starts has its wake used up by <see cref="Started"/>); false when one at or before it
+    /// is already pending.
+    /// </summary>
+    public bool ScheduleAt(string clusterId, DateTimeOffset when)
     {
-        if (!Claim(clusterId, when, out var wake)) return;
+        when = ScheduleTimes.NotBefore(when);
+        if (!Claim(clusterId, when, out var wake)) return false;
         try
         {
             jobs.Schedule<CommitJob>(job => job.RunAsync(clusterId, CancellationToken.None), when);
+            return true;
         }
         catch
         {

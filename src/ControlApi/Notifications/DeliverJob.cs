@@ -69,16 +69,9 @@ public sealed class DeliverJob(
         }
     }
 
-    /// <summary>
-    /// Hangfire keeps schedule times in whole seconds (rounded down), so a job can start up to a
-    /// second before its try is due; scheduling at the next whole second keeps it from being early.
-    /// </summary>
-    public static void ScheduleTry(IBackgroundJobClient jobs, long deliveryId, DateTimeOffset due)
-    {
-        var ticks = due.UtcTicks % TimeSpan.TicksPerSecond;
-        var at = ticks == 0 ? due : due.AddTicks(TimeSpan.TicksPerSecond - ticks);
-        jobs.Schedule<DeliverJob>(job => job.RunAsync(deliveryId, CancellationToken.None), at);
-    }
+    /// <summary>Schedules the delivery's try so it never starts before it is due (<see cref="Jobs.ScheduleTimes.NotBefore"/>).</summary>
+    public static void ScheduleTry(IBackgroundJobClient jobs, long deliveryId, DateTimeOffset due) =>
+        jobs.Schedule<DeliverJob>(job => job.RunAsync(deliveryId, CancellationToken.None), Jobs.ScheduleTimes.NotBefore(due));
 
     /// <summary>
     /// Takes the try if it is due and nobody holds it: the lease keeps a duplicate job (after a

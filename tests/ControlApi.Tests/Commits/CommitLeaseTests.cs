@@ -72,7 +72,7 @@ public sealed class CommitLeaseTests : IDisposable
         Assert.Equal(2, await CountAsync(service, "git.committed"));
     }
 
-    [Fact(Skip = "Open defect (closing note 2026-12-03): the take-over after a dead holder's lease lapses did not happen within the wait on PostgreSQL every time and on SQLite under load; unskip with the fix")]
+    [Fact]
     public async Task A_replica_that_died_holding_the_commit_lease_is_taken_over_once_the_lease_lapses()
     {
         using var service = Service();

@@ -207,7 +207,7 @@ public sealed class CommitPipelineTests : IDisposable
         Assert.Equal(2, subjects.Split('\n', StringSplitOptions.RemoveEmptyEntries).Length);
     }
 
-    [Fact(Skip = "Open defect (closing note 2026-12-03): on PostgreSQL revision 2 stays CommitFailed after the repository returns (passes on SQLite); unskip with the fix")]
+    [Fact]
     public async Task An_embedded_repository_that_disappears_is_not_created_again_and_commits_fail_visibly()
     {
         var data = _temp.Combine("data");
