@@ -28,7 +28,7 @@ public sealed class SeenSignatures(IServiceScopeFactory scopes, TimeProvider tim
         var db = scope.ServiceProvider.GetRequiredService<ControlApiDbContext>();
         await PruneAsync(db, now, cancellationToken);
 
-        db.SeenSignatures.Add(new SeenSignature { Hash = hash, ExpiresAt = Microseconds(expires) });
+        db.SeenSignatures.Add(new SeenSignature { Hash = hash, ExpiresAt = StoredInstant.Of(expires) });
         try
         {
             await db.SaveChangesAsync(cancellationToken);
@@ -42,7 +42,7 @@ public sealed class SeenSignatures(IServiceScopeFactory scopes, TimeProvider tim
         // Already there: a replay, unless the row is a lapsed one not yet pruned (then the request
         // is fresh again only by a clock far off; take the row over, conditionally, once).
         var reused = await db.SeenSignatures.Where(s => s.Hash == hash && s.ExpiresAt <= now)
-            .ExecuteUpdateAsync(set => set.SetProperty(s => s.ExpiresAt, Microseconds(expires)), cancellationToken);
+            .ExecuteUpdateAsync(set => set.SetProperty(s => s.ExpiresAt, StoredInstant.Of(expires)), cancellationToken);
         if (reused == 1) return true;
         if (await db.SeenSignatures.AnyAsync(s => s.Hash == hash, cancellationToken)) return false;
         throw new InvalidOperationException("The signature could not be remembered and is not stored either; refusing to decide.");
@@ -59,7 +59,4 @@ public sealed class SeenSignatures(IServiceScopeFactory scopes, TimeProvider tim
     // Neither the signature nor anything that could be replayed is stored: only its hash.
     private static string Hash(string channel, string signature) =>
         Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes($"{channel}\n{signature}")));
-
-    // Microseconds: what PostgreSQL keeps, so what is compared is what was stored on either engine.
-    private static DateTimeOffset Microseconds(DateTimeOffset value) => new(value.UtcTicks - value.UtcTicks % 10, TimeSpan.Zero);
 }

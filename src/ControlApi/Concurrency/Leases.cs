@@ -143,12 +143,8 @@ public sealed class Leases(IServiceScopeFactory scopes, LeaseHolder holder, IOpt
         return await db.Leases.AnyAsync(l => l.Name == name, cancellationToken);
     }
 
-    // Microseconds: what PostgreSQL keeps, so the value compared is the value stored on both engines.
-    private DateTimeOffset Now()
-    {
-        var now = time.GetUtcNow();
-        return new DateTimeOffset(now.UtcTicks - now.UtcTicks % 10, TimeSpan.Zero);
-    }
+    // As stored on both engines, so the value compared is the value stored (a test may hand in a finer clock).
+    private DateTimeOffset Now() => StoredInstant.Of(time.GetUtcNow());
 
     private static TimeSpan Min(TimeSpan a, TimeSpan b) => a < b ? a : b;
 }
