@@ -84,7 +84,13 @@ public sealed class CommitJob(
             ManifestCommit commit;
             try
             {
-                commit = await PrepareAsync(cluster, revision, managed, cancellationToken);
+                var prepared = await PrepareAsync(cluster, revision, managed, cancellationToken);
+                if (prepared.RefusedByRules is { } refused)
+                {
+                    await RecordFinalFailureAsync(message, revision, refused, cancellationToken);
+                    continue;
+                }
+                commit = prepared.Commit!;
             }
             catch (Exception ex) when (ex is not OperationCanceledException)
             {
@@ -133,12 +139,16 @@ public sealed class CommitJob(
         }
     }
 
-    private async Task<ManifestCommit> PrepareAsync(ManagedCluster cluster, Revision revision, bool managed, CancellationToken cancellationToken)
+    /// <summary>What goes into the commit, or why today's rules refuse the revision.</summary>
+    private sealed record Prepared(ManifestCommit? Commit, string? RefusedByRules);
+
+    private async Task<Prepared> PrepareAsync(ManagedCluster cluster, Revision revision, bool managed, CancellationToken cancellationToken)
     {
         var settings = Settings(revision);
         var previous = await PreviousSettingsAsync(revision, cancellationToken);
+        if (RulesNowRefuse(cluster, revision, settings, previous) is { } refused) return new Prepared(null, refused);
         var rendered = ManifestRenderer.Render(cluster.Profile, settings);
-        return new ManifestCommit(
+        return new Prepared(new ManifestCommit(
             rendered.Files,
             rendered.OwnedPaths,
             new CommitMessage
@@ -157,7 +167,28 @@ public sealed class CommitJob(
         {
             // Until ControlApi manages the cluster, the branch it builds on must not hold someone else's release.
             RefuseForeign = managed ? null : ManifestRenderer.CiliumFilePath(cluster.Profile, ManifestRenderer.ReleaseFile),
-        };
+        }, null);
+    }
+
+    /// <summary>
+    /// The rules are checked again at commit time: a revision accepted under looser rules (an older
+    /// ControlApi, or a cluster whose Talos facts — pod subnets, version — were reconfigured since) is
+    /// not pushed once today's rules say it can break the cluster. Deterministic, so it fails once.
+    /// Checked against the revision before it, as at acceptance (numbers are gap-free and each change
+    /// is validated against the one before). Adopted revisions are exempt: they record what the
+    /// cluster already runs, errors included (see ClusterAdoption). The chart's own value checks need
+    /// the chart (a download); those stay with the change path.
+    /// </summary>
+    private static string? RulesNowRefuse(ManagedCluster cluster, Revision revision, CiliumSettings settings, CiliumSettings previous)
+    {
+        if (revision.Source == AuditSources.Adopt) return null;
+        // Without the chart, extra values that changed cannot be judged: not a refusal (they were judged at acceptance).
+        var broken = Core.Validation.SettingsValidator.Validate(cluster.Profile, settings, previous).Errors
+            .Where(e => e.Code != Core.Validation.ValidationCodes.ChartSchemaUnavailable).ToList();
+        if (broken.Count == 0) return null;
+        var errors = string.Join("; ", broken.Select(e => $"{e.Code} at {e.Pointer}: {e.Message}"));
+        return $"Today's rules refuse this revision, accepted under earlier rules or cluster facts ({errors}); retrying cannot help. "
+            + $"Later revisions go on; make a new change that passes today's rules (PUT {RevisionLinks.Desired(cluster.Id)}) or roll back to a revision that does.";
     }
 
     private async Task RecordPublishedAsync(OutboxMessage message, Revision revision, PublishResult result, CancellationToken cancellationToken)

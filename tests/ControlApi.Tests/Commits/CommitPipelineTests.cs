@@ -288,6 +288,50 @@ public sealed class CommitPipelineTests : IDisposable
         Assert.Single(await AuditKindsAsync(service), k => k == "git.push_failed");
     }
 
+    [Fact]
+    public async Task A_revision_that_todays_rules_refuse_is_not_pushed_and_later_revisions_still_land()
+    {
+        using var service = Service();
+        var client = service.CreateClient(Role.Operator);
+        await client.PutAsync(Settings, Json("""{"hostFirewall":{"enabled":true}}"""));
+        var first = (string)(await WaitForStateAsync(client, 1, "Committed"))["commitSha"]!;
+
+        // Revision 2 parses and renders but breaks a rule (native routing needs its CIDR), as if an
+        // older version with looser rules had accepted it; revision 3 is fine.
+        await using (var scope = service.Services.CreateAsyncScope())
+        {
+            var db = scope.ServiceProvider.GetRequiredService<ControlApiDbContext>();
+            foreach (var (number, json) in new[]
+            {
+                (2, """{"hostFirewall":{"enabled":true},"routing":{"mode":"native"}}"""),
+                (3, """{"hostFirewall":{"enabled":true},"l7Proxy":false}"""),
+            })
+            {
+                var revision = new ControlApi.Data.Entities.Revision
+                {
+                    ClusterId = "local", Number = number, SettingsJson = json, Author = "test", Source = "api",
+                    CreatedAt = DateTimeOffset.UtcNow, State = "Accepted", StateChangedAt = DateTimeOffset.UtcNow,
+                };
+                db.Revisions.Add(revision);
+                await db.SaveChangesAsync();
+                db.Outbox.Add(new ControlApi.Data.Entities.OutboxMessage { ClusterId = "local", RevisionId = revision.Id, RevisionNumber = number, CreatedAt = DateTimeOffset.UtcNow });
+                await db.SaveChangesAsync();
+            }
+            scope.ServiceProvider.GetRequiredService<CommitScheduler>().ScheduleNow("local");
+        }
+
+        var third = await WaitForStateAsync(client, 3, "Committed");
+        var refused = await RevisionAsync(client, 2);
+        Assert.Equal("CommitFailed", (string?)refused["state"]);
+        var reason = (string)refused["stateReason"]!;
+        Assert.Contains("native-routing-cidr-required", reason);
+        Assert.Contains("retrying cannot help", reason);
+        Assert.Contains("PUT /api/v1/clusters/local/cilium", reason);
+        // Nothing of revision 2 reached the repository: revision 3 sits right on revision 1.
+        Assert.Equal(first, (await _git.RunAsync(_remote, "rev-parse", (string)third["commitSha"]! + "^")).Trim());
+        Assert.Single(await AuditKindsAsync(service), k => k == "git.push_failed");
+    }
+
     private static async Task<JsonNode> RevisionAsync(HttpClient client, int number) =>
         await (await client.GetAsync($"/api/v1/clusters/local/revisions/{number}")).ReadJsonAsync();
 
