@@ -131,7 +131,7 @@ public sealed class AdoptionStatus(
         return state;
     }
 
-    private static string Short(string? sha) => sha is { Length: > 12 } ? sha[..12] : sha ?? "(none)";
+    private static string Short(string? sha) => GitOps.CommitIds.Short(sha, "(none)");
 }
 
 /// <summary>How reads show whether ControlApi manages a cluster's release.</summary>

@@ -293,5 +293,5 @@ public sealed class ClusterAdoption(
         }
     }
 
-    private static string Short(string? sha) => sha is { Length: > 12 } ? sha[..12] : sha ?? "(none)";
+    private static string Short(string? sha) => GitOps.CommitIds.Short(sha, "(none)");
 }

@@ -31,7 +31,7 @@ public static class ChatMessages
         return text.Length == 0 ? "` `" : $"`{text}`";
     }
 
-    public static string Short(string? sha) => sha is { Length: > 12 } ? sha[..12] : sha ?? "";
+    public static string Short(string? sha) => GitOps.CommitIds.Short(sha);
 
     public static string Time(DateTimeOffset? at) =>
         at is { } value ? value.UtcDateTime.ToString("yyyy-MM-dd HH:mm:ss 'UTC'", CultureInfo.InvariantCulture) : "—";

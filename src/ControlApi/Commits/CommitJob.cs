@@ -318,5 +318,5 @@ public sealed class CommitJob(
         SettingsJson.Parse(revision.SettingsJson).Settings
         ?? throw new InvalidOperationException($"Stored settings of revision {revision.ClusterId}/{revision.Number} no longer parse.");
 
-    private static string Short(string? sha) => sha is { Length: > 12 } ? sha[..12] : sha ?? "";
+    private static string Short(string? sha) => CommitIds.Short(sha);
 }
