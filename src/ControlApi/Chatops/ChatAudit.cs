@@ -44,13 +44,11 @@ public sealed class ChatAudit(ControlApiDbContext db, WriteTurns writeTurns, Aud
     /// A request that did not prove it came from the platform (signature, token, timestamp, replay).
     /// Anyone can send these, so they go through the same per-address cap as refused API keys.
     /// </summary>
-    public async Task RejectedRequestAsync(string platform, string reason, HttpContext context, CancellationToken cancellationToken)
+    public async Task RejectedRequestAsync(string platform, string reason, RequestOrigin origin, CancellationToken cancellationToken)
     {
-        var remote = ClientAddress.Of(context);
-        logger.LogWarning("Refused a {Platform} request from {Remote}: {Reason}", platform, remote, reason);
-        var route = (context.GetEndpoint() as RouteEndpoint)?.RoutePattern.RawText ?? context.Request.Path.Value ?? "";
-        await denials.RecordAsync(new DeniedRequest(StatusCodes.Status401Unauthorized, reason, context.Request.Method, route,
-            context.Request.Path.Value ?? "", remote, null, null, null, Actor: platform, Source: AuditSources.Chatops), cancellationToken);
+        logger.LogWarning("Refused a {Platform} request from {Remote}: {Reason}", platform, origin.RemoteAddress, reason);
+        await denials.RecordAsync(new DeniedRequest(StatusCodes.Status401Unauthorized, reason, origin.Method, origin.Route,
+            origin.Path, origin.RemoteAddress, null, null, null, Actor: platform, Source: AuditSources.Chatops), cancellationToken);
     }
 
     private async Task AppendAsync(AuditEntry entry, CancellationToken cancellationToken)

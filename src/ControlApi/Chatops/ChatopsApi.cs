@@ -97,7 +97,7 @@ public static class ChatopsApi
 
     private static async Task<ProblemHttpResult> RefuseAsync(string platform, RequestCheck check, HttpContext context, ChatAudit audit, CancellationToken cancellationToken)
     {
-        await audit.RejectedRequestAsync(platform, check.Describe(), context, cancellationToken);
+        await audit.RejectedRequestAsync(platform, check.Describe(), Security.RequestOrigin.Of(context), cancellationToken);
         return ChatProblems.Unauthorized(platform, check);
     }
 

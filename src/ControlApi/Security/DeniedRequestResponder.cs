@@ -20,7 +20,7 @@ public sealed class DeniedRequestResponder(DeniedRequestAudit audit, IHostApplic
 
         var attempt = context.Features.Get<AuthenticationAttempt>() ?? AuthenticationAttempt.Missing;
         var request = context.Request;
-        var route = (context.GetEndpoint() as RouteEndpoint)?.RoutePattern.RawText is { } pattern ? "/" + pattern.Trim('/') : "(no route)";
+        var origin = RequestOrigin.Of(context);
         var needed = SecurityPolicies.RequiredRole(policy, request);
         IResult answer;
         int status;
@@ -29,7 +29,7 @@ public sealed class DeniedRequestResponder(DeniedRequestAudit audit, IHostApplic
         if (authorizeResult.Forbidden && MinimumRoleHandler.RoleOf(context.User) is { } held)
         {
             (status, reason) = (StatusCodes.Status403Forbidden, DenialReasons.InsufficientRole);
-            answer = SecurityProblems.Forbidden(attempt.KeyName ?? context.User.Identity?.Name ?? "?", held, needed, request.Method, route);
+            answer = SecurityProblems.Forbidden(attempt.KeyName ?? context.User.Identity?.Name ?? "?", held, needed, request.Method, origin.Route);
         }
         else if (attempt.Reason == DenialReasons.TooManyFailures)
         {
@@ -45,10 +45,8 @@ public sealed class DeniedRequestResponder(DeniedRequestAudit audit, IHostApplic
         }
 
         // Recorded before answering, so the event exists by the time the caller reads the refusal.
-        await audit.RecordAsync(new DeniedRequest(status, reason, request.Method, route, Truncate(ApiKeyTokens.Redact(request.Path.Value ?? ""), 300),
-            ClientAddress.Of(context), attempt.KeyId, attempt.KeyName, needed), lifetime.ApplicationStopping);
+        await audit.RecordAsync(new DeniedRequest(status, reason, origin.Method, origin.Route, origin.Path,
+            origin.RemoteAddress, attempt.KeyId, attempt.KeyName, needed), lifetime.ApplicationStopping);
         await answer.ExecuteAsync(context);
     }
-
-    private static string Truncate(string text, int length) => text.Length <= length ? text : text[..length] + "…";
 }
