@@ -26,5 +26,25 @@ public static class RevisionStates
         state is RevisionState.Verified or RevisionState.Superseded or RevisionState.NoChange
             or RevisionState.ReconcileFailed or RevisionState.RolloutStuck or RevisionState.VerificationFailed;
 
+    /// <summary>On the way from the commit to Verified: a tracker follows these.</summary>
+    public static bool IsConverging(this RevisionState state) =>
+        state is RevisionState.Committed or RevisionState.Applied or RevisionState.RolledOut;
+
+    /// <summary>The converging states as stored (queries match on the names).</summary>
+    public static IReadOnlyList<string> ConvergingNames { get; } =
+        [nameof(RevisionState.Committed), nameof(RevisionState.Applied), nameof(RevisionState.RolledOut)];
+
+    /// <summary>
+    /// Failures after the commit that the cluster can still put right by itself — Flux retries a
+    /// failed upgrade, a stuck rollout resumes, late agents converge — so the newest committed
+    /// revision in one of them is still observed, and moves on when the cluster gets there.
+    /// </summary>
+    public static bool MayRecover(this RevisionState state) =>
+        state is RevisionState.ReconcileFailed or RevisionState.RolloutStuck or RevisionState.VerificationFailed;
+
+    /// <summary>The recoverable failures as stored.</summary>
+    public static IReadOnlyList<string> RecoverableNames { get; } =
+        [nameof(RevisionState.ReconcileFailed), nameof(RevisionState.RolloutStuck), nameof(RevisionState.VerificationFailed)];
+
     public static RevisionState Parse(string value) => Enum.Parse<RevisionState>(value, ignoreCase: false);
 }

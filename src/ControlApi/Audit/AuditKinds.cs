@@ -9,6 +9,8 @@ public static class AuditKinds
     public const string GitCommitted = "git.committed";
     public const string GitPushFailed = "git.push_failed";
     public const string RevisionSuperseded = "revision.superseded";
+    public const string RevisionRecovered = "revision.recovered";
+    public const string RevisionRetracked = "revision.retracked";
     public const string FluxReconcileRequested = "flux.reconcile_requested";
     public const string FluxApplied = "flux.applied";
     public const string FluxFailed = "flux.failed";

@@ -240,7 +240,7 @@ public sealed class CommitJob(
 
     private async Task SupersedeOlderAsync(Revision committed, DateTimeOffset now, CancellationToken cancellationToken)
     {
-        string[] converging = [nameof(RevisionState.Committed), nameof(RevisionState.Applied), nameof(RevisionState.RolledOut)];
+        var converging = RevisionStates.ConvergingNames;
         var older = await db.Revisions.Include(r => r.Timeline)
             .Where(r => r.ClusterId == committed.ClusterId && r.Number < committed.Number && converging.Contains(r.State))
             .ToListAsync(cancellationToken);

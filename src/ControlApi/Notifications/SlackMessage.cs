@@ -36,7 +36,7 @@ public static class SlackMessage
 {
     public static NotificationOutcome OutcomeOf(string kind) => kind switch
     {
-        "verify.passed" or "rollout.completed" or "drift.cleared" or "cluster.reachable" => NotificationOutcome.Succeeded,
+        "verify.passed" or "rollout.completed" or "drift.cleared" or "cluster.reachable" or AuditKinds.RevisionRecovered => NotificationOutcome.Succeeded,
         AuditKinds.ChangeAccepted or AuditKinds.GitCommitted or "flux.reconcile_requested" or "flux.applied" or "rollout.progress" => NotificationOutcome.InProgress,
         "drift.detected" or "migration.leftover" => NotificationOutcome.Warning,
         AuditKinds.ChangeRejected or AuditKinds.GitPushFailed or AuditKinds.WebhookFailed or "flux.failed" or "rollout.stuck"

@@ -54,13 +54,16 @@ public sealed class FluxApplyStep(
         switch (Decide(progress, revision.StateSince, observedAt, settings.ApplyDeadline))
         {
             case Decision.Apply(var applied):
-                await recorder.MoveAsync(revision.Id, From, RevisionState.Applied, observedAt,
+                await recorder.MoveAsync(revision.Id, revision.State, RevisionState.Applied, observedAt,
                     $"Flux applied {applied.Revision}; HelmRelease Ready at generation {applied.HelmReleaseGeneration}: {applied.Detail}",
                     AuditKinds.FluxApplied,
                     $"{revision.Name}: Flux applied commit {revision.ShortCommit} ({applied.Revision}); HelmRelease {revision.Cluster.Profile.HelmRelease} Ready at generation {applied.HelmReleaseGeneration}",
                     new { commit = revision.Commit, revision = applied.Revision, helmReleaseGeneration = applied.HelmReleaseGeneration, message = applied.Detail },
                     t => t.HelmReleaseGeneration = applied.HelmReleaseGeneration, cancellationToken);
                 return StepOutcome.Advanced;
+
+            case Decision.Fail when revision.Recovering:
+                return new StepOutcome.Wait(settings.RecheckInterval);
 
             case Decision.Fail(var reason, var flux):
                 await recorder.MoveAsync(revision.Id, From, RevisionState.ReconcileFailed, observedAt, reason,
@@ -74,7 +77,7 @@ public sealed class FluxApplyStep(
                 if (FluxRevision.Hash(snapshot.Kustomization.LastAttemptedRevision) is { } attempted && accepted.Contains(attempted))
                 {
                     var (check, checkedAt) = await rollout.CheckAsync(revision, connection, observedAt, cancellationToken);
-                    if (check is RolloutMonitor.Decision.Stuck stuck)
+                    if (check is RolloutMonitor.Decision.Stuck stuck && !revision.Recovering)
                     {
                         await rollout.RecordStuckAsync(revision, stuck, checkedAt, cancellationToken);
                         return StepOutcome.Advanced;

@@ -7,8 +7,6 @@ namespace ControlApi.Tracking;
 /// <summary>Reads the latest observation of a cluster and what its converging revisions wait on.</summary>
 public sealed class ObservationReader(ControlApiDbContext db)
 {
-    private static readonly string[] Converging = [nameof(RevisionState.Committed), nameof(RevisionState.Applied), nameof(RevisionState.RolledOut)];
-
     public sealed record Latest(DateTimeOffset ObservedAt, string Summary, ObservationSnapshot? Snapshot);
 
     public async Task<Latest?> LatestAsync(string clusterId, CancellationToken cancellationToken)
@@ -22,7 +20,7 @@ public sealed class ObservationReader(ControlApiDbContext db)
     {
         var rows = await (
             from r in db.Revisions.AsNoTracking()
-            where r.ClusterId == clusterId && Converging.Contains(r.State)
+            where r.ClusterId == clusterId && RevisionStates.ConvergingNames.Contains(r.State)
             join t in db.RevisionTracking.AsNoTracking() on r.Id equals t.RevisionId into tracked
             from t in tracked.DefaultIfEmpty()
             orderby r.Number

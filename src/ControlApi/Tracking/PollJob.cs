@@ -48,7 +48,6 @@ public sealed class PollJob(
     TimeProvider time,
     ILogger<PollJob> logger)
 {
-    private static readonly string[] Converging = [nameof(RevisionState.Committed), nameof(RevisionState.Applied), nameof(RevisionState.RolledOut)];
     private static readonly string[] NotInRepository = [nameof(RevisionState.Accepted), nameof(RevisionState.CommitFailed)];
 
     /// <param name="reconcileRequestedBy">Set by <c>POST /reconcile</c>: ask Flux to reconcile first, audited as this caller.</param>
@@ -95,15 +94,20 @@ public sealed class PollJob(
         logger.LogInformation("Polled {Cluster}: {Summary} ({Requests} requests, {Execs} execs, {Ms} ms; {Changes} change(s))",
             clusterId, snapshot.Summary(), observation.Requests, observation.Execs, (long)observation.Duration.TotalMilliseconds, changes.Count);
 
+        // The newest revision in the repository that failed is looked at again on each poll: if the
+        // cluster got there after all (Flux retried, agents converged late), its tracker moves it on.
         if (observation.Reachable)
-            foreach (var number in desired.Converging.Where(n => !trackers.IsActive(clusterId, n)))
+            foreach (var number in desired.Converging.Append(desired.Recovering ?? 0).Where(n => n > 0 && !trackers.IsActive(clusterId, n)))
                 // A tracker on another replica holds the revision's lease until it stops renewing.
                 if (!await leases.IsHeldAsync(LeaseNames.Track(clusterId, number), cancellationToken))
                     scheduler.Track(clusterId, number);
     }
 
-    /// <summary>The revision whose files are in the repository, and the revisions still converging.</summary>
-    public sealed record Desired(int? Number, CiliumSettings? Settings, IReadOnlyList<int> Converging);
+    /// <summary>
+    /// The revision whose files are in the repository, the revisions still converging, and the
+    /// newest revision in the repository when it failed in a way the cluster may still put right.
+    /// </summary>
+    public sealed record Desired(int? Number, CiliumSettings? Settings, IReadOnlyList<int> Converging, int? Recovering = null);
 
     /// <summary>Pure: the snapshot to store and the facts the audit is judged on.</summary>
     public static (ObservationSnapshot Snapshot, ClusterFacts Facts) Judge(Core.Clusters.ClusterProfile profile, ClusterObservation o, Desired desired)
@@ -139,12 +143,13 @@ public sealed class PollJob(
         var inRepository = await db.Revisions.AsNoTracking()
             .Where(r => r.ClusterId == clusterId && !NotInRepository.Contains(r.State))
             .OrderByDescending(r => r.Number)
-            .Select(r => new { r.Number, r.SettingsJson })
+            .Select(r => new { r.Number, r.SettingsJson, r.State })
             .FirstOrDefaultAsync(cancellationToken);
         var converging = await db.Revisions.AsNoTracking()
-            .Where(r => r.ClusterId == clusterId && Converging.Contains(r.State))
+            .Where(r => r.ClusterId == clusterId && RevisionStates.ConvergingNames.Contains(r.State))
             .OrderBy(r => r.Number).Select(r => r.Number).ToListAsync(cancellationToken);
-        return new Desired(inRepository?.Number, inRepository is null ? null : SettingsJson.Parse(inRepository.SettingsJson).Settings, converging);
+        return new Desired(inRepository?.Number, inRepository is null ? null : SettingsJson.Parse(inRepository.SettingsJson).Settings, converging,
+            inRepository is not null && RevisionStates.Parse(inRepository.State).MayRecover() ? inRepository.Number : null);
     }
 
     private async Task RequestReconcileAsync(ManagedCluster cluster, ClusterConnection connection, string actor, CancellationToken cancellationToken)

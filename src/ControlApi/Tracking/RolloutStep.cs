@@ -23,14 +23,14 @@ public sealed class RolloutStep(RolloutMonitor monitor, TrackingRecorder recorde
         switch (decision)
         {
             case RolloutMonitor.Decision.Complete(var done):
-                await recorder.MoveAsync(revision.Id, From, RevisionState.RolledOut, observedAt,
+                await recorder.MoveAsync(revision.Id, revision.State, RevisionState.RolledOut, observedAt,
                     $"DaemonSet {reference} rolled out at generation {done.Generation}: {done.Detail}",
                     AuditKinds.RolloutCompleted, $"{revision.Name}: DaemonSet {reference} rolled out on all {done.Desired} nodes",
                     new { daemonSet = reference.ToString(), generation = done.Generation, nodes = done.Desired, done.Updated, done.Ready, done.Available },
                     t => { t.RolloutSignature = done.Signature; t.RolloutProgressAt = observedAt; }, cancellationToken);
                 return StepOutcome.Advanced;
 
-            case RolloutMonitor.Decision.Stuck stuck:
+            case RolloutMonitor.Decision.Stuck stuck when !revision.Recovering:
                 await monitor.RecordStuckAsync(revision, stuck, observedAt, cancellationToken);
                 return StepOutcome.Advanced;
 

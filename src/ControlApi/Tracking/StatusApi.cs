@@ -28,8 +28,39 @@ public static class StatusApi
             .ProducesProblem(StatusCodes.Status404NotFound)
             .ProducesProblem(StatusCodes.Status409Conflict);
 
+        api.MapPost("/clusters/{cluster}/revisions/{number:int}/retrack", Retrack)
+            .WithTags("Revisions")
+            .WithName("RetrackRevision")
+            .WithDescription("Starts following revision n again: one still converging (Committed, Applied, RolledOut) whose tracker stopped, or the newest revision in the repository that ended ReconcileFailed, RolloutStuck or VerificationFailed — if the cluster got there after all, it moves on to Verified with a 'Recovered from …' timeline entry and one revision.recovered event. 202 with Location: the revision (wait on it with ?waitFor=Verified). 409 says why another revision is not trackable and what to do.")
+            .WithSummary("Track a revision again now (e.g. after Flux's own retry succeeded).")
+            .RequireRole(Role.Operator)
+            .Produces<RetrackResource>(StatusCodes.Status202Accepted)
+            .ProducesProblem(StatusCodes.Status404NotFound)
+            .ProducesProblem(StatusCodes.Status409Conflict);
+
         return api;
     }
+
+    public static async Task<Results<Accepted<RetrackResource>, ProblemHttpResult>> Retrack(
+        string cluster, int number, HttpContext context, ClusterCatalog clusters, RevisionRetrack retrack, CancellationToken cancellationToken)
+    {
+        if (clusters.Find(cluster) is not { } managed) return Problems.ClusterNotFound(cluster, clusters.All.Select(c => c.Id));
+        var outcome = await retrack.ApplyAsync(managed, number, Caller.Name(context), Audit.AuditSources.Api, cancellationToken);
+        return outcome switch
+        {
+            RetrackOutcome.NoSuchRevision missing => Problems.RevisionNotFound(managed.Id, missing.Target, missing.CurrentRevision),
+            RetrackOutcome.NotConnected => NotConnectedProblem(managed.Id, "there is nothing to track"),
+            RetrackOutcome.NotTrackable refused => Problems.Create(StatusCodes.Status409Conflict, "revision-not-trackable", "The revision cannot be tracked",
+                refused.Advice, new() { ["state"] = refused.State.ToString() }),
+            RetrackOutcome.Started started => TypedResults.Accepted(Revisions.RevisionLinks.Revision(managed.Id, started.Number),
+                new RetrackResource(managed.Id, started.Number, started.State, "Tracking started; GET the revision (or wait on it with ?waitFor=Verified) to see where it gets.")),
+            _ => throw new InvalidOperationException($"Unhandled retrack outcome {outcome.GetType().Name}."),
+        };
+    }
+
+    private static ProblemHttpResult NotConnectedProblem(string cluster, string consequence) =>
+        Problems.Create(StatusCodes.Status409Conflict, "cluster-not-connected", "The cluster is not connected",
+            $"Cluster '{cluster}' has no Kubernetes access configured, so {consequence}. Configure ControlApi:Clusters:*:Kubernetes (README, Connecting a cluster).");
 
     public static async Task<Results<Ok<ClusterStatusResource>, ProblemHttpResult>> GetStatus(
         string cluster, ClusterCatalog clusters, ObservationReader observations, TimeProvider time, CancellationToken cancellationToken)
@@ -52,9 +83,7 @@ public static class StatusApi
         string cluster, HttpContext context, ClusterCatalog clusters, TrackScheduler scheduler)
     {
         if (clusters.Find(cluster) is not { } managed) return Problems.ClusterNotFound(cluster, clusters.All.Select(c => c.Id));
-        if (!managed.Kubernetes.IsConfigured)
-            return Problems.Create(StatusCodes.Status409Conflict, "cluster-not-connected", "The cluster is not connected",
-                $"Cluster '{cluster}' has no Kubernetes access configured, so Flux cannot be asked to reconcile. Configure ControlApi:Clusters:*:Kubernetes (README, Connecting a cluster).");
+        if (!managed.Kubernetes.IsConfigured) return NotConnectedProblem(managed.Id, "Flux cannot be asked to reconcile");
         scheduler.PollNow(managed.Id, Caller.Name(context));
         return TypedResults.Accepted($"/api/v1/clusters/{managed.Id}/status",
             new ReconcileResource(managed.Id, "requested", "Flux is asked to reconcile the GitRepository and Kustomization now, and the cluster is polled; GET the status to see the result."));
@@ -74,3 +103,6 @@ public sealed record ClusterStatusResource(
     IReadOnlyList<TrackingResource> Tracking);
 
 public sealed record ReconcileResource(string Cluster, string Status, string Message);
+
+/// <param name="State">The revision's state when tracking started again.</param>
+public sealed record RetrackResource(string Cluster, int Revision, Core.Revisions.RevisionState State, string Message);

@@ -132,7 +132,20 @@ public sealed class TrackJob(
         {
             cancellationToken.ThrowIfCancellationRequested();
             if (await LoadAsync(cluster, number, cancellationToken) is not { } revision) return ("the revision does not exist", false);
-            if (revision.State.IsTerminal() || steps.All(s => s.From != revision.State)) return ($"the revision is {revision.State}", false);
+            ITrackingStep step;
+            if (revision.Recovering)
+            {
+                // Looked at again, once per poll (or retrack): the step of the state it failed from
+                // checks whether the cluster got there after all. Only the newest revision in the
+                // repository is what the cluster should run; an older failure stays as it is.
+                if (!await recorder.IsNewestInRepositoryAsync(cluster.Id, number, cancellationToken))
+                    return ($"the revision is {revision.State} and a newer revision is in the repository", false);
+                var failedFrom = await recorder.StateBeforeFailureAsync(revision.Id, cancellationToken);
+                if (steps.FirstOrDefault(s => s.From == failedFrom) is not { } recheck) return ($"the revision is {revision.State}", false);
+                step = recheck;
+            }
+            else if (revision.State.IsTerminal() || steps.All(s => s.From != revision.State)) return ($"the revision is {revision.State}", false);
+            else step = steps.First(s => s.From == revision.State);
             if (time.GetElapsedTime(started) > settings.MaxJobDuration) return ("handed over to a fresh track job", true);
 
             StepOutcome outcome;
@@ -140,7 +153,7 @@ public sealed class TrackJob(
             {
                 var stepStarted = time.GetTimestamp();
                 if (revision.State == RevisionState.Committed) await reconcile.RunAsync(revision, connection, cancellationToken);
-                outcome = await steps.First(s => s.From == revision.State).RunAsync(revision, connection, cancellationToken);
+                outcome = await step.RunAsync(revision, connection, cancellationToken);
                 unreachableSince = null;
                 logger.LogDebug("{Revision} {State}: {Outcome} after {Ms} ms", revision.Name, revision.State, outcome, (long)time.GetElapsedTime(stepStarted).TotalMilliseconds);
             }
@@ -148,6 +161,7 @@ public sealed class TrackJob(
             {
                 // Nothing can be decided about a cluster that does not answer; the poll reports it
                 // and starts tracking again once it answers.
+                if (revision.Recovering) return ($"the revision is {revision.State} and the cluster does not answer ({ex.Reason})", false);
                 unreachableSince ??= time.GetUtcNow();
                 if (time.GetUtcNow() - unreachableSince > Deadline(revision.State, settings))
                     return ($"the cluster has not answered since {unreachableSince:O} ({ex.Reason})", false);
@@ -155,6 +169,8 @@ public sealed class TrackJob(
                 outcome = new StepOutcome.Wait(settings.RecheckInterval);
             }
 
+            // A failed revision the cluster has not put right yet: done until the next poll looks again.
+            if (revision.Recovering && outcome is StepOutcome.Wait) return ($"the revision is still {revision.State}", false);
             // Moved: load the revision and run the next step at once; Wait: until a watch event or the re-check.
             if (outcome is StepOutcome.Wait wait) await signals.WaitAsync(wait.AtMost, cancellationToken);
         }

@@ -36,6 +36,7 @@ public static class TrackingExtensions
         services.AddScoped<ObservationRecorder>();
         services.AddScoped<PollJob>();
         services.AddScoped<ObservationReader>();
+        services.AddScoped<RevisionRetrack>();
 
         services.AddHangfireServer((provider, server) =>
         {

@@ -28,6 +28,16 @@ public sealed class TrackingRecorder(ControlApiDbContext db, WriteTurns writeTur
         {
             var revision = await db.Revisions.Include(r => r.Timeline).SingleAsync(r => r.Id == revisionId, cancellationToken);
             if (revision.State != from.ToString()) return false;
+            // Out of a failure the cluster put right by itself: the timeline entry says so, and one
+            // revision.recovered event marks it (the move's own event follows as on the first try).
+            var recovered = from.MayRecover() && !to.MayRecover();
+            if (recovered)
+            {
+                reason = $"Recovered from {from}: {reason}";
+                await audit.AppendAsync(db, new AuditEntry(AuditKinds.RevisionRecovered, revision.ClusterId, revision.Number, AuditSources.System, AuditSources.System,
+                    $"{revision.ClusterId} revision {revision.Number} recovered from {from}: the cluster got there after all",
+                    new { from = from.ToString(), to = to.ToString(), failure = revision.StateReason }), cancellationToken);
+            }
             RevisionLifecycle.MoveTo(revision, to, at, reason);
             var tracking = await TrackingRowAsync(revisionId, at, cancellationToken);
             update?.Invoke(tracking);
@@ -101,6 +111,19 @@ public sealed class TrackingRecorder(ControlApiDbContext db, WriteTurns writeTur
         await db.RevisionTracking.AsNoTracking().SingleOrDefaultAsync(t => t.RevisionId == revisionId, cancellationToken);
 
     /// <summary>The revision as stored now (state, commit, settings), untracked.</summary>
+    /// <summary>The state a failed revision failed from: its last converging timeline entry.</summary>
+    public async Task<RevisionState?> StateBeforeFailureAsync(long revisionId, CancellationToken cancellationToken)
+    {
+        var state = await db.RevisionTransitions.AsNoTracking()
+            .Where(t => t.RevisionId == revisionId && RevisionStates.ConvergingNames.Contains(t.State))
+            .OrderByDescending(t => t.Id).Select(t => t.State).FirstOrDefaultAsync(cancellationToken);
+        return state is null ? null : RevisionStates.Parse(state);
+    }
+
+    /// <summary>Whether no later revision of the cluster reached the repository (committed, or further).</summary>
+    public async Task<bool> IsNewestInRepositoryAsync(string clusterId, int number, CancellationToken cancellationToken) =>
+        !await db.Revisions.AsNoTracking().AnyAsync(r => r.ClusterId == clusterId && r.Number > number && r.CommitSha != null, cancellationToken);
+
     public async Task<Revision?> RevisionAsync(string clusterId, int number, CancellationToken cancellationToken) =>
         await db.Revisions.AsNoTracking().SingleOrDefaultAsync(r => r.ClusterId == clusterId && r.Number == number, cancellationToken);
 

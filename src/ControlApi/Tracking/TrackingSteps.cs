@@ -5,7 +5,11 @@ using ControlApi.Probes;
 
 namespace ControlApi.Tracking;
 
-/// <summary>The revision a tracker follows, as stored when the step starts.</summary>
+/// <summary>
+/// The revision a tracker follows, as stored when the step starts. <see cref="State"/> is the stored
+/// state; a revision that failed but may recover (<see cref="Recovering"/>) is looked at by the step
+/// of the state it failed in, which then records only progress — never the same failure again.
+/// </summary>
 public sealed record TrackedRevision(
     ManagedCluster Cluster,
     long Id,
@@ -16,7 +20,8 @@ public sealed record TrackedRevision(
     DateTimeOffset StateSince)
 {
     public string Name => $"{Cluster.Id} revision {Number}";
-    public string ShortCommit => Commit.Length > 12 ? Commit[..12] : Commit;
+    public bool Recovering => State.MayRecover();
+    public string ShortCommit => GitOps.CommitIds.Short(Commit);
 }
 
 /// <summary>What the tracker does after a step.</summary>

@@ -48,10 +48,13 @@ public sealed class VerifyStep(TrackingRecorder recorder, IOptions<TrackingOptio
         switch (Decide(result, revision.StateSince, observedAt, settings.VerificationGracePeriod))
         {
             case Decision.Pass(var passed):
-                await recorder.MoveAsync(revision.Id, From, RevisionState.Verified, observedAt, passed.Summary(),
+                await recorder.MoveAsync(revision.Id, revision.State, RevisionState.Verified, observedAt, passed.Summary(),
                     AuditKinds.VerifyPassed, $"{revision.Name} is live: {passed.Summary()}",
                     new { agents = passed.AgentsChecked, commit = revision.Commit }, null, cancellationToken);
                 return StepOutcome.Advanced;
+
+            case Decision.Fail or Decision.Keep when revision.Recovering:
+                return new StepOutcome.Wait(settings.VerifyRecheckInterval);
 
             case Decision.Fail(var failed, var after):
                 var reason = string.Create(CultureInfo.InvariantCulture, $"not verified {after.TotalMinutes:0.#} min after the rollout: {failed.Summary()}");

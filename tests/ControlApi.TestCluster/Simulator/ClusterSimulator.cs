@@ -91,6 +91,9 @@ public sealed class ClusterSimulator : IAsyncDisposable
     public void FailNextUpgrade(string error = "cannot patch \"cilium\" with kind DaemonSet: admission webhook denied the request") =>
         _flux.FailNextUpgrade(error);
 
+    /// <summary>helm-controller retries the failed upgrade now (its remediation retries).</summary>
+    public void RetryFailedUpgrade() => _flux.RetryFailedUpgrade();
+
     /// <summary>The DaemonSet rollout halts once <paramref name="nodes"/> nodes run the new template; null lets it go on.</summary>
     public void StickRolloutAfter(int? nodes) => _rollout.StuckAfter = nodes;
 

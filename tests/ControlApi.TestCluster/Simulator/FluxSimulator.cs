@@ -37,6 +37,7 @@ internal sealed class FluxSimulator(
     private readonly Pulse _helmStatus = new();
     private string? _fetchedCommit;
     private string? _pendingUpgradeFailure;
+    private bool _retryFailedUpgrade;
     private long _handledHelmGeneration;
     private int _releaseVersion = 1;
     private IReadOnlyList<BuiltObject> _inventory = [];
@@ -52,6 +53,21 @@ internal sealed class FluxSimulator(
     public void FailNextUpgrade(string error)
     {
         lock (_gate) _pendingUpgradeFailure = error;
+    }
+
+    /// <summary>
+    /// helm-controller's own retry of a failed upgrade (<c>spec.upgrade.remediation.retries</c>, which
+    /// ControlApi renders as 3): the next reconcile upgrades the same generation again. When it
+    /// happens is the test's to say; a HelmRelease that allows no retries is refused.
+    /// </summary>
+    public void RetryFailedUpgrade()
+    {
+        var hr = store.Get(KubernetesResources.HelmReleases, HelmReleaseNamespace, HelmReleaseName)?.ToJsonObject()
+            ?? throw new InvalidOperationException("There is no HelmRelease to retry.");
+        if ((hr["spec"]?["upgrade"]?["remediation"]?["retries"]?.GetValue<int>() ?? 0) < 1)
+            throw new InvalidOperationException("The HelmRelease allows no upgrade retries (spec.upgrade.remediation.retries).");
+        lock (_gate) _retryFailedUpgrade = true;
+        _helm.Signal();
     }
 
     /// <summary>Brings the three Flux objects to "applied and healthy at <paramref name="commit"/>", no steps recorded (the cluster before the test).</summary>
@@ -141,7 +157,9 @@ internal sealed class FluxSimulator(
             var wake = _helm.Next;
             var hr = store.Get(KubernetesResources.HelmReleases, HelmReleaseNamespace, HelmReleaseName)?.ToJsonObject();
             var requested = PendingRequest(hr);
-            if (hr is not null && (Generation(hr) != _handledHelmGeneration || requested is not null))
+            bool retry;
+            lock (_gate) retry = _retryFailedUpgrade;
+            if (hr is not null && (Generation(hr) != _handledHelmGeneration || requested is not null || retry))
             {
                 await ReconcileHelmReleaseAsync(hr, requested, cancellationToken);
                 continue;
@@ -230,10 +248,13 @@ internal sealed class FluxSimulator(
         var chartVersion = hr["spec"]?["chart"]?["spec"]?["version"]?.GetValue<string>() ?? "*";
         var latest = (hr["status"]?["history"] as JsonArray)?.FirstOrDefault() as JsonObject;
         string? failure;
+        bool retrying;
         lock (_gate)
         {
             failure = _pendingUpgradeFailure;
             _pendingUpgradeFailure = null;
+            retrying = _retryFailedUpgrade;
+            _retryFailedUpgrade = false;
         }
         _handledHelmGeneration = generation;
 
@@ -256,9 +277,9 @@ internal sealed class FluxSimulator(
             return;
         }
         if (failure is null && latest is not null && latest["status"]?.GetValue<string>() == "failed"
-            && latest["chartVersion"]?.GetValue<string>() == chartVersion && latest["configDigest"]?.GetValue<string>() == values.Digest() && requested is null)
+            && latest["chartVersion"]?.GetValue<string>() == chartVersion && latest["configDigest"]?.GetValue<string>() == values.Digest() && requested is null && !retrying)
         {
-            return; // The same failed release again: no retries are modelled.
+            return; // The same failed release again: only a retry (RetryFailedUpgrade) or a reconcile request upgrades it again.
         }
 
         var release = ++_releaseVersion;
