@@ -8,6 +8,13 @@ public static class BenchProgram
     private static readonly Dictionary<string, Func<string[], Task>> Benchmarks = new(StringComparer.OrdinalIgnoreCase)
     {
         ["commit"] = CommitPathBenchmark.RunAsync,
+        ["burst"] = BurstBenchmark.RunAsync,
+        // Both of the above in one run and on one PostgreSQL server: [rounds] [writers].
+        ["replicas"] = async args =>
+        {
+            await CommitPathBenchmark.RunAsync(args.Take(1).ToArray());
+            await BurstBenchmark.RunAsync(args.Skip(1).ToArray());
+        },
         ["detection"] = DetectionLagBenchmark.RunAsync,
         ["poll"] = LargeClusterPollBenchmark.RunAsync,
         ["audit"] = AuditPagingBench.RunAsync,
