@@ -4,37 +4,42 @@ using CliWrap.Buffered;
 using ControlApi.Core.Clusters;
 using ControlApi.Core.Rendering;
 using ControlApi.Core.Settings;
-using ControlApi.Data;
-using Microsoft.AspNetCore.Hosting;
-using Microsoft.AspNetCore.Mvc.Testing;
-using Microsoft.EntityFrameworkCore;
-using Microsoft.Extensions.DependencyInjection;
 
 namespace ControlApi.Bench;
 
 /// <summary>
 /// Accepted → pushed through the real service (HTTP PUT, outbox, Hangfire commit job, git CLI)
-/// against a local bare remote, side by side with a person's raw <c>git add/commit/push</c> of the
-/// same files into another bare remote. The service's time is read from the revision's own
-/// timeline (Accepted → Committed), so polling adds nothing to it.
+/// against a local bare remote, on SQLite and then on PostgreSQL, side by side with a person's raw
+/// <c>git add/commit/push</c> of the same files into another bare remote. The service's time is
+/// read from the revision's own timeline (Accepted → Committed), so polling adds nothing to it.
 /// </summary>
 public static class CommitPathBenchmark
 {
-    private static readonly string AdminKey = "bench-admin-" + Guid.NewGuid().ToString("N");
-
     public static async Task RunAsync(string[] args)
     {
         var rounds = args.Length > 0 ? int.Parse(args[0], System.Globalization.CultureInfo.InvariantCulture) : 20;
         // Optional: Jobs:CommitQueuePollInterval for the service (e.g. 00:00:00.050); the default otherwise.
+        // Only SQLite polls its queue; on PostgreSQL a commit job is picked up on NOTIFY.
         var queuePoll = args.Length > 1 ? args[1] : null;
         var root = Directory.CreateTempSubdirectory("controlapi-bench-").FullName;
         try
         {
-            var service = await MeasureServiceAsync(root, rounds, queuePoll);
+            List<double> sqlite;
+            List<double>? postgreSql = null;
+            using (var database = BenchDatabase.Sqlite())
+                sqlite = await MeasureServiceAsync(Path.Combine(root, "sqlite"), rounds, queuePoll, database);
+            if (BenchDatabase.TryPostgreSql() is { } onPostgreSql)
+            {
+                using (onPostgreSql)
+                    postgreSql = await MeasureServiceAsync(Path.Combine(root, "postgresql"), rounds, queuePoll, onPostgreSql);
+            }
             var raw = await MeasureRawGitAsync(root, rounds);
-            Report($"accepted → pushed (ControlApi, queue poll {queuePoll ?? "default"})", service);
+
+            Report($"accepted → pushed (ControlApi on SQLite, queue poll {queuePoll ?? "default"})", sqlite);
+            if (postgreSql is not null) Report("accepted → pushed (ControlApi on PostgreSQL)", postgreSql);
             Report("git add/commit/push (raw CLI)", raw);
-            Console.WriteLine($"ratio (median): {Median(service) / Median(raw):0.00}×   ratio (p90): {Percentile(service, 0.9) / Percentile(raw, 0.9):0.00}×   goal ≤ 1.5×");
+            ReportRatio("SQLite", sqlite, raw);
+            if (postgreSql is not null) ReportRatio("PostgreSQL", postgreSql, raw);
         }
         finally
         {
@@ -48,46 +53,24 @@ public static class CommitPathBenchmark
         Bgp = CiliumSettings.Defaults.Bgp with { LocalAsn = 64512 + round },
     };
 
-    private static async Task<List<double>> MeasureServiceAsync(string root, int rounds, string? queuePoll)
+    private static async Task<List<double>> MeasureServiceAsync(string directory, int rounds, string? queuePoll, BenchDatabase database)
     {
-        var remote = Path.Combine(root, "service.git");
-        await Git(root, "init", "--quiet", "--bare", "--initial-branch=main", remote);
-        await using var factory = new WebApplicationFactory<Program>().WithWebHostBuilder(host =>
-        {
-            host.UseSetting("ControlApi:DataDirectory", Path.Combine(root, "data"));
-            host.UseSetting("ControlApi:Clusters:0:GitOps:Repository", remote);
-            host.UseSetting("Logging:LogLevel:Default", "Warning");
-            host.UseSetting("CONTROLAPI_ADMIN_KEY", AdminKey);
-            if (queuePoll is not null) host.UseSetting("ControlApi:Jobs:CommitQueuePollInterval", queuePoll);
-        });
-        var client = factory.CreateClient();
-        client.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", AdminKey);
+        var remote = Path.Combine(directory, "service.git");
+        await Git(Directory.CreateDirectory(directory).FullName, "init", "--quiet", "--bare", "--initial-branch=main", remote);
+        var settings = new Dictionary<string, string>(database.SettingsFor(replica: 1));
+        if (queuePoll is not null) settings["ControlApi:Jobs:CommitQueuePollInterval"] = queuePoll;
+        await using var service = new BenchService(Path.Combine(directory, "data"), remote, settings);
+        var client = service.CreateClient();
         var timings = new List<double>();
         for (var round = 0; round <= rounds; round++)
         {
             using var body = new StringContent(SettingsJson.Serialize(Settings(round)), System.Text.Encoding.UTF8, "application/json");
-            var response = await client.PutAsync("/api/v1/clusters/local/cilium", body);
+            var response = await client.PutAsync($"/api/v1/clusters/{BenchService.Cluster}/cilium", body);
             response.EnsureSuccessStatusCode();
-            var elapsed = await WaitForCommitAsync(factory.Services, round + 1);
-            if (round > 0) timings.Add(elapsed); // round 0 warms up the clone and the JIT
+            var (accepted, pushed) = (await service.WaitForCommitsAsync(round + 1, round + 1, TimeSpan.FromMinutes(1), TimeSpan.FromMilliseconds(5))).Single();
+            if (round > 0) timings.Add((pushed - accepted).TotalMilliseconds); // round 0 warms up the clone and the JIT
         }
         return timings;
-    }
-
-    private static async Task<double> WaitForCommitAsync(IServiceProvider services, int number)
-    {
-        var deadline = DateTime.UtcNow.AddMinutes(1);
-        while (DateTime.UtcNow < deadline)
-        {
-            await using var scope = services.CreateAsyncScope();
-            var db = scope.ServiceProvider.GetRequiredService<ControlApiDbContext>();
-            var revision = await db.Revisions.AsNoTracking().Include(r => r.Timeline)
-                .SingleOrDefaultAsync(r => r.ClusterId == "local" && r.Number == number);
-            var committed = revision?.Timeline.FirstOrDefault(t => t.State == "Committed");
-            if (committed is not null) return (committed.At - revision!.CreatedAt).TotalMilliseconds;
-            await Task.Delay(5);
-        }
-        throw new TimeoutException($"Revision {number} was not committed within a minute.");
     }
 
     private static async Task<List<double>> MeasureRawGitAsync(string root, int rounds)
@@ -122,14 +105,10 @@ public static class CommitPathBenchmark
             .ExecuteBufferedAsync();
 
     private static void Report(string what, List<double> ms) =>
-        Console.WriteLine($"{what,-52} n={ms.Count}  median {Median(ms),7:0.0} ms  p90 {Percentile(ms, 0.9),7:0.0} ms  min {ms.Min(),7:0.0} ms");
+        Console.WriteLine($"{what,-58} n={ms.Count}  median {Median(ms),7:0.0} ms  p90 {Stats.Percentile(ms, 0.9),7:0.0} ms  min {ms.Min(),7:0.0} ms");
 
-    private static double Median(List<double> values) => Percentile(values, 0.5);
+    private static void ReportRatio(string engine, List<double> service, List<double> raw) =>
+        Console.WriteLine($"{engine,-10} to raw git: ratio (median): {Median(service) / Median(raw):0.00}×   ratio (p90): {Stats.Percentile(service, 0.9) / Stats.Percentile(raw, 0.9):0.00}×   goal ≤ 1.5×");
 
-    private static double Percentile(List<double> values, double p)
-    {
-        var sorted = values.Order().ToList();
-        var index = (int)Math.Ceiling(p * sorted.Count) - 1;
-        return sorted[Math.Clamp(index, 0, sorted.Count - 1)];
-    }
+    private static double Median(List<double> values) => Stats.Percentile(values, 0.5);
 }

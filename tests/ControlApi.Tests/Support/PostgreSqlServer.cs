@@ -6,24 +6,11 @@ using Npgsql;
 namespace ControlApi.Tests.Support;
 
 /// <summary>
-/// Which engine <see cref="ControlApiFactory"/> starts the service on in this test assembly.
-/// ControlApi.Tests runs on SQLite (the default); ControlApi.PostgreSql.Tests compiles the same
-/// test files with <c>[assembly: TestDatabase(PostgreSql: true)]</c>.
-/// </summary>
-[AttributeUsage(AttributeTargets.Assembly)]
-public sealed class TestDatabaseAttribute(bool PostgreSql) : Attribute
-{
-    public bool PostgreSql { get; } = PostgreSql;
-
-    public static bool UsePostgreSql { get; } =
-        typeof(ControlApiFactory).Assembly.GetCustomAttributes(typeof(TestDatabaseAttribute), false) is [TestDatabaseAttribute { PostgreSql: true }, ..];
-}
-
-/// <summary>
 /// The PostgreSQL server the tests use. <c>CONTROLAPI_TEST_POSTGRES</c> (a connection string to a
 /// server whose user may create databases) names one; otherwise a throwaway cluster is made with
 /// Debian's binaries in a temporary directory on a free loopback port, and stopped and deleted when
-/// the test process exits. Every service under test gets a database of its own.
+/// the test process exits. Every service under test gets a database of its own. The benchmarks
+/// (bench/ControlApi.Bench) compile this file too, so it needs nothing else from the tests.
 /// </summary>
 public sealed class PostgreSqlServer
 {
@@ -33,15 +20,25 @@ public sealed class PostgreSqlServer
     private readonly string? _clusterDirectory;
     private readonly object _databasesLock = new();
     private readonly Dictionary<string, string> _databaseByDataDirectory = new(StringComparer.Ordinal);
+    private int _stopped;
 
     private PostgreSqlServer(string adminConnectionString, string? clusterDirectory)
     {
         _adminConnectionString = adminConnectionString;
         _clusterDirectory = clusterDirectory;
-        AppDomain.CurrentDomain.ProcessExit += (_, _) => Stop();
+        AppDomain.CurrentDomain.ProcessExit += (_, _) => Stop(waitForExit: false);
     }
 
     public static PostgreSqlServer Shared => SharedServer.Value;
+
+    /// <summary>
+    /// Stops the throwaway cluster, if one was started, and waits until it is stopped and deleted: for
+    /// a process that knows when it is done with it (the bench), rather than relying on the exit handler.
+    /// </summary>
+    public static void StopShared()
+    {
+        if (SharedServer.IsValueCreated) SharedServer.Value.Stop(waitForExit: true);
+    }
 
     /// <summary>A connection string for <paramref name="database"/> on this server.</summary>
     public string ConnectionString(string database) =>
@@ -133,18 +130,19 @@ public sealed class PostgreSqlServer
 
     /// <summary>
     /// Stops the throwaway cluster and deletes its directory in a detached shell (setsid): the test
-    /// host may be ended right after its exit handlers start, and the shell outlives it.
+    /// host may be ended right after its exit handlers start, and the shell outlives it. Once only.
     /// </summary>
-    private void Stop()
+    private void Stop(bool waitForExit)
     {
-        if (_clusterDirectory is null) return;
+        if (_clusterDirectory is null || Interlocked.Exchange(ref _stopped, 1) == 1) return;
         var pgCtl = Path.Combine(FindBinaries(), "pg_ctl");
         var stop = $"'{pgCtl}' stop -m immediate -D '{Path.Combine(_clusterDirectory, "data")}'";
         if (Environment.UserName == "root") stop = "runuser -u postgres -- " + stop;
         var start = new ProcessStartInfo("setsid", ["sh", "-c", $"{stop} >/dev/null 2>&1; rm -rf '{_clusterDirectory}'"]) { WorkingDirectory = "/" };
         try
         {
-            Process.Start(start)?.Dispose();
+            using var shell = Process.Start(start);
+            if (waitForExit) shell?.WaitForExit();
         }
         catch (System.ComponentModel.Win32Exception)
         {
