@@ -120,8 +120,19 @@ public sealed class Leases(IServiceScopeFactory scopes, LeaseHolder holder, IOpt
         await using var scope = scopes.CreateAsyncScope();
         var db = scope.ServiceProvider.GetRequiredService<ControlApiDbContext>();
         var me = holder.Id;
-        await db.Leases.Where(l => l.Name == name && l.Holder == me).ExecuteDeleteAsync(cancellationToken);
+        var now = Now();
+        // Released by expiring it, not deleting it: the next holder then takes the row with the
+        // UPDATE, and only a name's first use inserts. (Deleting made every acquisition an INSERT,
+        // and holders racing for one drew primary-key failures that EF logs as errors.) Rows nobody
+        // used for a day go, so per-revision track leases do not pile up.
+        await db.Leases.Where(l => l.Name == name && l.Holder == me)
+            .ExecuteUpdateAsync(set => set.SetProperty(l => l.ExpiresAt, now - TimeSpan.FromMicroseconds(1)), cancellationToken);
+        var forgotten = now - ForgetAfter;
+        await db.Leases.Where(l => l.ExpiresAt < forgotten).ExecuteDeleteAsync(cancellationToken);
     }
+
+    /// <summary>How long a lapsed or released lease row is kept for its name's next holder.</summary>
+    public static readonly TimeSpan ForgetAfter = TimeSpan.FromDays(1);
 
     /// <summary>When someone's live claim on <paramref name="name"/> ends at the latest; null when nobody holds it.</summary>
     public async Task<DateTimeOffset?> HeldUntilAsync(string name, CancellationToken cancellationToken)
