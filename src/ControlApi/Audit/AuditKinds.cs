@@ -11,6 +11,7 @@ public static class AuditKinds
     public const string RevisionSuperseded = "revision.superseded";
     public const string RevisionRecovered = "revision.recovered";
     public const string RevisionRetracked = "revision.retracked";
+    public const string RollbackAutomatic = "rollback.automatic";
     public const string FluxReconcileRequested = "flux.reconcile_requested";
     public const string FluxApplied = "flux.applied";
     public const string FluxFailed = "flux.failed";
@@ -40,6 +41,9 @@ public static class AuditSources
     public const string Api = "api";
     public const string Chatops = "chatops";
     public const string System = "system";
+
+    /// <summary>A rollback ControlApi made by itself after a revision failed (revision source and audit source).</summary>
+    public const string AutoRollback = "auto-rollback";
 
     /// <summary>A revision that adoption made from the release the repository already held (revision source only).</summary>
     public const string Adopt = "adopt";

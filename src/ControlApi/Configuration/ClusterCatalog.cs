@@ -7,6 +7,9 @@ namespace ControlApi.Configuration;
 public sealed record ManagedCluster(ClusterProfile Profile, GitOpsOptions GitOps, KubernetesOptions Kubernetes, string RepositoryLocation)
 {
     public string Id => Profile.Id;
+
+    /// <summary>The cluster's own automatic-rollback setting; null when it follows the service-wide one.</summary>
+    public bool? AutoRollback { get; init; }
 }
 
 /// <summary>The clusters from configuration, resolved once (paths made absolute against the data directory).</summary>
@@ -46,6 +49,9 @@ public sealed class ClusterCatalog
             Kustomization = kustomization!,
             GitRepository = gitRepository!,
         };
-        return new ManagedCluster(profile, options.GitOps, options.Kubernetes, paths.ResolveRepository(options.GitOps.Repository));
+        return new ManagedCluster(profile, options.GitOps, options.Kubernetes, paths.ResolveRepository(options.GitOps.Repository))
+        {
+            AutoRollback = options.AutoRollback,
+        };
     }
 }

@@ -25,6 +25,9 @@ public sealed class ClusterOptions
     public TalosOptions Talos { get; set; } = new();
     public FluxOptions Flux { get; set; } = new();
     public ChartOptions Chart { get; set; } = new();
+
+    /// <summary>Roll back automatically when a revision fails after its commit; null takes <c>ControlApi:Tracking:AutoRollback</c>.</summary>
+    public bool? AutoRollback { get; set; }
 }
 
 public sealed class GitOpsOptions

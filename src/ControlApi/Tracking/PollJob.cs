@@ -44,6 +44,7 @@ public sealed class PollJob(
     ActiveTrackers trackers,
     Leases leases,
     TrackScheduler scheduler,
+    AutoRollback autoRollback,
     ControlApiMetrics metrics,
     TimeProvider time,
     ILogger<PollJob> logger)
@@ -96,6 +97,7 @@ public sealed class PollJob(
 
         // The newest revision in the repository that failed is looked at again on each poll: if the
         // cluster got there after all (Flux retried, agents converged late), its tracker moves it on.
+        if (desired.Recovering is { } failed) await autoRollback.AfterFailureAsync(cluster, failed, cancellationToken);
         if (observation.Reachable)
             foreach (var number in desired.Converging.Append(desired.Recovering ?? 0).Where(n => n > 0 && !trackers.IsActive(clusterId, n)))
                 // A tracker on another replica holds the revision's lease until it stops renewing.

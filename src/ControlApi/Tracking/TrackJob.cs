@@ -53,6 +53,7 @@ public sealed class TrackJob(
     RolloutStep rollout,
     VerifyStep verify,
     TrackScheduler scheduler,
+    AutoRollback autoRollback,
     IOptions<TrackingOptions> options,
     TimeProvider time,
     ILogger<TrackJob> logger)
@@ -127,11 +128,17 @@ public sealed class TrackJob(
         DateTimeOffset? unreachableSince = null;
         await using var signals = ClusterSignals.Start(connection, cluster.Profile, time, logger, cancellationToken);
         ITrackingStep[] steps = [apply, rollout, verify];
+        RevisionState? before = null;
 
         while (true)
         {
             cancellationToken.ThrowIfCancellationRequested();
             if (await LoadAsync(cluster, number, cancellationToken) is not { } revision) return ("the revision does not exist", false);
+            // This job just recorded the failure: roll back now if the cluster asks for it (the poll
+            // tries again should this replica die before it could).
+            if (revision.Recovering && before is { } earlier && !earlier.MayRecover())
+                await autoRollback.AfterFailureAsync(cluster, number, cancellationToken);
+            before = revision.State;
             ITrackingStep step;
             if (revision.Recovering)
             {

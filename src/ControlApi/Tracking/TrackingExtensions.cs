@@ -37,6 +37,7 @@ public static class TrackingExtensions
         services.AddScoped<PollJob>();
         services.AddScoped<ObservationReader>();
         services.AddScoped<RevisionRetrack>();
+        services.AddScoped<AutoRollback>();
 
         services.AddHangfireServer((provider, server) =>
         {

@@ -32,6 +32,13 @@ public sealed class TrackingOptions
     /// <summary>The recurring poll per cluster (Hangfire cron; sub-minute intervals use a seconds field).</summary>
     public TimeSpan PollInterval { get; set; } = TimeSpan.FromMinutes(1);
 
+    /// <summary>
+    /// Default for every cluster (each may set <c>ControlApi:Clusters:{i}:AutoRollback</c>): a revision
+    /// that ends ReconcileFailed, RolloutStuck or VerificationFailed makes a rollback to the last
+    /// Verified revision. Off unless set: going back is a change too, and an operator should choose it.
+    /// </summary>
+    public bool AutoRollback { get; set; }
+
     /// <summary>One <c>poll.heartbeat</c> audit event per cluster at most this often.</summary>
     public TimeSpan HeartbeatInterval { get; set; } = TimeSpan.FromHours(1);
 

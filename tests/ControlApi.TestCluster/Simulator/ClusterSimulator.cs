@@ -88,8 +88,8 @@ public sealed class ClusterSimulator : IAsyncDisposable
         Log.WaitForAsync(match, timeout, afterSequence, cancellationToken);
 
     /// <summary>The next Helm upgrade fails: Ready=False <c>UpgradeFailed</c> with Flux's message ending in <paramref name="error"/>, Released=False, failures+1.</summary>
-    public void FailNextUpgrade(string error = "cannot patch \"cilium\" with kind DaemonSet: admission webhook denied the request") =>
-        _flux.FailNextUpgrade(error);
+    public void FailNextUpgrade(string error = "cannot patch \"cilium\" with kind DaemonSet: admission webhook denied the request", int upgrades = 1) =>
+        _flux.FailNextUpgrade(error, upgrades);
 
     /// <summary>helm-controller retries the failed upgrade now (its remediation retries).</summary>
     public void RetryFailedUpgrade() => _flux.RetryFailedUpgrade();

@@ -37,6 +37,7 @@ internal sealed class FluxSimulator(
     private readonly Pulse _helmStatus = new();
     private string? _fetchedCommit;
     private string? _pendingUpgradeFailure;
+    private int _failingUpgrades;
     private bool _retryFailedUpgrade;
     private long _handledHelmGeneration;
     private int _releaseVersion = 1;
@@ -49,10 +50,14 @@ internal sealed class FluxSimulator(
     /// <summary>How many times source-controller has looked at the branch (lets a test wait for "it looked and did nothing").</summary>
     public long Polls => Interlocked.Read(ref _polls);
 
-    /// <summary>The next Helm upgrade fails with this error (once).</summary>
-    public void FailNextUpgrade(string error)
+    /// <summary>The next <paramref name="upgrades"/> Helm upgrades fail with this error.</summary>
+    public void FailNextUpgrade(string error, int upgrades = 1)
     {
-        lock (_gate) _pendingUpgradeFailure = error;
+        lock (_gate)
+        {
+            _pendingUpgradeFailure = error;
+            _failingUpgrades = upgrades;
+        }
     }
 
     /// <summary>
@@ -252,7 +257,7 @@ internal sealed class FluxSimulator(
         lock (_gate)
         {
             failure = _pendingUpgradeFailure;
-            _pendingUpgradeFailure = null;
+            if (--_failingUpgrades <= 0) _pendingUpgradeFailure = null;
             retrying = _retryFailedUpgrade;
             _retryFailedUpgrade = false;
         }
