@@ -1,6 +1,5 @@
 using ControlApi.Jobs;
 using Hangfire;
-using Microsoft.Extensions.Options;
 
 namespace ControlApi.Commits;
 
@@ -8,16 +7,30 @@ namespace ControlApi.Commits;
 /// Asks Hangfire to work a cluster's outbox, now or later — once per wake. The outbox sweep, a new
 /// change and a job woken early all ask for the same wake during an outage; a wake that is already
 /// scheduled (at or before the time asked for) and has not run yet is not scheduled again, so an
-/// outage does not pile up one more job per sweep. A wake that never ran (a lost Hangfire job) is
-/// forgotten after <see cref="LostAfter"/>, and the next sweep schedules it again.
+/// outage does not pile up one more job per sweep. This record is this process's own, but with
+/// several replicas on one job storage the job of a wake may run on any replica, and only the one
+/// that runs it sees <see cref="Started"/>: a wake whose time is more than
+/// <see cref="PickUpAllowance"/> past is therefore taken as picked up (here, elsewhere, or lost)
+/// and no longer stands in the way of the next one.
 /// </summary>
-public sealed class CommitScheduler(IBackgroundJobClient jobs, IOptions<CommitOptions> options, TimeProvider time, ILogger<CommitScheduler> logger)
+public sealed class CommitScheduler(IBackgroundJobClient jobs, TimeProvider time, ILogger<CommitScheduler> logger)
 {
     private readonly Dictionary<string, SortedSet<DateTimeOffset>> _wakes = new(StringComparer.Ordinal);
     private readonly Lock _lock = new();
 
-    /// <summary>Hangfire polls scheduled jobs every few seconds; two sweeps more than that means the wake was lost.</summary>
-    private TimeSpan LostAfter => options.Value.SweepInterval * 2 + TimeSpan.FromMinutes(1);
+    /// <summary>
+    /// How long after its time a wake's job is surely picked up by some idle worker: Hangfire
+    /// enqueues a due scheduled job within its 1 s schedule poll, and an idle worker takes an
+    /// enqueued one at once (PostgreSQL: notification; SQLite: 0.05 s poll) — about 3 s at worst on
+    /// a loaded 2-core machine. Past it the wake no longer counts as pending. It used to count until
+    /// two sweeps and a minute had passed, as if only a lost job could leave it behind; but when
+    /// another replica's worker took the job and that replica was then killed mid-commit, this
+    /// replica refused every sweep's wake for that long, and the revision stayed Accepted a minute
+    /// and more after the dead replica's lease had lapsed (seen in ReplicaCrashTests). A job that
+    /// waits longer than this for a busy worker only lets the next sweep add one more job, which
+    /// finds the turn or the lease taken, or nothing left to do.
+    /// </summary>
+    private static readonly TimeSpan PickUpAllowance = TimeSpan.FromSeconds(10);
 
     public void ScheduleNow(string clusterId)
     {
@@ -72,8 +85,8 @@ public sealed class CommitScheduler(IBackgroundJobClient jobs, IOptions<CommitOp
         lock (_lock)
         {
             if (!_wakes.TryGetValue(clusterId, out var wakes)) _wakes[clusterId] = wakes = [];
-            var lostBefore = now - LostAfter;
-            wakes.RemoveWhere(w => w < lostBefore);
+            var pickedUpBefore = now - PickUpAllowance;
+            wakes.RemoveWhere(w => w < pickedUpBefore);
             if (wakes.Count > 0 && wakes.Min <= wake) return false;
             wakes.Add(wake);
             return true;
