@@ -27,6 +27,13 @@ public sealed record ClusterProfile
     /// <summary>Flux intervals and the Helm timeout of the rendered objects.</summary>
     public FluxTimings Flux { get; init; } = new();
     public ObjectRef Kustomization { get; init; } = new("flux-system", "cilium");
+
+    /// <summary>
+    /// The HelmRelease's <c>spec.driftDetection.mode</c> (helm-controller: <c>disabled</c>, <c>warn</c>
+    /// or <c>enabled</c>, which corrects objects that differ from the release); null leaves it out
+    /// (helm-controller's default, disabled).
+    /// </summary>
+    public string? HelmDriftDetection { get; init; }
     public ObjectRef GitRepository { get; init; } = new("flux-system", "flux-system");
 }
 

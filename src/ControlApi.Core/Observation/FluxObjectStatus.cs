@@ -27,6 +27,9 @@ public sealed record FluxObjectStatus(FluxKind Kind, ObjectRef Ref, bool Found, 
     /// <summary>Echo of the <c>reconcile.fluxcd.io/requestedAt</c> annotation the controller handled.</summary>
     public string? LastHandledReconcileAt { get; init; }
 
+    /// <summary>HelmRelease <c>status.lastHandledForceAt</c>: the forced upgrade (<c>flux reconcile hr --force</c>) last handled.</summary>
+    public string? LastHandledForceAt { get; init; }
+
     /// <summary>Kustomization with <c>spec.wait</c> or <c>spec.healthChecks</c>: a <c>Healthy</c> condition must be True.</summary>
     public bool ChecksHealth { get; init; }
 

@@ -8,7 +8,14 @@ namespace ControlApi.Core.Observation;
 /// <see cref="Leftovers"/> means "not evaluated this time" (the cluster was unreachable, or a
 /// revision is still rolling out), which changes nothing that was remembered.
 /// </summary>
-public sealed record ClusterFacts(bool Reachable, string? Problem, IReadOnlyList<ConfigKeyDrift>? Drift, IReadOnlyList<MigrationLeftover>? Leftovers);
+public sealed record ClusterFacts(bool Reachable, string? Problem, IReadOnlyList<ConfigKeyDrift>? Drift, IReadOnlyList<MigrationLeftover>? Leftovers)
+{
+    /// <summary>
+    /// The HelmRelease's latest release failed (its Ready reason and message): drift then follows
+    /// that failure — Helm never wrote the desired values — rather than someone's hand edit.
+    /// </summary>
+    public string? HelmFailure { get; init; }
+}
 
 /// <summary>
 /// What the audit has already been told about a cluster, kept in the database so a restart or a
@@ -36,8 +43,21 @@ public enum ObservedChangeKind
     Heartbeat,
 }
 
+/// <summary>Why cilium-config differs from the desired settings, as far as the cluster tells.</summary>
+public static class DriftCauses
+{
+    /// <summary>The HelmRelease's latest release failed, so Helm never wrote the desired values.</summary>
+    public const string HelmUpgradeFailed = "helm-upgrade-failed";
+
+    /// <summary>Nothing in Flux explains it: typically a hand edit (kubectl edit).</summary>
+    public const string Unexplained = "unexplained";
+}
+
 public sealed record ObservedChange(ObservedChangeKind Kind, string Summary)
 {
+    /// <summary>For drift: one of <see cref="DriftCauses"/>.</summary>
+    public string? Cause { get; init; }
+
     public string? Problem { get; init; }
     public IReadOnlyList<ConfigKeyDrift> Drift { get; init; } = [];
     public IReadOnlyList<MigrationLeftover> Leftovers { get; init; } = [];
@@ -71,8 +91,9 @@ public static class ObservationChanges
             {
                 if (entries.Count > 0)
                     changes.Add(new ObservedChange(ObservedChangeKind.DriftDetected,
-                        $"cilium-config differs from the desired settings in {Count(entries.Count, "key")}: {string.Join(", ", drift.Select(d => $"{d.Key} (desired {d.Desired}, live {d.Actual})"))}")
-                    { Drift = drift });
+                        $"cilium-config differs from the desired settings in {Count(entries.Count, "key")}: {string.Join(", ", drift.Select(d => $"{d.Key} (desired {d.Desired}, live {d.Actual})"))}"
+                        + (current.HelmFailure is { } failure ? $" — it follows a failed Helm upgrade ({failure}), not a hand edit" : " — no Helm upgrade failed: edited by hand?"))
+                    { Drift = drift, Cause = current.HelmFailure is null ? DriftCauses.Unexplained : DriftCauses.HelmUpgradeFailed });
                 else
                     changes.Add(new ObservedChange(ObservedChangeKind.DriftCleared, "cilium-config matches the desired settings again"));
                 next = next with { Drift = entries };

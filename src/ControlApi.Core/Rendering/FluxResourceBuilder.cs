@@ -24,11 +24,21 @@ public static class FluxResourceBuilder
             .Add("interval", GoDuration.Format(cluster.Flux.HelmRepositoryInterval))
             .Add("url", cluster.Chart.Repository));
 
-    public static YamlMap HelmRelease(ClusterProfile cluster, CiliumSettings settings, YamlMap values) => new YamlMap()
-        .Add("apiVersion", "helm.toolkit.fluxcd.io/v2")
-        .Add("kind", "HelmRelease")
-        .Add("metadata", Metadata(cluster.HelmRelease))
-        .Add("spec", new YamlMap()
+    /// <summary>helm-controller's drift detection modes (HelmRelease CRD, <c>spec.driftDetection.mode</c> enum).</summary>
+    public static readonly IReadOnlyList<string> DriftDetectionModes = ["disabled", "warn", "enabled"];
+
+    public static YamlMap HelmRelease(ClusterProfile cluster, CiliumSettings settings, YamlMap values)
+    {
+        var spec = HelmReleaseSpec(cluster, settings);
+        if (cluster.HelmDriftDetection is { } mode) spec.Add("driftDetection", new YamlMap().Add("mode", mode));
+        return new YamlMap()
+            .Add("apiVersion", "helm.toolkit.fluxcd.io/v2")
+            .Add("kind", "HelmRelease")
+            .Add("metadata", Metadata(cluster.HelmRelease))
+            .Add("spec", spec.Add("values", values));
+    }
+
+    private static YamlMap HelmReleaseSpec(ClusterProfile cluster, CiliumSettings settings) => new YamlMap()
             .Add("interval", GoDuration.Format(cluster.Flux.HelmReleaseInterval))
             .Add("timeout", GoDuration.Format(cluster.Flux.HelmReleaseTimeout))
             .Add("chart", new YamlMap().Add("spec", new YamlMap()
@@ -44,8 +54,7 @@ public static class FluxResourceBuilder
                 .Add("retries", RemediationRetries)))
             .Add("upgrade", new YamlMap().Add("remediation", new YamlMap()
                 .Add("retries", RemediationRetries)
-                .Add("remediateLastFailure", true)))
-            .Add("values", values));
+                .Add("remediateLastFailure", true)));
 
     /// <summary><c>settings.ChartVersion</c>, or the cluster's configured version when it is <c>null</c>.</summary>
     public static string EffectiveChartVersion(ClusterProfile cluster, CiliumSettings settings) =>

@@ -12,6 +12,9 @@ public static class AuditKinds
     public const string RevisionRecovered = "revision.recovered";
     public const string RevisionRetracked = "revision.retracked";
     public const string RollbackAutomatic = "rollback.automatic";
+    public const string RepairRequested = "repair.requested";
+    public const string RepairCompleted = "repair.completed";
+    public const string RepairFailed = "repair.failed";
     public const string FluxReconcileRequested = "flux.reconcile_requested";
     public const string FluxApplied = "flux.applied";
     public const string FluxFailed = "flux.failed";

@@ -48,6 +48,7 @@ public sealed class ClusterCatalog
             HelmRelease = helmRelease!,
             Kustomization = kustomization!,
             GitRepository = gitRepository!,
+            HelmDriftDetection = string.IsNullOrWhiteSpace(options.Flux.DriftDetection) ? null : options.Flux.DriftDetection,
         };
         return new ManagedCluster(profile, options.GitOps, options.Kubernetes, paths.ResolveRepository(options.GitOps.Repository))
         {

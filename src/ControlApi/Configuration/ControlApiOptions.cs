@@ -72,6 +72,9 @@ public sealed class FluxOptions
     public string GitRepository { get; set; } = "flux-system/flux-system";
     public string Kustomization { get; set; } = "flux-system/cilium";
     public string HelmRelease { get; set; } = "kube-system/cilium";
+
+    /// <summary>Rendered as the HelmRelease's <c>spec.driftDetection.mode</c>: <c>disabled</c>, <c>warn</c> or <c>enabled</c>; unset leaves it out.</summary>
+    public string? DriftDetection { get; set; }
 }
 
 public sealed class ChartOptions

@@ -50,6 +50,8 @@ public sealed class ControlApiOptionsValidator : IValidateOptions<ControlApiOpti
             CheckObjectRef(cluster.Flux.GitRepository, $"{key}:Flux:GitRepository", failures);
             CheckObjectRef(cluster.Flux.Kustomization, $"{key}:Flux:Kustomization", failures);
             CheckObjectRef(cluster.Flux.HelmRelease, $"{key}:Flux:HelmRelease", failures);
+            if (!string.IsNullOrWhiteSpace(cluster.Flux.DriftDetection) && !Core.Rendering.FluxResourceBuilder.DriftDetectionModes.Contains(cluster.Flux.DriftDetection))
+                failures.Add($"{key}:Flux:DriftDetection '{cluster.Flux.DriftDetection}' is not a helm-controller drift detection mode ({string.Join(", ", Core.Rendering.FluxResourceBuilder.DriftDetectionModes)}); remove it to leave the mode out.");
 
             if (!Uri.TryCreate(cluster.Chart.Repository, UriKind.Absolute, out var chartUri) || chartUri.Scheme is not ("https" or "http" or "oci"))
                 failures.Add($"{key}:Chart:Repository '{cluster.Chart.Repository}' is not an http(s) or oci URL.");

@@ -17,6 +17,27 @@ public sealed class FluxProbe
     /// <summary>The annotation <c>flux reconcile</c> sets (fluxcd/pkg apis/meta ReconcileRequestAnnotation).</summary>
     public const string ReconcileRequestAnnotation = "reconcile.fluxcd.io/requestedAt";
 
+    /// <summary>A one-off forced Helm upgrade; honoured only when equal to <see cref="ReconcileRequestAnnotation"/> (flux/NOTES.md).</summary>
+    public const string ForceRequestAnnotation = "reconcile.fluxcd.io/forceAt";
+
+    /// <summary>
+    /// What <c>flux reconcile hr --force</c> does: <c>requestedAt</c> and <c>forceAt</c> set to the same
+    /// value on the HelmRelease, so helm-controller upgrades even though nothing changed — writing
+    /// the release's objects (cilium-config among them) back as the chart renders them.
+    /// </summary>
+    public static async Task<string> RequestForcedUpgradeAsync(ClusterConnection connection, ObjectRef helmRelease, DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        var stamp = RequestedAt(now);
+        var patch = new V1Patch(
+            JsonSerializer.Serialize(new { metadata = new { annotations = new Dictionary<string, string> { [ReconcileRequestAnnotation] = stamp, [ForceRequestAnnotation] = stamp } } }),
+            V1Patch.PatchType.MergePatch);
+        var resource = ApiResources.HelmRelease;
+        await KubernetesCalls.RunAsync(connection.Options, $"annotating {resource.Kind} {helmRelease}",
+            ct => connection.Client.CustomObjects.PatchNamespacedCustomObjectAsync(patch, resource.Group, resource.Version, helmRelease.Namespace, resource.Plural, helmRelease.Name, cancellationToken: ct),
+            cancellationToken);
+        return stamp;
+    }
+
     public async Task<FluxSnapshot> ReadAsync(ClusterConnection connection, ClusterProfile profile, CancellationToken cancellationToken)
     {
         var source = await ReadAsync(connection, FluxKind.GitRepository, ApiResources.GitRepository, profile.GitRepository, cancellationToken);
@@ -72,6 +93,7 @@ public sealed class FluxProbe
             LastAppliedRevision = json.String("status", "lastAppliedRevision"),
             LastAttemptedRevision = json.String("status", "lastAttemptedRevision"),
             LastHandledReconcileAt = json.String("status", "lastHandledReconcileAt"),
+            LastHandledForceAt = json.String("status", "lastHandledForceAt"),
             ChecksHealth = json.Bool("spec", "wait") || json.Items("spec", "healthChecks").Any(),
             Suspended = json.Bool("spec", "suspend"),
             Terminating = json.String("metadata", "deletionTimestamp") is not null,

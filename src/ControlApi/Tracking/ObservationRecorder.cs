@@ -74,7 +74,7 @@ public sealed class ObservationRecorder(ControlApiDbContext db, WriteTurns write
     private static object Details(ObservedChange change, ObservationSnapshot snapshot) => change.Kind switch
     {
         ObservedChangeKind.ClusterUnreachable => new { problem = change.Problem },
-        ObservedChangeKind.DriftDetected => new { configMap = snapshot.Config.Name, drift = change.Drift.Select(DriftView.From) },
+        ObservedChangeKind.DriftDetected => new { configMap = snapshot.Config.Name, drift = change.Drift.Select(DriftView.From), cause = change.Cause },
         ObservedChangeKind.DriftCleared => new { configMap = snapshot.Config.Name },
         ObservedChangeKind.LeftoverFound => new { leftovers = change.Leftovers.Select(LeftoverView.From) },
         ObservedChangeKind.Heartbeat => new { summary = snapshot.Summary(), snapshot.DesiredRevision },

@@ -137,7 +137,17 @@ public sealed class PollJob(
             leftovers?.Select(LeftoverView.From).ToList() ?? [],
             LiveFeatures.From(o.ConfigRead ? o.Config : null, o.HubbleUiRead ? o.HubbleUi is not null : null),
             new CostView(o.Requests, o.Execs, (long)o.Duration.TotalMilliseconds));
-        return (snapshot, new ClusterFacts(o.Reachable, o.Problem, drift, leftovers));
+        return (snapshot, new ClusterFacts(o.Reachable, o.Problem, drift, leftovers) { HelmFailure = HelmFailure(o.Flux?.HelmRelease) });
+    }
+
+    /// <summary>Pure: the HelmRelease's failure when its latest release failed or it reports a failed action; null otherwise.</summary>
+    public static string? HelmFailure(FluxObjectStatus? release)
+    {
+        if (release is not { Found: true }) return null;
+        var ready = release.Ready;
+        var failedAction = ready is { IsFalse: true, Reason: { } reason } && reason.EndsWith("Failed", StringComparison.Ordinal);
+        if (release.LatestRelease?.Status != "failed" && !failedAction) return null;
+        return ready is { Reason: { } why } ? $"HelmRelease {release.Ref} {why}: {ready.Message}" : $"HelmRelease {release.Ref}: the latest release failed";
     }
 
     private async Task<Desired> DesiredAsync(string clusterId, CancellationToken cancellationToken)

@@ -28,6 +28,16 @@ public static class StatusApi
             .ProducesProblem(StatusCodes.Status404NotFound)
             .ProducesProblem(StatusCodes.Status409Conflict);
 
+        group.MapPost("/repair", Repair)
+            .WithName("RepairCluster")
+            .WithDescription("Puts drift in cilium-config right the way `flux reconcile hr --force` does: reconcile.fluxcd.io/requestedAt and forceAt on the HelmRelease, so helm-controller upgrades although nothing changed and writes the release's objects back as the chart renders them. Audited (repair.requested, with X-Change-Reason if given) and followed to repair.completed or repair.failed; the cluster is polled then, so GET the status to see drift.cleared. 202 with Location: the status. 409 when the cluster is not connected, 503 when it does not answer.")
+            .WithSummary("Re-apply the Cilium HelmRelease (a forced Helm upgrade) to undo drift.")
+            .RequireRole(Role.Operator)
+            .Produces<RepairResource>(StatusCodes.Status202Accepted)
+            .ProducesProblem(StatusCodes.Status404NotFound)
+            .ProducesProblem(StatusCodes.Status409Conflict)
+            .ProducesProblem(StatusCodes.Status503ServiceUnavailable);
+
         api.MapPost("/clusters/{cluster}/revisions/{number:int}/retrack", Retrack)
             .WithTags("Revisions")
             .WithName("RetrackRevision")
@@ -55,6 +65,24 @@ public static class StatusApi
             RetrackOutcome.Started started => TypedResults.Accepted(Revisions.RevisionLinks.Revision(managed.Id, started.Number),
                 new RetrackResource(managed.Id, started.Number, started.State, "Tracking started; GET the revision (or wait on it with ?waitFor=Verified) to see where it gets.")),
             _ => throw new InvalidOperationException($"Unhandled retrack outcome {outcome.GetType().Name}."),
+        };
+    }
+
+    public static async Task<Results<Accepted<RepairResource>, ProblemHttpResult>> Repair(
+        string cluster, HttpContext context, ClusterCatalog clusters, ClusterRepair repair, CancellationToken cancellationToken)
+    {
+        if (clusters.Find(cluster) is not { } managed) return Problems.ClusterNotFound(cluster, clusters.All.Select(c => c.Id));
+        var reason = context.Request.Headers["X-Change-Reason"].ToString();
+        var outcome = await repair.ApplyAsync(managed, Caller.Name(context), Audit.AuditSources.Api, string.IsNullOrWhiteSpace(reason) ? null : reason.Trim(), cancellationToken);
+        return outcome switch
+        {
+            RepairOutcome.NotConnected => NotConnectedProblem(managed.Id, "Flux cannot be asked to re-apply the release"),
+            RepairOutcome.Unreachable unreachable => Problems.Create(StatusCodes.Status503ServiceUnavailable, "cluster-unreachable", "The cluster does not answer",
+                $"The HelmRelease of '{managed.Id}' could not be annotated: {unreachable.Reason}. Try again when the cluster answers (GET /api/v1/clusters/{managed.Id}/status)."),
+            RepairOutcome.Requested requested => TypedResults.Accepted($"/api/v1/clusters/{managed.Id}/status",
+                new RepairResource(managed.Id, "requested", requested.Stamp,
+                    "Flux is asked to re-apply the HelmRelease (forced upgrade); repair.completed or repair.failed follows in the audit, then GET the status to see the drift cleared.")),
+            _ => throw new InvalidOperationException($"Unhandled repair outcome {outcome.GetType().Name}."),
         };
     }
 
@@ -103,6 +131,9 @@ public sealed record ClusterStatusResource(
     IReadOnlyList<TrackingResource> Tracking);
 
 public sealed record ReconcileResource(string Cluster, string Status, string Message);
+
+/// <param name="RequestedAt">The value written to requestedAt and forceAt (Go RFC 3339 with nanoseconds).</param>
+public sealed record RepairResource(string Cluster, string Status, string RequestedAt, string Message);
 
 /// <param name="State">The revision's state when tracking started again.</param>
 public sealed record RetrackResource(string Cluster, int Revision, Core.Revisions.RevisionState State, string Message);

@@ -38,6 +38,8 @@ public static class TrackingExtensions
         services.AddScoped<ObservationReader>();
         services.AddScoped<RevisionRetrack>();
         services.AddScoped<AutoRollback>();
+        services.AddScoped<ClusterRepair>();
+        services.AddScoped<RepairJob>();
 
         services.AddHangfireServer((provider, server) =>
         {
@@ -49,6 +51,7 @@ public static class TrackingExtensions
             server.ServerName = $"controlapi-track:{Environment.MachineName}:{Environment.ProcessId}";
         });
         services.AddHostedService<PollSchedule>();
+        services.AddHostedService<DriftWatch>();
         return builder;
     }
 }

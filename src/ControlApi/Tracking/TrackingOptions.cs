@@ -32,6 +32,12 @@ public sealed class TrackingOptions
     /// <summary>The recurring poll per cluster (Hangfire cron; sub-minute intervals use a seconds field).</summary>
     public TimeSpan PollInterval { get; set; } = TimeSpan.FromMinutes(1);
 
+    /// <summary>Watch <c>cilium-config</c> and the HelmRelease and poll when they change (drift seen at once, not at the next poll).</summary>
+    public bool DriftWatch { get; set; } = true;
+
+    /// <summary>At most one watch-triggered poll per this interval (a rollout changes the HelmRelease several times).</summary>
+    public TimeSpan DriftWatchDebounce { get; set; } = TimeSpan.FromSeconds(1);
+
     /// <summary>
     /// Default for every cluster (each may set <c>ControlApi:Clusters:{i}:AutoRollback</c>): a revision
     /// that ends ReconcileFailed, RolloutStuck or VerificationFailed makes a rollback to the last

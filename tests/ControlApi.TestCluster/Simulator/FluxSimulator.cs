@@ -262,12 +262,13 @@ internal sealed class FluxSimulator(
             _retryFailedUpgrade = false;
         }
         _handledHelmGeneration = generation;
+        var forced = ForceRequested(hr, requested);
 
         var inSync = latest is not null
             && latest["status"]?.GetValue<string>() == "deployed"
             && latest["chartVersion"]?.GetValue<string>() == chartVersion
             && latest["configDigest"]?.GetValue<string>() == values.Digest();
-        if (inSync && failure is null)
+        if (inSync && failure is null && !forced)
         {
             // Nothing to release: helm-controller only records that it saw this generation.
             store.Mutate(KubernetesResources.HelmReleases, HelmReleaseNamespace, HelmReleaseName, release =>
@@ -292,6 +293,7 @@ internal sealed class FluxSimulator(
         {
             StartAttempt(o, values, chartVersion, "upgrade");
             if (requested is not null) o["status"]!["lastHandledReconcileAt"] = requested;
+            if (forced) o["status"]!["lastHandledForceAt"] = requested;
             var message = $"Running 'upgrade' action with timeout of {GoDuration(HelmTimeout(o))}";
             Conditions.Set(o, "Reconciling", "True", "Progressing", message, Time.GetUtcNow());
             Conditions.Set(o, "Ready", "Unknown", "Progressing", message, Time.GetUtcNow());
@@ -542,6 +544,15 @@ internal sealed class FluxSimulator(
         store.Get(KubernetesResources.GitRepositories, ClusterObjects.FluxNamespace, "flux-system")?.ToJsonObject()["status"]?["artifact"]?["revision"]?.GetValue<string>();
 
     /// <summary>The <c>requestedAt</c> annotation when it differs from <c>lastHandledReconcileAt</c>: a pending <c>flux reconcile</c>.</summary>
+    /// <summary>
+    /// A forced upgrade (<c>flux reconcile hr --force</c>): <c>reconcile.fluxcd.io/forceAt</c> equal to
+    /// the pending <c>requestedAt</c> and not yet in <c>status.lastHandledForceAt</c> (flux/NOTES.md).
+    /// </summary>
+    private static bool ForceRequested(JsonObject hr, string? requested) =>
+        requested is not null
+        && hr["metadata"]?["annotations"]?["reconcile.fluxcd.io/forceAt"]?.GetValue<string>() == requested
+        && hr["status"]?["lastHandledForceAt"]?.GetValue<string>() != requested;
+
     private static string? PendingRequest(JsonObject? obj)
     {
         var requested = obj?["metadata"]?["annotations"]?[ClusterObjects.ReconcileRequestAnnotation]?.GetValue<string>();

@@ -30,7 +30,10 @@ public sealed class ChatLiveStatusTests
         await Eventually.WaitAsync(async () => (JsonNode?)await cluster.PollNowAsync(),
             s => (string?)s!["status"] == "observed" && s["observation"]!["flux"]!.AsArray().All(f => (bool)f!["ready"]!), TimeSpan.FromSeconds(60), "a reachable, ready observation");
 
-        var text = (await SlackAsync(cluster, "status")).AllText();
+        // Polls also start when the watched objects change, so the latest observation may be a newer
+        // one than the poll above: wait until chat shows a reachable, ready one.
+        var text = await Eventually.WaitAsync(async () => (await SlackAsync(cluster, "status")).AllText(),
+            t => t!.Contains("ready (GitRepository, Kustomization, HelmRelease)", StringComparison.Ordinal), TimeSpan.FromSeconds(60), "chat to show a ready observation");
 
         Assert.Contains("`local` is at revision 1 (Verified)", text);
         Assert.Contains("observed ", text);
