@@ -2,6 +2,7 @@ using System.Text.Json.Nodes;
 using ControlApi.Core.Clusters;
 using ControlApi.Core.Rendering;
 using ControlApi.Core.Settings;
+using ControlApi.Core.Tests.Reference;
 using ControlApi.Core.Tests.Rendering.Support;
 
 namespace ControlApi.Core.Tests.Rendering;
@@ -40,6 +41,31 @@ public sealed class ManifestRendererTests
         Assert.Equal("cilium-system", ns["metadata"]!["name"]!.GetValue<string>());
         Assert.Equal("privileged", ns["metadata"]!["labels"]!["pod-security.kubernetes.io/enforce"]!.GetValue<string>());
         Assert.Equal("cilium-system", YamlJson.ParseSingle(rendered.Find("gitops/infrastructure/cilium/release.yaml")!.Content)["metadata"]!["namespace"]!.GetValue<string>());
+    }
+
+    [ReferenceTheory]
+    [InlineData("disabled")]
+    [InlineData("warn")]
+    [InlineData("enabled")]
+    public void A_configured_drift_detection_mode_is_rendered_into_the_HelmRelease_as_the_CRD_allows(string mode)
+    {
+        var release = YamlJson.ParseSingle(ManifestRenderer.Render(Cluster with { HelmDriftDetection = mode }, CiliumSettings.Defaults)
+            .Find("gitops/infrastructure/cilium/release.yaml")!.Content);
+
+        Assert.Equal(mode, release["spec"]!["driftDetection"]!["mode"]!.GetValue<string>());
+        Assert.Empty(ReferenceSchemas.HelmRelease.Errors(release));
+        // Unset, the field is left out: helm-controller's own default applies.
+        var plain = YamlJson.ParseSingle(ManifestRenderer.Render(Cluster, CiliumSettings.Defaults).Find("gitops/infrastructure/cilium/release.yaml")!.Content);
+        Assert.Null(plain["spec"]!["driftDetection"]);
+    }
+
+    [ReferenceFact]
+    public void The_drift_detection_modes_ControlApi_accepts_are_the_CRD_enum_and_no_other()
+    {
+        Assert.Equal(["disabled", "warn", "enabled"], FluxResourceBuilder.DriftDetectionModes);
+        var unknown = YamlJson.ParseSingle(ManifestRenderer.Render(Cluster with { HelmDriftDetection = "correct" }, CiliumSettings.Defaults)
+            .Find("gitops/infrastructure/cilium/release.yaml")!.Content);
+        Assert.NotEmpty(ReferenceSchemas.HelmRelease.Errors(unknown));
     }
 
     [Fact]
