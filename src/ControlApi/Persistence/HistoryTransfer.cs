@@ -54,6 +54,7 @@ public static class HistoryTransfer
         db.ApiKeys.AddRange(history.ApiKeys);
         db.Revisions.AddRange(history.Revisions);
         db.Outbox.AddRange(history.Outbox);
+        foreach (var e in history.AuditEvents) KeepHashedInstant(e);
         db.AuditEvents.AddRange(history.AuditEvents);
         await db.SaveChangesAsync(cancellationToken);
         db.ChangeTracker.Clear();
@@ -66,6 +67,17 @@ public static class HistoryTransfer
         await transaction.CommitAsync(cancellationToken);
         return null;
     }
+
+    /// <summary>
+    /// Versions before instants were cut to microseconds stored (and hashed) 100 ns instants in
+    /// SQLite; <c>timestamptz</c> would drop the last digit and the chain would no longer verify. The
+    /// hashed instant is split into whole microseconds and the ticks below them, which every engine
+    /// keeps; the hash and the API add them back, so the event reads and verifies as it did. Events
+    /// written at whole microseconds (every one today) are stored unchanged. Done for every target
+    /// engine, so what an import stores does not depend on where it went.
+    /// </summary>
+    private static void KeepHashedInstant(AuditEvent e) =>
+        (e.Time, e.SubMicrosecondTicks) = StoredInstant.Split(AuditLog.InstantOf(e));
 
     /// <summary>
     /// PostgreSQL identity columns draw from a sequence that explicit ids do not move: set each past
@@ -96,7 +108,7 @@ public static class HistoryTransfer
         foreach (var e in events.OrderBy(e => e.Id))
         {
             if (!string.Equals(e.PreviousHash, previous, StringComparison.Ordinal)) return $"event {e.Id}: {AuditChainVerifier.LinkBroken}";
-            if (!string.Equals(AuditLog.ComputeHash(e), e.Hash, StringComparison.Ordinal)) return $"event {e.Id}: {AuditChainVerifier.ContentChanged}";
+            if (!AuditLog.ContentMatchesHash(e)) return $"event {e.Id}: {AuditChainVerifier.ContentChanged}";
             previous = e.Hash;
         }
         return null;
