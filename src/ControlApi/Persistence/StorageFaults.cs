@@ -55,15 +55,17 @@ public static class StorageFaults
         return null;
     }
 
+    // What is said is ControlApi's own words, never a provider's message (the log has the exception):
+    // the answer goes to API clients and /readyz, which need what happened, not driver internals.
     private static StorageFault? Classify1(Exception exception) => exception switch
     {
         SqliteException sqlite => (sqlite.SqliteErrorCode & 0xFF) switch
         {
-            SqliteFull => new(StorageFaultKind.Full, $"The database is full or the disk has no space left ({sqlite.Message})."),
-            SqliteReadOnly => new(StorageFaultKind.ReadOnly, $"The database cannot be written: the data directory is read-only ({sqlite.Message})."),
-            SqliteCantOpen => new(StorageFaultKind.Unavailable, $"The database file cannot be opened ({sqlite.Message})."),
-            SqliteBusy or SqliteLocked => new(StorageFaultKind.Locked, $"The database is locked by another connection or process ({sqlite.Message})."),
-            SqliteIoError => new(StorageFaultKind.Unavailable, $"The database could not be read or written: a disk I/O error ({sqlite.Message})."),
+            SqliteFull => new(StorageFaultKind.Full, "The database is full or the disk has no space left."),
+            SqliteReadOnly => new(StorageFaultKind.ReadOnly, "The database cannot be written: the data directory or the database file is read-only."),
+            SqliteCantOpen => new(StorageFaultKind.Unavailable, "The database file cannot be opened."),
+            SqliteBusy or SqliteLocked => new(StorageFaultKind.Locked, "The database is locked by another connection or process."),
+            SqliteIoError => new(StorageFaultKind.Unavailable, "The database could not be read or written: a disk I/O error."),
             _ => null,
         },
         IOException io when (io.HResult & 0xFFFF) is Enospc or Edquot || io.Message.Contains("No space left", StringComparison.OrdinalIgnoreCase) =>
@@ -84,7 +86,8 @@ public static class StorageFaults
 
 /// <summary>
 /// The latest storage fault a request ran into, so <c>/readyz</c> reports it while it lasts: a full
-/// disk still lets the database open, so opening it is not proof of health.
+/// disk still lets the database open, so opening it is not proof of health. It lasts until a write
+/// is committed (proof that storage takes writes again) or <see cref="Memory"/> passes without it being seen.
 /// </summary>
 public sealed class StorageHealth(TimeProvider time)
 {
@@ -94,6 +97,9 @@ public sealed class StorageHealth(TimeProvider time)
     private volatile Seen? _last;
 
     public void Report(StorageFault fault) => _last = new Seen(fault, time.GetUtcNow());
+
+    /// <summary>A write was committed: storage takes writes again, whatever was seen before it.</summary>
+    public void WriteSucceeded() => _last = null;
 
     /// <summary>The fault seen within <see cref="Memory"/>, if any.</summary>
     public StorageFault? Current => _last is { } last && time.GetUtcNow() - last.At < Memory ? last.Fault : null;

@@ -116,7 +116,7 @@ public sealed class SqliteHistoryTransferTests : IDisposable
         await using var transaction = (SqliteTransaction)await connection.BeginTransactionAsync();
         await using var last = connection.CreateCommand();
         last.CommandText = """SELECT "Hash", "Time" FROM "AuditEvents" ORDER BY "Id" DESC LIMIT 1""";
-        var previous = Audit.AuditLog.GenesisHash;
+        var previous = global::ControlApi.Audit.AuditLog.GenesisHash;
         var ticks = DateTimeOffset.UtcNow.UtcTicks;
         await using (var reader = await last.ExecuteReaderAsync())
         {

@@ -1,9 +1,11 @@
 using System.Net;
 using ControlApi.Data;
 using ControlApi.Persistence;
+using ControlApi.Security;
 using ControlApi.Tests.Support;
 using Microsoft.Data.Sqlite;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Diagnostics;
 using Microsoft.Extensions.DependencyInjection;
 using static ControlApi.Tests.Support.HttpJson;
 
@@ -50,6 +52,57 @@ public sealed class StorageFaultTests : IDisposable
         Assert.Equal(HttpStatusCode.Accepted, accepted.StatusCode);
         await using var scope = _factory.Services.CreateAsyncScope();
         Assert.Equal(1, await scope.ServiceProvider.GetRequiredService<ControlApiDbContext>().Revisions.CountAsync());
+    }
+
+    [Theory]
+    [InlineData(StorageFaultKind.Full, "storage-full", "full")]
+    [InlineData(StorageFaultKind.ReadOnly, "storage-read-only", "read-only")]
+    public async Task A_change_while_the_database_cannot_grow_or_be_written_answers_503_stores_nothing_and_goes_through_once_it_can(
+        StorageFaultKind kind, string type, string said)
+    {
+        var fault = new SqliteStorageFault();
+        using var service = new ControlApiFactory(services: s => s.AddSingleton<IInterceptor>(fault));
+        var client = service.CreateClient(Role.Operator); // the key is made (a write) before the fault
+        var before = await RevisionCountAsync(service);
+
+        fault.Set(kind);
+        // A full database still takes writes that fit in its pages' free room: changes go on being
+        // accepted until one needs a new page, as on a disk that fills up. Read-only refuses the first.
+        var accepted = 0;
+        HttpResponseMessage refused;
+        while ((refused = await client.PutAsync(Settings, Change(accepted))).StatusCode == HttpStatusCode.Accepted && accepted < 200) accepted++;
+        Assert.True(kind == StorageFaultKind.Full || accepted == 0, $"{accepted} changes accepted while read-only");
+        var ready = await client.GetAsync("/readyz");
+
+        Assert.Equal(HttpStatusCode.ServiceUnavailable, refused.StatusCode);
+        Assert.True(refused.Headers.RetryAfter?.Delta > TimeSpan.Zero);
+        var problem = await refused.ReadJsonAsync();
+        Assert.Equal("urn:controlapi:problem:" + type, (string)problem["type"]!);
+        var detail = (string)problem["detail"]!;
+        Assert.Contains(said, detail, StringComparison.Ordinal);
+        Assert.Contains("changed nothing", detail, StringComparison.Ordinal);
+        // What happened in ControlApi's words: no driver message, no path.
+        Assert.DoesNotContain("SQLite", detail, StringComparison.OrdinalIgnoreCase);
+        Assert.DoesNotContain(service.DataDirectory, detail, StringComparison.Ordinal);
+        Assert.Equal(HttpStatusCode.ServiceUnavailable, ready.StatusCode);
+        Assert.Contains(said, (string)(await ready.ReadJsonAsync())["detail"]!, StringComparison.Ordinal);
+        Assert.Equal(before + accepted, await RevisionCountAsync(service));
+
+        fault.Clear();
+        Assert.Equal(HttpStatusCode.Accepted, (await client.PutAsync(Settings, Change(accepted))).StatusCode);
+        Assert.Equal(before + accepted + 1, await RevisionCountAsync(service));
+        // A committed write shows storage takes writes again: ready at once, not 30 s later.
+        Assert.Equal(HttpStatusCode.OK, (await client.GetAsync("/readyz")).StatusCode);
+    }
+
+    /// <summary>The n-th of a series of changes, each different from the one before.</summary>
+    private static HttpContent Change(int n) =>
+        Json(n % 2 == 0 ? """{"hostFirewall":{"enabled":true}}""" : """{"hostFirewall":{"enabled":false}}""");
+
+    private static async Task<int> RevisionCountAsync(ControlApiFactory service)
+    {
+        await using var scope = service.Services.CreateAsyncScope();
+        return await scope.ServiceProvider.GetRequiredService<ControlApiDbContext>().Revisions.CountAsync();
     }
 
     [Fact]
