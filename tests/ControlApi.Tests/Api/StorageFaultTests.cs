@@ -2,6 +2,7 @@ using System.Net;
 using ControlApi.Data;
 using ControlApi.Persistence;
 using ControlApi.Security;
+using ControlApi.Tests.GitOps.Support;
 using ControlApi.Tests.Support;
 using Microsoft.Data.Sqlite;
 using Microsoft.EntityFrameworkCore;
@@ -94,6 +95,41 @@ public sealed class StorageFaultTests : IDisposable
         // A committed write shows storage takes writes again: ready at once, not 30 s later.
         Assert.Equal(HttpStatusCode.OK, (await client.GetAsync("/readyz")).StatusCode);
     }
+
+    [Fact]
+    public async Task A_revision_waiting_on_an_unreachable_remote_says_so_then_says_it_waits_for_a_database_that_cannot_be_written_and_lands_once()
+    {
+        using var temp = new TempDirectory();
+        var git = new PlainGit(temp.Combine("home"));
+        var remote = temp.Combine("fleet.git");
+        await git.InitBareAsync(remote);
+        Directory.Move(remote, remote + ".parked");
+        var fault = new SqliteStorageFault();
+        // A file:// URL is a remote someone else provides: missing means unreachable.
+        using var service = new ControlApiFactory(new() { ["ControlApi:Clusters:0:GitOps:Repository"] = "file://" + remote },
+            services: s => s.AddSingleton<IInterceptor>(fault));
+        var client = service.CreateClient(Role.Operator);
+        Assert.Equal(HttpStatusCode.Accepted, (await client.PutAsync(Settings, Change(0))).StatusCode);
+        var unreachable = (string?)(await Eventually.WaitAsync(() => RevisionAsync(client, 1), r => (string?)r?["state"] == "CommitFailed",
+            TimeSpan.FromSeconds(30), "revision 1 failing on the missing remote"))["stateReason"];
+
+        // The remote is back, but the database takes no writes: the push can happen, its record cannot.
+        fault.Set(StorageFaultKind.ReadOnly);
+        Directory.Move(remote + ".parked", remote);
+        var waiting = await Eventually.WaitAsync(() => RevisionAsync(client, 1), r => ((string?)r?["stateReason"])?.Contains("cannot be written") == true,
+            TimeSpan.FromSeconds(30), "revision 1 to say it waits for the database");
+        Assert.Equal("CommitFailed", (string?)waiting["state"]);
+        Assert.NotEqual(unreachable, (string?)waiting["stateReason"]);
+        Assert.Contains("retries by itself", (string)waiting["stateReason"]!, StringComparison.Ordinal);
+
+        fault.Clear();
+        await Eventually.WaitAsync(() => RevisionAsync(client, 1), r => (string?)r?["state"] == "Committed", TimeSpan.FromSeconds(45), "revision 1 committed");
+        var trailers = await git.RunAsync(remote, "log", "--format=%(trailers:key=ControlApi-Revision,valueonly)", "main");
+        Assert.Equal(["local/1"], trailers.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries));
+    }
+
+    private static async Task<System.Text.Json.Nodes.JsonNode?> RevisionAsync(HttpClient client, int number) =>
+        await (await client.GetAsync($"/api/v1/clusters/local/revisions/{number}")).ReadJsonAsync();
 
     /// <summary>The n-th of a series of changes, each different from the one before.</summary>
     private static HttpContent Change(int n) =>
