@@ -63,7 +63,8 @@ public sealed class StorageFaultTests : IDisposable
     {
         var fault = new SqliteStorageFault();
         using var service = new ControlApiFactory(services: s => s.AddSingleton<IInterceptor>(fault));
-        var client = service.CreateClient(Role.Operator); // the key is made (a write) before the fault
+        var client = service.CreateClient(Role.Operator); // keys are made (a write) before the fault
+        var viewer = service.CreateClient(Role.Viewer);    // never used yet: its first use would be recorded
         var before = await RevisionCountAsync(service);
 
         fault.Set(kind);
@@ -88,6 +89,8 @@ public sealed class StorageFaultTests : IDisposable
         Assert.Equal(HttpStatusCode.ServiceUnavailable, ready.StatusCode);
         Assert.Contains(said, (string)(await ready.ReadJsonAsync())["detail"]!, StringComparison.Ordinal);
         Assert.Equal(before + accepted, await RevisionCountAsync(service));
+        // Reading still works, though the key's use cannot be recorded.
+        Assert.Equal(HttpStatusCode.OK, (await viewer.GetAsync("/api/v1/clusters/local/revisions")).StatusCode);
 
         fault.Clear();
         Assert.Equal(HttpStatusCode.Accepted, (await client.PutAsync(Settings, Change(accepted))).StatusCode);
