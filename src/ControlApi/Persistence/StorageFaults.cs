@@ -76,12 +76,20 @@ public static class StorageFaults
         // disk full on the server (SQLSTATE classes 53, 57P and 08 in the PostgreSQL error codes appendix).
         DbException { SqlState: "53100" } => new(StorageFaultKind.Full, "The database server has no disk space left (SQLSTATE 53100)."),
         DbException { SqlState: "55P03" or "40P01" } pg => new(StorageFaultKind.Locked, $"The database is locked by another session (SQLSTATE {pg.SqlState})."),
-        // Another provider's failure to reach or use its database. Its code only, never its message:
-        // a connection failure's message can name the server.
-        DbException db when db is not SqliteException =>
+        // Another provider's failure to reach or use its database: no SQLSTATE (the connection or the
+        // network failed before the server answered), or a class that means the server cannot serve
+        // (08 connection, 28 authorization, 3D no such database, 53 resources, 55000 not accepting
+        // connections, 57 operator intervention, 58 system error). Other SQLSTATEs — a constraint, a
+        // serialization failure, a query ControlApi got wrong — are not storage trouble and stay
+        // errors, so readiness does not fail on them. Its code only, never its message: a connection
+        // failure's message can name the server.
+        DbException db when db is not SqliteException && ServerCannotServe(db.SqlState) =>
             new(StorageFaultKind.Unavailable, $"The database cannot be used (error {db.SqlState ?? db.ErrorCode.ToString(System.Globalization.CultureInfo.InvariantCulture)})."),
         _ => null,
     };
+
+    private static bool ServerCannotServe(string? sqlState) =>
+        sqlState is null or "55000" or "3D000" || sqlState.Length == 5 && sqlState[..2] is "08" or "28" or "53" or "57" or "58";
 }
 
 /// <summary>

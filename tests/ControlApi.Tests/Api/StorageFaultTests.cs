@@ -183,6 +183,22 @@ public sealed class StorageFaultTests : IDisposable
         Assert.Equal(kind, StorageFaults.Classify(wrapped)?.Kind);
     }
 
+    [Theory]
+    [InlineData("08006", StorageFaultKind.Unavailable)] // connection failure
+    [InlineData("57P01", StorageFaultKind.Unavailable)] // terminated by an administrator
+    [InlineData("55000", StorageFaultKind.Unavailable)] // database not accepting connections
+    [InlineData("53100", StorageFaultKind.Full)]
+    [InlineData("55P03", StorageFaultKind.Locked)]
+    [InlineData("23505", null)] // a unique violation is a bug, not storage: readiness stays
+    [InlineData("40001", null)]
+    [InlineData("42P01", null)]
+    public void PostgreSQL_errors_are_storage_faults_only_when_the_server_cannot_serve(string sqlState, StorageFaultKind? kind)
+    {
+        var wrapped = new DbUpdateException("saving failed", new Npgsql.PostgresException("server says no", "ERROR", "ERROR", sqlState));
+
+        Assert.Equal(kind, StorageFaults.Classify(wrapped)?.Kind);
+    }
+
     [Fact]
     public async Task A_full_database_is_classified_from_the_error_SQLite_really_raises()
     {
