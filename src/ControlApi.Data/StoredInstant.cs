@@ -14,6 +14,17 @@ public static class StoredInstant
         var ticks = value.UtcTicks;
         return new DateTimeOffset(ticks - ticks % TimeSpan.TicksPerMicrosecond, TimeSpan.Zero);
     }
+
+    /// <summary>
+    /// An instant as both engines can store it without loss: the whole microseconds (<see cref="Of"/>)
+    /// and the 100 ns ticks below them (null when there are none).
+    /// </summary>
+    public static (DateTimeOffset Stored, byte? SubMicrosecondTicks) Split(DateTimeOffset value)
+    {
+        var stored = Of(value);
+        var below = value.UtcTicks - stored.UtcTicks;
+        return (stored, below == 0 ? null : (byte)below);
+    }
 }
 
 /// <summary>

@@ -117,6 +117,9 @@ namespace ControlApi.Migrations.PostgreSql.Migrations
                         .HasMaxLength(16)
                         .HasColumnType("character varying(16)");
 
+                    b.Property<byte?>("SubMicrosecondTicks")
+                        .HasColumnType("smallint");
+
                     b.Property<string>("Summary")
                         .IsRequired()
                         .HasColumnType("text");

@@ -7,7 +7,18 @@ namespace ControlApi.Data.Entities;
 public sealed class AuditEvent
 {
     public long Id { get; set; }
+
+    /// <summary>When it happened, as stored: whole microseconds on every engine for events written today.</summary>
     public DateTimeOffset Time { get; set; }
+
+    /// <summary>
+    /// The 100 ns ticks (1–9) of the hashed instant that <see cref="Time"/> cannot keep; null for
+    /// every event written today. Versions before instants were cut to microseconds stored 100 ns
+    /// instants in SQLite and hashed them; PostgreSQL's <c>timestamptz</c> keeps microseconds only,
+    /// so an import keeps the rest here and the hash (and the API's <c>time</c>) adds it back
+    /// (<c>AuditLog.InstantOf</c>). It is part of the hashed content: changing it breaks the chain.
+    /// </summary>
+    public byte? SubMicrosecondTicks { get; set; }
     public string? ClusterId { get; set; }
     public int? Revision { get; set; }
     public required string Kind { get; set; }

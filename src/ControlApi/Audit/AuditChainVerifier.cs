@@ -23,7 +23,7 @@ public sealed class AuditChainVerifier(ControlApiDbContext db)
             checkedCount++;
             if (!string.Equals(e.PreviousHash, expectedPrevious, StringComparison.Ordinal))
                 return new AuditVerification(false, checkedCount, e.Id, LinkBroken, lastId, expectedPrevious);
-            if (!string.Equals(AuditLog.ComputeHash(e), e.Hash, StringComparison.Ordinal))
+            if (!AuditLog.ContentMatchesHash(e))
                 return new AuditVerification(false, checkedCount, e.Id, ContentChanged, lastId, expectedPrevious);
             expectedPrevious = e.Hash;
             lastId = e.Id;

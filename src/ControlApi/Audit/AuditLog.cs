@@ -75,12 +75,32 @@ public sealed class AuditLog(TimeProvider time, IEnumerable<IAuditObserver> obse
         return audit;
     }
 
-    /// <summary>SHA-256 over the canonical content and the previous hash (hex, lowercase).</summary>
+    /// <summary>
+    /// The instant the event was hashed with, and the one the API shows: <see cref="AuditEvent.Time"/>
+    /// plus the ticks below the microsecond an import had to keep apart (<see cref="AuditEvent.SubMicrosecondTicks"/>).
+    /// </summary>
+    public static DateTimeOffset InstantOf(AuditEvent e) => e.SubMicrosecondTicks is { } below ? e.Time.AddTicks(below) : e.Time;
+
+    /// <summary>
+    /// True when the stored content gives the stored hash. An instant split on import must be split
+    /// the one way <see cref="Data.StoredInstant.Split"/> does (Time whole microseconds, 1–9 ticks
+    /// kept apart): otherwise Time could be moved by whole microseconds — and with it the event's
+    /// place in since/until queries — while the sum, and so the hash, stayed the same.
+    /// </summary>
+    public static bool ContentMatchesHash(AuditEvent e) =>
+        (e.SubMicrosecondTicks is null || (e.SubMicrosecondTicks is >= 1 and < 10 && e.Time.UtcTicks % TimeSpan.TicksPerMicrosecond == 0))
+        && string.Equals(ComputeHash(e), e.Hash, StringComparison.Ordinal);
+
+    /// <summary>
+    /// SHA-256 over the canonical content and the previous hash (hex, lowercase). The instant is
+    /// hashed as UTC 100 ns ticks, as every version has: a chain written before instants were cut to
+    /// microseconds verifies unchanged, on SQLite as stored and on PostgreSQL through the ticks kept apart.
+    /// </summary>
     public static string ComputeHash(AuditEvent e)
     {
         var canonical = string.Join('\n',
             e.PreviousHash,
-            e.Time.UtcTicks.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            InstantOf(e).UtcTicks.ToString(System.Globalization.CultureInfo.InvariantCulture),
             e.ClusterId ?? "",
             e.Revision?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "",
             e.Kind, e.Actor, e.Source, e.Summary, e.DetailsJson);

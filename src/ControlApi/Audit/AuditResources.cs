@@ -22,7 +22,7 @@ public sealed record AuditEventResource(
     public string? Person { get; init; }
 
     public static AuditEventResource From(AuditEvent e) => new(
-        e.Id, e.Time, e.ClusterId, e.Revision, e.Kind, e.Actor, e.Source, e.Summary,
+        e.Id, AuditLog.InstantOf(e), e.ClusterId, e.Revision, e.Kind, e.Actor, e.Source, e.Summary,
         ParseDetails(e.DetailsJson), e.PreviousHash, e.Hash) { Person = e.Person };
 
     /// <summary>Details as a JSON element; a row whose details are not JSON (tampered) shows them as a string.</summary>

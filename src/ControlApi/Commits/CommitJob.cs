@@ -37,6 +37,7 @@ public sealed class CommitJob(
     Tracking.TrackScheduler tracking,
     IOptions<CommitOptions> options,
     ControlApiMetrics metrics,
+    StorageHealth storage,
     TimeProvider time,
     ILogger<CommitJob> logger)
 {
@@ -51,6 +52,26 @@ public sealed class CommitJob(
         }
 
         scheduler.Started(clusterId);
+        try
+        {
+            await WorkAsync(cluster, cancellationToken);
+        }
+        catch (Exception ex) when (StorageFaults.Classify(ex) is { } fault && !cancellationToken.IsCancellationRequested)
+        {
+            // Storage that takes no writes cannot record this either: the revision keeps its stored
+            // reason, so the fault is reported (/readyz, and the reason of waiting revisions, see
+            // RevisionReader) and the job comes back within StorageHealth.Memory to report it again
+            // while it lasts. A push already made is found by its trailer then (exactly once).
+            storage.Report(fault);
+            var retryAt = time.GetUtcNow() + TimeSpan.FromTicks(Math.Min(fault.RetryAfter.Ticks, (StorageHealth.Memory / 2).Ticks));
+            logger.LogWarning(ex, "Commits of {Cluster} wait for storage: {Fault} Retrying at {RetryAt}", clusterId, fault.What, retryAt);
+            scheduler.ScheduleAt(clusterId, retryAt);
+        }
+    }
+
+    private async Task WorkAsync(ManagedCluster cluster, CancellationToken cancellationToken)
+    {
+        var clusterId = cluster.Id;
         await using var turn = await turns.EnterAsync(clusterId, cancellationToken);
         if (turn is null) return; // another replica commits this cluster; a follow-up is scheduled
         // A lease that cannot be kept stops the work before another replica could start the same commit.
@@ -292,7 +313,7 @@ public sealed class CommitJob(
             var now = time.GetUtcNow();
             message.ProcessedAt = now;
             message.LastError = reason;
-            var why = $"Not committed, and not retried: {reason}";
+            var why = RevisionLifecycle.NotRetried + reason;
             if (RevisionLifecycle.MoveTo(revision, RevisionState.CommitFailed, now, why))
             {
                 await audit.AppendAsync(db, new AuditEntry(AuditKinds.GitPushFailed, revision.ClusterId, revision.Number, AuditSources.System, AuditSources.System,

@@ -43,7 +43,8 @@ public static class HistoryTransfer
     public static async Task<string?> ImportAsync(ControlApiDbContext db, HistoryFile history, CancellationToken cancellationToken)
     {
         if (history.Format != Format) return $"The file is not a ControlApi history export ({Format}).";
-        if (VerifyChain(history.AuditEvents) is { } broken) return $"The file's audit chain does not verify: {broken}";
+        if (VerifyChain(history.AuditEvents) is { } broken)
+            return $"The file's audit chain does not verify ({broken}); nothing was imported. It was changed after the export: export again from the source.";
         if (await db.Revisions.AnyAsync(cancellationToken) || await db.AuditEvents.AnyAsync(cancellationToken))
             return "The configured database already holds revisions or audit events; import only into an empty one.";
 
@@ -54,6 +55,7 @@ public static class HistoryTransfer
         db.ApiKeys.AddRange(history.ApiKeys);
         db.Revisions.AddRange(history.Revisions);
         db.Outbox.AddRange(history.Outbox);
+        foreach (var e in history.AuditEvents) KeepHashedInstant(e);
         db.AuditEvents.AddRange(history.AuditEvents);
         await db.SaveChangesAsync(cancellationToken);
         db.ChangeTracker.Clear();
@@ -62,10 +64,21 @@ public static class HistoryTransfer
         // As stored, read back: what the service will verify from now on.
         var stored = await new AuditChainVerifier(db).VerifyAsync(cancellationToken);
         if (!stored.Ok || stored.Checked != history.AuditEvents.Count)
-            return $"The audit chain does not verify as imported (event {stored.FirstBrokenId}: {stored.Problem}); nothing was imported.";
+            return $"The audit chain does not verify as imported (event {stored.FirstBrokenId}: {stored.Problem}); nothing was imported. Keep running on the source (it is unchanged) and report this with the file.";
         await transaction.CommitAsync(cancellationToken);
         return null;
     }
+
+    /// <summary>
+    /// Versions before instants were cut to microseconds stored (and hashed) 100 ns instants in
+    /// SQLite; <c>timestamptz</c> would drop the last digit and the chain would no longer verify. The
+    /// hashed instant is split into whole microseconds and the ticks below them, which every engine
+    /// keeps; the hash and the API add them back, so the event reads and verifies as it did. Events
+    /// written at whole microseconds (every one today) are stored unchanged. Done for every target
+    /// engine, so what an import stores does not depend on where it went.
+    /// </summary>
+    private static void KeepHashedInstant(AuditEvent e) =>
+        (e.Time, e.SubMicrosecondTicks) = StoredInstant.Split(AuditLog.InstantOf(e));
 
     /// <summary>
     /// PostgreSQL identity columns draw from a sequence that explicit ids do not move: set each past
@@ -96,7 +109,7 @@ public static class HistoryTransfer
         foreach (var e in events.OrderBy(e => e.Id))
         {
             if (!string.Equals(e.PreviousHash, previous, StringComparison.Ordinal)) return $"event {e.Id}: {AuditChainVerifier.LinkBroken}";
-            if (!string.Equals(AuditLog.ComputeHash(e), e.Hash, StringComparison.Ordinal)) return $"event {e.Id}: {AuditChainVerifier.ContentChanged}";
+            if (!AuditLog.ContentMatchesHash(e)) return $"event {e.Id}: {AuditChainVerifier.ContentChanged}";
             previous = e.Hash;
         }
         return null;
@@ -109,7 +122,7 @@ public static class HistoryTransfer
         await using var scope = services.CreateAsyncScope();
         var db = scope.ServiceProvider.GetRequiredService<ControlApiDbContext>();
         var history = await ExportAsync(db, scope.ServiceProvider.GetRequiredService<TimeProvider>().GetUtcNow(), cancellationToken);
-        if (VerifyChain(history.AuditEvents) is { } broken) return Fail($"The configured database's audit chain does not verify ({broken}); not exported.");
+        if (VerifyChain(history.AuditEvents) is { } broken) return Fail($"The configured database's audit chain does not verify ({broken}); not exported. GET /api/v1/audit/verify names the first event that does not fit: find out what changed it before moving the history.");
         await using (var file = new FileStream(to, FileMode.CreateNew, FileAccess.Write))
             await JsonSerializer.SerializeAsync(file, history, Json, cancellationToken);
         Console.WriteLine($"Exported {history.Revisions.Count} revisions, {history.AuditEvents.Count} audit events and {history.ApiKeys.Count} API keys to {to}.");

@@ -2,6 +2,7 @@ using ControlApi.Configuration;
 using ControlApi.Data;
 using Microsoft.Data.Sqlite;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Diagnostics;
 using Microsoft.Extensions.Options;
 
 namespace ControlApi.Persistence;
@@ -17,6 +18,7 @@ public static class PersistenceExtensions
         services.AddSingleton<RevisionStateSignal>();
         services.AddSingleton<AuditAppendedSignal>();
         services.AddSingleton<CommitSignalsInterceptor>();
+        services.AddSingleton<IInterceptor>(provider => provider.GetRequiredService<CommitSignalsInterceptor>());
         // Read once: a connection string file is a mounted Secret, not re-read per context.
         services.AddSingleton(provider => new PostgreSqlConnectionString(DatabaseConnection.Resolve(provider.GetRequiredService<IOptions<DatabaseOptions>>().Value)));
         services.AddDbContext<ControlApiDbContext>((provider, options) =>
@@ -44,7 +46,9 @@ public static class PersistenceExtensions
                 }.ToString();
                 options.UseSqlite(connectionString, ControlApiDbContext.ConfigureSqlite);
             }
-            options.AddInterceptors(provider.GetRequiredService<CommitSignalsInterceptor>());
+            // Every EF interceptor registered: the commit signals, and whatever a host adds by DI
+            // (the tests make storage faults this way).
+            options.AddInterceptors(provider.GetServices<IInterceptor>());
         });
         services.AddHostedService<DatabaseInitializer>();
         return services;

@@ -55,15 +55,17 @@ public static class StorageFaults
         return null;
     }
 
+    // What is said is ControlApi's own words, never a provider's message (the log has the exception):
+    // the answer goes to API clients and /readyz, which need what happened, not driver internals.
     private static StorageFault? Classify1(Exception exception) => exception switch
     {
         SqliteException sqlite => (sqlite.SqliteErrorCode & 0xFF) switch
         {
-            SqliteFull => new(StorageFaultKind.Full, $"The database is full or the disk has no space left ({sqlite.Message})."),
-            SqliteReadOnly => new(StorageFaultKind.ReadOnly, $"The database cannot be written: the data directory is read-only ({sqlite.Message})."),
-            SqliteCantOpen => new(StorageFaultKind.Unavailable, $"The database file cannot be opened ({sqlite.Message})."),
-            SqliteBusy or SqliteLocked => new(StorageFaultKind.Locked, $"The database is locked by another connection or process ({sqlite.Message})."),
-            SqliteIoError => new(StorageFaultKind.Unavailable, $"The database could not be read or written: a disk I/O error ({sqlite.Message})."),
+            SqliteFull => new(StorageFaultKind.Full, "The database is full or the disk has no space left."),
+            SqliteReadOnly => new(StorageFaultKind.ReadOnly, "The database cannot be written: the data directory or the database file is read-only."),
+            SqliteCantOpen => new(StorageFaultKind.Unavailable, "The database file cannot be opened."),
+            SqliteBusy or SqliteLocked => new(StorageFaultKind.Locked, "The database is locked by another connection or process."),
+            SqliteIoError => new(StorageFaultKind.Unavailable, "The database could not be read or written: a disk I/O error."),
             _ => null,
         },
         IOException io when (io.HResult & 0xFFFF) is Enospc or Edquot || io.Message.Contains("No space left", StringComparison.OrdinalIgnoreCase) =>
@@ -74,17 +76,26 @@ public static class StorageFaults
         // disk full on the server (SQLSTATE classes 53, 57P and 08 in the PostgreSQL error codes appendix).
         DbException { SqlState: "53100" } => new(StorageFaultKind.Full, "The database server has no disk space left (SQLSTATE 53100)."),
         DbException { SqlState: "55P03" or "40P01" } pg => new(StorageFaultKind.Locked, $"The database is locked by another session (SQLSTATE {pg.SqlState})."),
-        // Another provider's failure to reach or use its database. Its code only, never its message:
-        // a connection failure's message can name the server.
-        DbException db when db is not SqliteException =>
+        // Another provider's failure to reach or use its database: no SQLSTATE (the connection or the
+        // network failed before the server answered), or a class that means the server cannot serve
+        // (08 connection, 28 authorization, 3D no such database, 53 resources, 55000 not accepting
+        // connections, 57 operator intervention, 58 system error). Other SQLSTATEs — a constraint, a
+        // serialization failure, a query ControlApi got wrong — are not storage trouble and stay
+        // errors, so readiness does not fail on them. Its code only, never its message: a connection
+        // failure's message can name the server.
+        DbException db when db is not SqliteException && ServerCannotServe(db.SqlState) =>
             new(StorageFaultKind.Unavailable, $"The database cannot be used (error {db.SqlState ?? db.ErrorCode.ToString(System.Globalization.CultureInfo.InvariantCulture)})."),
         _ => null,
     };
+
+    private static bool ServerCannotServe(string? sqlState) =>
+        sqlState is null or "55000" or "3D000" || sqlState.Length == 5 && sqlState[..2] is "08" or "28" or "53" or "57" or "58";
 }
 
 /// <summary>
 /// The latest storage fault a request ran into, so <c>/readyz</c> reports it while it lasts: a full
-/// disk still lets the database open, so opening it is not proof of health.
+/// disk still lets the database open, so opening it is not proof of health. It lasts until a write
+/// is committed (proof that storage takes writes again) or <see cref="Memory"/> passes without it being seen.
 /// </summary>
 public sealed class StorageHealth(TimeProvider time)
 {
@@ -94,6 +105,9 @@ public sealed class StorageHealth(TimeProvider time)
     private volatile Seen? _last;
 
     public void Report(StorageFault fault) => _last = new Seen(fault, time.GetUtcNow());
+
+    /// <summary>A write was committed: storage takes writes again, whatever was seen before it.</summary>
+    public void WriteSucceeded() => _last = null;
 
     /// <summary>The fault seen within <see cref="Memory"/>, if any.</summary>
     public StorageFault? Current => _last is { } last && time.GetUtcNow() - last.At < Memory ? last.Fault : null;

@@ -32,7 +32,7 @@ public readonly record struct WriteScope(string? ClusterId)
 /// then transaction-scoped advisory locks, cluster before chain head (one fixed order, so two turns
 /// never wait for each other in a cycle).
 /// </summary>
-public sealed class WriteTurns(IOptions<DatabaseOptions> options)
+public sealed class WriteTurns(IOptions<DatabaseOptions> options, StorageHealth health)
 {
     /// <summary>
     /// The first key of ControlApi's two-key advisory locks ('CAPI'). PostgreSQL's two-int4 and
@@ -58,7 +58,7 @@ public sealed class WriteTurns(IOptions<DatabaseOptions> options)
             await _gate.WaitAsync(cancellationToken);
             try
             {
-                return new WriteTurn(await db.Database.BeginTransactionAsync(cancellationToken), _gate);
+                return new WriteTurn(await db.Database.BeginTransactionAsync(cancellationToken), _gate, health);
             }
             catch
             {
@@ -78,7 +78,7 @@ public sealed class WriteTurns(IOptions<DatabaseOptions> options)
             if (scope.ClusterId is { } clusterId)
                 await db.Database.ExecuteSqlAsync($"SELECT pg_advisory_xact_lock({LockSpace}, {ClusterKey(clusterId)})", cancellationToken);
             await db.Database.ExecuteSqlAsync($"SELECT pg_advisory_xact_lock({LockSpace}, {ChainHeadKey})", cancellationToken);
-            return new WriteTurn(transaction, null);
+            return new WriteTurn(transaction, null, health);
         }
         catch
         {
@@ -96,12 +96,14 @@ public sealed class WriteTurns(IOptions<DatabaseOptions> options)
 public sealed class WriteTurn : IAsyncDisposable
 {
     private readonly IDbContextTransaction _transaction;
+    private readonly StorageHealth _health;
     private SemaphoreSlim? _gate;
 
-    internal WriteTurn(IDbContextTransaction transaction, SemaphoreSlim? gate)
+    internal WriteTurn(IDbContextTransaction transaction, SemaphoreSlim? gate, StorageHealth health)
     {
         _transaction = transaction;
         _gate = gate;
+        _health = health;
     }
 
     /// <summary>Commits and gives up the turn: anything enqueued after this runs outside the locks.</summary>
@@ -110,6 +112,7 @@ public sealed class WriteTurn : IAsyncDisposable
         try
         {
             await _transaction.CommitAsync(cancellationToken);
+            _health.WriteSucceeded();
         }
         finally
         {

@@ -6,6 +6,9 @@ namespace ControlApi.Revisions;
 /// <summary>Moves a tracked revision to a new state and records the step in its timeline.</summary>
 public static class RevisionLifecycle
 {
+    /// <summary>How the reason of a revision that failed for good (not retried) begins.</summary>
+    public const string NotRetried = "Not committed, and not retried: ";
+
     /// <summary>
     /// Sets the state (and its reason) and appends a timeline entry. A repeat of the same state with
     /// the same reason adds nothing, so retries do not bloat the timeline.

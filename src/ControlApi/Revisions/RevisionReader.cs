@@ -1,5 +1,6 @@
 using System.Buffers.Text;
 using System.Text;
+using ControlApi.Core.Revisions;
 using ControlApi.Core.Settings;
 using ControlApi.Data;
 using Microsoft.EntityFrameworkCore;
@@ -7,9 +8,29 @@ using Microsoft.EntityFrameworkCore;
 namespace ControlApi.Revisions;
 
 /// <summary>Reads revisions; the current one is the highest number (revision 0, the defaults, before any).</summary>
-public sealed class RevisionReader(ControlApiDbContext db)
+public sealed class RevisionReader(ControlApiDbContext db, Persistence.StorageHealth storage)
 {
     public const int MaxPageSize = 200;
+
+    /// <summary>The reason of a revision waiting to be committed while storage takes no writes; {0} says what happened.</summary>
+    public const string WaitingForStorageFormat = "{0} The revision waits until ControlApi can write again to commit it or record its commit; it retries by itself.";
+
+    /// <summary>
+    /// A revision waiting for its commit (Accepted, or CommitFailed and retried) while storage takes no
+    /// writes waits for storage, whatever its stored reason says: that reason (e.g. an unreachable
+    /// remote) cannot be replaced while nothing can be written, so the answer says what it waits for
+    /// now. The stored reason stays in the timeline. A lock held by another process is left out: it
+    /// lasts seconds, and its writer waits for it.
+    /// </summary>
+    private RevisionResource Shown(Data.Entities.Revision revision)
+    {
+        var resource = RevisionResource.From(revision);
+        if (resource.State is not (RevisionState.Accepted or RevisionState.CommitFailed)
+            || resource.StateReason?.StartsWith(RevisionLifecycle.NotRetried, StringComparison.Ordinal) == true
+            || storage.Current is not { Kind: not Persistence.StorageFaultKind.Locked } fault)
+            return resource;
+        return resource with { StateReason = string.Format(System.Globalization.CultureInfo.InvariantCulture, WaitingForStorageFormat, fault.What) };
+    }
 
     public async Task<RevisionResource> CurrentAsync(string clusterId, CancellationToken cancellationToken)
     {
@@ -17,7 +38,7 @@ public sealed class RevisionReader(ControlApiDbContext db)
             .Where(r => r.ClusterId == clusterId)
             .OrderByDescending(r => r.Number)
             .FirstOrDefaultAsync(cancellationToken);
-        return latest is null ? RevisionResource.Initial(clusterId) : RevisionResource.From(latest);
+        return latest is null ? RevisionResource.Initial(clusterId) : Shown(latest);
     }
 
     /// <summary>One revision, with <see cref="RevisionResource.Changes"/> against the revision before it.</summary>
@@ -27,7 +48,7 @@ public sealed class RevisionReader(ControlApiDbContext db)
         var revision = await db.Revisions.AsNoTracking().Include(r => r.Timeline)
             .FirstOrDefaultAsync(r => r.ClusterId == clusterId && r.Number == number, cancellationToken);
         if (revision is null) return null;
-        var found = RevisionResource.From(revision);
+        var found = Shown(revision);
         return found with { Changes = SettingsChanges.Describe(await SettingsAsync(clusterId, number - 1, cancellationToken), found.Settings) };
     }
 
@@ -46,7 +67,7 @@ public sealed class RevisionReader(ControlApiDbContext db)
         var query = db.Revisions.AsNoTracking().Include(r => r.Timeline).Where(r => r.ClusterId == clusterId);
         if (before is { } b) query = query.Where(r => r.Number < b);
         var rows = await query.OrderByDescending(r => r.Number).Take(limit + 1).ToListAsync(cancellationToken);
-        var resources = rows.Select(RevisionResource.From).ToList();
+        var resources = rows.Select(Shown).ToList();
         // Numbers are gap-free, so the row after each is the revision before it; the oldest shown needs one more read.
         var beforeOldest = resources.Count > limit ? resources[limit].Settings
             : resources.Count > 0 ? await SettingsAsync(clusterId, resources[^1].Number - 1, cancellationToken) : CiliumSettings.Defaults;

@@ -85,7 +85,18 @@ public sealed class ApiKeyAuthenticationHandler(
         if (key.RevokedAt is { } revokedAt)
             return Refuse(new AuthenticationAttempt(DenialReasons.RevokedKey, key.Id, key.Name, RevokedAt: revokedAt), countsAsFailure: true);
 
-        await keys.TouchAsync(key, Context.RequestAborted);
+        try
+        {
+            await keys.TouchAsync(key, Context.RequestAborted);
+        }
+        catch (Exception ex) when (Persistence.StorageFaults.Classify(ex) is { } fault)
+        {
+            // When a key was last used is bookkeeping: storage that takes no writes (a full disk) must
+            // not stop reads too, least of all the reads that show what is wrong. /readyz reports it;
+            // the first use after storage recovers records the use.
+            Context.RequestServices.GetRequiredService<Persistence.StorageHealth>().Report(fault);
+            Logger.LogWarning(ex, "The use of key {Key} was not recorded: {Fault}", key.Name, fault.What);
+        }
         return Admit(key.Id, key.Name, role);
     }
 
