@@ -16,6 +16,8 @@ public static class BenchProgram
             await BurstBenchmark.RunAsync(args.Skip(1).ToArray());
         },
         ["detection"] = DetectionLagBenchmark.RunAsync,
+        // [rounds] [baseline rounds]: hand edit → drift.detected with the watch, and with the 1-minute poll only.
+        ["drift"] = DriftLagBenchmark.RunAsync,
         ["poll"] = LargeClusterPollBenchmark.RunAsync,
         ["audit"] = AuditPagingBench.RunAsync,
         ["audit-bdn"] = AuditPagingBenchmarks.RunAsync,

@@ -57,6 +57,22 @@ public abstract record ChatCommand
         public override ChatRole RequiredRole => ChatRole.Operator;
     }
 
+    /// <summary>Re-apply the Cilium HelmRelease (a forced Helm upgrade) to undo drift.</summary>
+    public sealed record Repair(string? ClusterName, string? Reason) : ChatCommand
+    {
+        public override string Verb => ChatVerbs.Repair;
+        public override string? Cluster => ClusterName;
+        public override ChatRole RequiredRole => ChatRole.Operator;
+    }
+
+    /// <summary>Follow a revision again (one whose tracker stopped, or the newest one that failed).</summary>
+    public sealed record Retrack(int Revision, string? ClusterName) : ChatCommand
+    {
+        public override string Verb => ChatVerbs.Retrack;
+        public override string? Cluster => ClusterName;
+        public override ChatRole RequiredRole => ChatRole.Operator;
+    }
+
     /// <summary>A known command used the wrong way; <paramref name="Problem"/> says what is wrong.</summary>
     public sealed record Invalid(string Command, string Problem) : ChatCommand
     {
@@ -74,6 +90,8 @@ public static class ChatVerbs
     public const string Plan = "plan";
     public const string History = "history";
     public const string Rollback = "rollback";
+    public const string Repair = "repair";
+    public const string Retrack = "retrack";
 
     /// <summary>How each command is written; shown by <c>help</c> and after a misuse.</summary>
     public static string Usage(string verb) => verb switch
@@ -85,6 +103,8 @@ public static class ChatVerbs
         Plan => "plan <feature> on|off [cluster]",
         History => "history [cluster]",
         Rollback => "rollback <revision> [cluster] [reason…]",
+        Repair => "repair [cluster] [reason…]",
+        Retrack => "retrack <revision> [cluster]",
         _ => "help",
     };
 
@@ -97,6 +117,8 @@ public static class ChatVerbs
         (Usage(Plan), "what switching a feature would change, and whether the rules allow it — nothing is stored"),
         (Usage(History), "the latest revisions"),
         (Usage(Rollback), "a new revision with the settings of an earlier one (operators)"),
+        (Usage(Repair), "undo drift: Flux re-applies the Cilium release, as `flux reconcile hr --force` (operators)"),
+        (Usage(Retrack), "follow a revision again, e.g. after Flux's own retry (operators)"),
         (Usage(Help), "this list"),
     ];
 }

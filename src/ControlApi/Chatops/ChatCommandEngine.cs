@@ -21,6 +21,8 @@ public sealed class ChatCommandEngine(
     RevisionRollback rollback,
     ChangePreviewer previewer,
     ILiveStatusSource live,
+    Tracking.ClusterRepair repair,
+    Tracking.RevisionRetrack retrack,
     ChatAudit audit,
     IOptions<ChatopsOptions> options,
     IOptions<ControlApiOptions> service)
@@ -68,6 +70,8 @@ public sealed class ChatCommandEngine(
             ChatCommand.Plan plan => await PlanAsync(cluster, plan, cancellationToken),
             ChatCommand.Switch change => await SwitchAsync(cluster, change, request, cancellationToken),
             ChatCommand.Rollback back => await RollbackAsync(cluster, back, request, cancellationToken),
+            ChatCommand.Repair asked => await RepairAsync(cluster, asked, request, cancellationToken),
+            ChatCommand.Retrack again => await RetrackAsync(cluster, again, request, cancellationToken),
             _ => throw new InvalidOperationException($"Unhandled chat command {command.GetType().Name}."),
         };
         return reply with { Cluster = cluster.Id };
@@ -123,6 +127,32 @@ public sealed class ChatCommandEngine(
             RollbackOutcome.NoSuchRevision missing => ChatReplies.NoSuchRevision(cluster, missing.Target, missing.CurrentRevision),
             RollbackOutcome.Ran ran => await AnswerAsync(cluster, request, ran.Change, cancellationToken),
             _ => throw new InvalidOperationException($"Unhandled rollback outcome {outcome.GetType().Name}."),
+        };
+    }
+
+    private async Task<ChatReply> RepairAsync(ManagedCluster cluster, ChatCommand.Repair asked, ChatRequest request, CancellationToken cancellationToken)
+    {
+        var why = Reason(asked.Reason ?? $"repair from {request.Platform}");
+        var outcome = await repair.ApplyAsync(cluster, $"{request.Platform}:{OnBehalfOf(request.User)}", AuditSources.Chatops, why, cancellationToken);
+        return outcome switch
+        {
+            Tracking.RepairOutcome.Requested => ChatReplies.RepairRequested(cluster, request),
+            Tracking.RepairOutcome.NotConnected => ChatReplies.Failed($"`{cluster.Id}` has no Kubernetes access configured, so Flux cannot be asked to re-apply the release."),
+            Tracking.RepairOutcome.Unreachable unreachable => ChatReplies.Failed($"`{cluster.Id}` does not answer ({unreachable.Reason}); try again when `status {cluster.Id}` shows it reachable."),
+            _ => throw new InvalidOperationException($"Unhandled repair outcome {outcome.GetType().Name}."),
+        };
+    }
+
+    private async Task<ChatReply> RetrackAsync(ManagedCluster cluster, ChatCommand.Retrack again, ChatRequest request, CancellationToken cancellationToken)
+    {
+        var outcome = await retrack.ApplyAsync(cluster, again.Revision, $"{request.Platform}:{OnBehalfOf(request.User)}", AuditSources.Chatops, cancellationToken);
+        return outcome switch
+        {
+            Tracking.RetrackOutcome.Started started => ChatReplies.Retracked(cluster, started.Number, started.State),
+            Tracking.RetrackOutcome.NoSuchRevision missing => ChatReplies.NoSuchRevision(cluster, missing.Target, missing.CurrentRevision),
+            Tracking.RetrackOutcome.NotTrackable refused => ChatReplies.Failed(refused.Advice),
+            Tracking.RetrackOutcome.NotConnected => ChatReplies.Failed($"`{cluster.Id}` has no Kubernetes access configured: there is nothing to track."),
+            _ => throw new InvalidOperationException($"Unhandled retrack outcome {outcome.GetType().Name}."),
         };
     }
 

@@ -30,6 +30,8 @@ public static partial class ChatCommandParser
             ChatVerbs.Enable or ChatVerbs.Disable => Switch(verb, input, rest, clusters),
             ChatVerbs.Plan => Plan(rest),
             ChatVerbs.Rollback => Rollback(input, rest, clusters),
+            ChatVerbs.Repair => Repair(input, rest, clusters),
+            ChatVerbs.Retrack => Retrack(rest, clusters),
             _ => new ChatCommand.Help(words[0].Value),
         };
     }
@@ -82,6 +84,26 @@ public static partial class ChatCommandParser
         if (problem is not null) return new ChatCommand.Invalid(verb, problem);
         var reason = next < rest.Count ? input[rest[next].Index..].Trim() : null;
         return new ChatCommand.Rollback(revision, cluster, reason);
+    }
+
+    private static ChatCommand Repair(string input, List<Token> rest, IReadOnlyCollection<string> clusters)
+    {
+        var (cluster, next, problem) = ClusterAt(rest, 0, clusters);
+        if (problem is not null) return new ChatCommand.Invalid(ChatVerbs.Repair, problem);
+        var reason = next < rest.Count ? input[rest[next].Index..].Trim() : null;
+        return new ChatCommand.Repair(cluster, reason);
+    }
+
+    private static ChatCommand Retrack(List<Token> rest, IReadOnlyCollection<string> clusters)
+    {
+        const string verb = ChatVerbs.Retrack;
+        if (rest.Count == 0 || !int.TryParse(rest[0].Value.TrimStart('#'), NumberStyles.None, CultureInfo.InvariantCulture, out var revision))
+            return new ChatCommand.Invalid(verb, ChatMessages.NameARevision);
+        var (cluster, next, problem) = ClusterAt(rest, 1, clusters);
+        if (problem is not null) return new ChatCommand.Invalid(verb, problem);
+        // Nothing may follow: a word that is not a cluster is a typo, not a reason.
+        if (next < rest.Count) return new ChatCommand.Invalid(verb, ChatMessages.TooManyWords(verb));
+        return new ChatCommand.Retrack(revision, cluster);
     }
 
     /// <summary>

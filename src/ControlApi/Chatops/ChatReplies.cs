@@ -173,6 +173,19 @@ public static class ChatReplies
         ChatVisibility.OnlyYou, ChatTone.Failure, $"`{cluster.Id}` has no revision {revision}",
         [new ChatBlock.Paragraph($"Its newest revision is {current}; `history {cluster.Id}` lists them.")]);
 
+    public static ChatReply RepairRequested(ManagedCluster cluster, ChatRequest request) => new(
+        ChatVisibility.Channel, ChatTone.Info, $"Flux is asked to re-apply the Cilium release of `{cluster.Id}`",
+        [
+            new ChatBlock.Paragraph($"A forced Helm upgrade (`flux reconcile hr --force`), requested by {Code(request.User.Display, 80)}: cilium-config is written back as the chart renders it."),
+            new ChatBlock.Note($"`status {cluster.Id}` shows the drift gone once it is done."),
+        ]);
+
+    public static ChatReply Retracked(ManagedCluster cluster, int revision, RevisionState state) => new(
+        ChatVisibility.Channel, ChatTone.Info, $"Following revision {revision} of `{cluster.Id}` again",
+        [new ChatBlock.Paragraph(state.MayRecover()
+            ? $"It is {state}; if the cluster got there after all, it moves on to Verified."
+            : $"It is {state}; tracking goes on from there.")]);
+
     // Follow-ups, posted to the channel as the revision moves on.
 
     public static ChatReply Committed(RevisionResource revision, LiveStatus live) => new(

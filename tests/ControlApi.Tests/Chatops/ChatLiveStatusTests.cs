@@ -1,6 +1,7 @@
 using System.Net;
 using System.Text;
 using System.Text.Json.Nodes;
+using ControlApi.Audit;
 using ControlApi.Tests.Chatops.Support;
 using ControlApi.Tests.Support;
 using ControlApi.Tests.Tracking;
@@ -85,6 +86,44 @@ public sealed class ChatLiveStatusTests
         while (!((string)post["text"]!).Contains("failed", StringComparison.Ordinal));
         Assert.EndsWith("Revision 2 of `local` failed: ReconcileFailed", (string?)post["text"]);
         Assert.Contains("denied the request", post.AllText());
+    }
+
+    [Fact]
+    public async Task Repair_in_chat_re_applies_the_release_and_clears_a_hand_edit()
+    {
+        await using var cluster = await TrackedCluster.StartAsync(WithChat());
+        await cluster.PutSettingsAsync(WireGuardTrackingTests.SeedWithoutEncryption);
+        await cluster.WaitForStateAsync(1, "Verified");
+        cluster.Simulator.EditCiliumConfig("enable-host-firewall", "false");
+        await cluster.WaitForAuditAsync(AuditKinds.DriftDetected);
+
+        var reply = await SlackAsync(cluster, "repair undo the kubectl edit");
+
+        Assert.Equal("in_channel", reply.ResponseType());
+        Assert.Contains("Flux is asked to re-apply the Cilium release of `local`", reply.AllText());
+        await cluster.WaitForAuditAsync(AuditKinds.DriftCleared, timeout: TimeSpan.FromSeconds(60));
+        var requested = Assert.Single(await cluster.AuditAsync(AuditKinds.RepairRequested));
+        Assert.Equal("chatops", requested.Source);
+        Assert.Contains("undo the kubectl edit", requested.Summary);
+    }
+
+    [Fact]
+    public async Task Retrack_in_chat_follows_a_failed_revision_again_and_refuses_one_that_cannot_be_followed()
+    {
+        await using var cluster = await TrackedCluster.StartAsync(WithChat());
+        cluster.Simulator.FailNextUpgrade();
+        await cluster.PutSettingsAsync(WireGuardTrackingTests.SeedWithoutEncryption);
+        await cluster.WaitForStateAsync(1, "ReconcileFailed");
+
+        var started = await SlackAsync(cluster, "retrack 1");
+        Assert.Contains("Following revision 1 of `local` again", started.AllText());
+        Assert.Single(await cluster.WaitForAuditAsync(AuditKinds.RevisionRetracked));
+
+        var missing = await SlackAsync(cluster, "retrack 7");
+        Assert.Contains("has no revision 7", missing.AllText());
+        var misused = await SlackAsync(cluster, "retrack 1 because");
+        Assert.Contains("That is not how `retrack` works", misused.AllText());
+        Assert.Single(await cluster.AuditAsync(AuditKinds.RevisionRetracked));
     }
 
     private static async Task<JsonNode> SlackAsync(TrackedCluster cluster, string text, string? responseUrl = null)

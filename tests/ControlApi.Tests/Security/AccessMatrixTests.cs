@@ -34,6 +34,8 @@ public sealed class AccessMatrixTests(AccessMatrixTests.Service service) : IClas
         ["GetRevision"] = Role.Viewer,
         ["GetClusterStatus"] = Role.Viewer,
         ["ReconcileCluster"] = Role.Operator,
+        ["RepairCluster"] = Role.Operator,
+        ["RetrackRevision"] = Role.Operator,
         ["CreateApiKey"] = Role.Admin,
         ["ListApiKeys"] = Role.Admin,
         ["RevokeApiKey"] = Role.Admin,
