@@ -1,0 +1,86 @@
+using ControlApi.Configuration;
+using ControlApi.Data;
+using Microsoft.Data.Sqlite;
+using Microsoft.Extensions.Options;
+
+namespace ControlApi.Persistence;
+
+/// <summary>
+/// A number that changes whenever anyone commits a change to the database — this process, another
+/// process on the same file, a person with the sqlite3 shell — so that data read from it can be
+/// kept in memory and served again for as long as the number stays the same.
+/// <para>
+/// SQLite: <c>PRAGMA data_version</c> on a connection of its own that never writes; SQLite changes
+/// the value a connection reports when any other connection has committed since (the manual,
+/// "PRAGMA data_version"). Asking costs a few microseconds and no read of any table.
+/// PostgreSQL has no equivalent that is as cheap and as exact, so <see cref="Current"/> is null
+/// there and callers read through.
+/// </para>
+/// </summary>
+public sealed class DatabaseVersion : IDisposable
+{
+    private readonly string? _sqliteFile;
+    private readonly Lock _gate = new();
+    private SqliteConnection? _connection;
+    private SqliteCommand? _query;
+
+    public DatabaseVersion(IOptions<DatabaseOptions> options, DataPaths paths)
+    {
+        if (options.Value.Provider == DatabaseProvider.Sqlite) _sqliteFile = paths.Database;
+    }
+
+    /// <summary>
+    /// The version now, or null when it cannot be told (PostgreSQL, or the file cannot be read at the
+    /// moment: then nothing may be served from memory). Read it <em>before</em> reading the data it
+    /// will label: a change committed in between makes the label older than the data, never newer,
+    /// so the worst outcome is one needless re-read.
+    /// </summary>
+    public long? Current()
+    {
+        if (_sqliteFile is null) return null;
+        lock (_gate)
+        {
+            try
+            {
+                if (_query is null)
+                {
+                    _connection = new SqliteConnection(new SqliteConnectionStringBuilder
+                    {
+                        DataSource = _sqliteFile,
+                        Mode = SqliteOpenMode.ReadWrite,
+                        Cache = SqliteCacheMode.Private,
+                        // Its own connection for the life of the process: the value is per connection.
+                        Pooling = false,
+                        DefaultTimeout = 5,
+                    }.ToString());
+                    _connection.Open();
+                    _query = _connection.CreateCommand();
+                    _query.CommandText = "PRAGMA data_version;";
+                    // Prepared once; every later call only steps the statement again.
+                    _query.Prepare();
+                }
+                return (long)_query.ExecuteScalar()!;
+            }
+            catch (SqliteException)
+            {
+                // A file that cannot be opened right now (missing, locked, broken): read through, and
+                // open afresh next time, so the request meets the storage fault itself and reports it.
+                Reset();
+                return null;
+            }
+        }
+    }
+
+    private void Reset()
+    {
+        _query?.Dispose();
+        _connection?.Dispose();
+        _query = null;
+        _connection = null;
+    }
+
+    public void Dispose()
+    {
+        lock (_gate) Reset();
+    }
+}
