@@ -24,9 +24,10 @@ public enum KeyRevocation
 
 /// <summary>
 /// API keys in the database. Creating and revoking write the key and its audit event in one
-/// transaction (a <see cref="WriteTurn"/>, like every change); lookups never track.
+/// transaction (a <see cref="WriteTurn"/>, like every change); lookups never track. Requests find
+/// their key through <see cref="ApiKeyCache"/>.
 /// </summary>
-public sealed class ApiKeyStore(ControlApiDbContext db, WriteTurns writeTurns, AuditLog audit, TimeProvider time)
+public sealed class ApiKeyStore(ControlApiDbContext db, WriteTurns writeTurns, AuditLog audit, ApiKeyCache cache, TimeProvider time)
 {
     /// <summary>How stale <c>lastUsedAt</c> may get: one write per key per interval, not one per request.</summary>
     public static readonly TimeSpan LastUsedInterval = TimeSpan.FromMinutes(1);
@@ -36,6 +37,20 @@ public sealed class ApiKeyStore(ControlApiDbContext db, WriteTurns writeTurns, A
 
     public Task<ApiKey?> FindAsync(string id, CancellationToken cancellationToken) =>
         db.ApiKeys.AsNoTracking().FirstOrDefaultAsync(k => k.Id == id, cancellationToken);
+
+    /// <summary>
+    /// The key a request presents: from memory while the database is unchanged (see
+    /// <see cref="ApiKeyCache"/> for how soon a revocation counts), else read and remembered.
+    /// The returned key is shared between requests: read it, never change it.
+    /// </summary>
+    public async Task<ApiKey?> FindForRequestAsync(string id, CancellationToken cancellationToken)
+    {
+        var lookup = cache.Begin();
+        if (cache.TryGet(id, lookup, out var known)) return known;
+        var key = await FindAsync(id, cancellationToken);
+        if (key is not null) cache.Remember(key, lookup);
+        return key;
+    }
 
     public Task<bool> AnyAsync(CancellationToken cancellationToken) => db.ApiKeys.AnyAsync(cancellationToken);
 
@@ -78,6 +93,7 @@ public sealed class ApiKeyStore(ControlApiDbContext db, WriteTurns writeTurns, A
             $"API key '{key.Name}' ({key.Id}) revoked",
             new { keyId = key.Id, name = key.Name, role = key.Role }), cancellationToken);
         await turn.CommitAsync(cancellationToken);
+        cache.Forget(key.Id);
         return KeyRevocation.Revoked;
     }
 
@@ -94,5 +110,7 @@ public sealed class ApiKeyStore(ControlApiDbContext db, WriteTurns writeTurns, A
         await db.ApiKeys
             .Where(k => k.Id == key.Id && (k.LastUsedAt == null || k.LastUsedAt < staleBefore))
             .ExecuteUpdateAsync(set => set.SetProperty(k => k.LastUsedAt, now), cancellationToken);
+        // The remembered copy still has the old time: without this every request would update again.
+        cache.Forget(key.Id);
     }
 }

@@ -29,6 +29,7 @@ public static class SecurityExtensions
         services.AddSingleton(new AdminKeyConsole(Console.Out));
         services.AddSingleton<FailedAuthenticationThrottle>();
         services.AddScoped<ApiKeyStore>();
+        services.AddSingleton<ApiKeyCache>();
         // After the database initializer (registered earlier): the first key needs the migrated schema.
         services.AddHostedService<AdminKeyBootstrapper>();
         services.AddSingleton<DeniedRequestAudit>();
