@@ -55,6 +55,17 @@ public sealed class AdoptionStateCache
     public void Remember(string cluster, AdoptionState state, DateTimeOffset now) => _states[cluster] = (state, now);
 
     public void Forget(string cluster) => _states.TryRemove(cluster, out _);
+
+    private readonly ConcurrentDictionary<string, long> _unmanagedAt = new(StringComparer.Ordinal);
+
+    /// <summary>True when the database said "not managed" at this <see cref="Persistence.DatabaseVersion"/>: it still says so.</summary>
+    public bool IsUnmanagedAt(string cluster, long? version) =>
+        version is { } now && _unmanagedAt.TryGetValue(cluster, out var seen) && seen == now;
+
+    public void RememberUnmanaged(string cluster, long? version)
+    {
+        if (version is { } now) _unmanagedAt[cluster] = now;
+    }
 }
 
 /// <summary>
@@ -67,6 +78,7 @@ public sealed class AdoptionStatus(
     IGitOpsRepository repository,
     DataPaths paths,
     AdoptionStateCache cache,
+    Persistence.DatabaseVersion databaseVersion,
     LiveReleaseProbe live,
     TimeProvider time,
     ILogger<AdoptionStatus> logger)
@@ -80,10 +92,16 @@ public sealed class AdoptionStatus(
     {
         var now = time.GetUtcNow();
         if (cache.TryGet(cluster.Id, now, out var known) && known is AdoptionState.Managed) return known;
-        if (await IsManagedAsync(cluster.Id, cancellationToken))
+        // Reads of a cluster not managed yet ask the database only when it changed since it last said no.
+        var version = databaseVersion.Current();
+        if (!cache.IsUnmanagedAt(cluster.Id, version))
         {
-            cache.Remember(cluster.Id, new AdoptionState.Managed(), now);
-            return new AdoptionState.Managed();
+            if (await IsManagedAsync(cluster.Id, cancellationToken))
+            {
+                cache.Remember(cluster.Id, new AdoptionState.Managed(), now);
+                return new AdoptionState.Managed();
+            }
+            cache.RememberUnmanaged(cluster.Id, version);
         }
         if (!fresh && cache.TryGet(cluster.Id, now, out var remembered)) return remembered;
 

@@ -7,9 +7,24 @@ using Microsoft.EntityFrameworkCore;
 namespace ControlApi.Revisions;
 
 /// <summary>Reads revisions; the current one is the highest number (revision 0, the defaults, before any).</summary>
-public sealed class RevisionReader(ControlApiDbContext db)
+public sealed class RevisionReader(ControlApiDbContext db, CurrentRevisionCache cache)
 {
     public const int MaxPageSize = 200;
+
+    /// <summary>
+    /// <see cref="CurrentAsync"/> for answering reads: the committed current revision, served from
+    /// memory while the database has not changed (<see cref="CurrentRevisionCache"/>). Not for
+    /// writers: inside a write turn read with <see cref="CurrentAsync"/>, which sees the turn's own rows.
+    /// The returned resource is shared between requests and immutable.
+    /// </summary>
+    public async Task<RevisionResource> CurrentCommittedAsync(string clusterId, CancellationToken cancellationToken)
+    {
+        var version = cache.Begin();
+        if (cache.TryGet(clusterId, version, out var known)) return known;
+        var current = await CurrentAsync(clusterId, cancellationToken);
+        cache.Remember(clusterId, version, current);
+        return current;
+    }
 
     public async Task<RevisionResource> CurrentAsync(string clusterId, CancellationToken cancellationToken)
     {

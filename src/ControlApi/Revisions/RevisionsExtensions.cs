@@ -8,6 +8,7 @@ public static class RevisionsExtensions
     {
         services.AddSingleton<AuditLog>();
         services.AddScoped<RevisionReader>();
+        services.AddSingleton<CurrentRevisionCache>();
         services.AddScoped<ChangeService>();
         services.AddScoped<ChangePreviewer>();
         services.AddScoped<RevisionBaselines>();
