@@ -2,6 +2,7 @@ using ControlApi.Configuration;
 using ControlApi.Data;
 using Microsoft.Data.Sqlite;
 using Microsoft.Extensions.Options;
+using SQLitePCL;
 
 namespace ControlApi.Persistence;
 
@@ -22,7 +23,7 @@ public sealed class DatabaseVersion : IDisposable
     private readonly string? _sqliteFile;
     private readonly Lock _gate = new();
     private SqliteConnection? _connection;
-    private SqliteCommand? _query;
+    private sqlite3_stmt? _query;
 
     public DatabaseVersion(IOptions<DatabaseOptions> options, DataPaths paths)
     {
@@ -54,12 +55,22 @@ public sealed class DatabaseVersion : IDisposable
                         DefaultTimeout = 5,
                     }.ToString());
                     _connection.Open();
-                    _query = _connection.CreateCommand();
-                    _query.CommandText = "PRAGMA data_version;";
-                    // Prepared once; every later call only steps the statement again.
-                    _query.Prepare();
+                    // Prepared once and stepped through SQLite's own API: every request asks, under
+                    // one lock, so the lock is held for the step alone (well under a microsecond),
+                    // not for a command and a data reader.
+                    Check(raw.sqlite3_prepare_v2(_connection.Handle, "PRAGMA data_version;", out var statement));
+                    _query = statement;
                 }
-                return (long)_query.ExecuteScalar()!;
+                try
+                {
+                    var stepped = raw.sqlite3_step(_query);
+                    if (stepped != raw.SQLITE_ROW) throw Failed(stepped);
+                    return raw.sqlite3_column_int64(_query, 0);
+                }
+                finally
+                {
+                    raw.sqlite3_reset(_query);
+                }
             }
             catch (SqliteException)
             {
@@ -70,6 +81,14 @@ public sealed class DatabaseVersion : IDisposable
             }
         }
     }
+
+    private static void Check(int result)
+    {
+        if (result != raw.SQLITE_OK) throw Failed(result);
+    }
+
+    private static SqliteException Failed(int result) =>
+        new($"PRAGMA data_version failed: {raw.sqlite3_errstr(result).utf8_to_string()}", result);
 
     private void Reset()
     {
