@@ -35,6 +35,9 @@ public static class SecurityExtensions
         services.AddSingleton<DeniedRequestAudit>();
         services.AddHostedService(provider => provider.GetRequiredService<DeniedRequestAudit>());
 
+        // The scheme's own "was not authenticated" line would be a second line for every refused
+        // request: the access line already has its status and key id, and the auth.denied audit event the reason.
+        builder.Logging.AddFilter(typeof(ApiKeyAuthenticationHandler).FullName, LogLevel.Warning);
         services.AddAuthentication(ApiKeyAuthenticationHandler.SchemeName)
             .AddScheme<AuthenticationSchemeOptions, ApiKeyAuthenticationHandler>(ApiKeyAuthenticationHandler.SchemeName, null);
         services.AddAuthorizationBuilder()
