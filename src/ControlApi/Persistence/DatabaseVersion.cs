@@ -26,9 +26,15 @@ public sealed class DatabaseVersion : IDisposable
     private sqlite3_stmt? _query;
 
     public DatabaseVersion(IOptions<DatabaseOptions> options, DataPaths paths)
+        : this(options.Value.Provider == DatabaseProvider.Sqlite ? paths.Database : null)
     {
-        if (options.Value.Provider == DatabaseProvider.Sqlite) _sqliteFile = paths.Database;
     }
+
+    /// <param name="sqliteFile">The SQLite database file; null for a database whose version cannot be told.</param>
+    public DatabaseVersion(string? sqliteFile) => _sqliteFile = sqliteFile;
+
+    /// <summary>True where <see cref="Current"/> is exact (SQLite): a null from it then means "cannot tell right now", not "never can".</summary>
+    public bool IsTracked => _sqliteFile is not null;
 
     /// <summary>
     /// The version now, or null when it cannot be told (PostgreSQL, or the file cannot be read at the

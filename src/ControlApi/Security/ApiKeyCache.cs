@@ -37,7 +37,8 @@ public sealed class ApiKeyCache(DatabaseVersion version, TimeProvider time)
         if (!_keys.TryGetValue(id, out var entry)) return false;
         var fresh = lookup.Version is { } now
             ? entry.Version == now
-            : entry.Version is null && lookup.At - entry.ReadAt < UnversionedLifetime;
+            // Trusting for a while is PostgreSQL's bound only; on SQLite a version that cannot be read now means read the key.
+            : !version.IsTracked && entry.Version is null && lookup.At - entry.ReadAt < UnversionedLifetime;
         if (!fresh) return false;
         key = entry.Key;
         return true;
