@@ -74,7 +74,7 @@ public sealed class AdoptionStateCache
 /// found already there) or was adopted; revisions that never got there do not count.
 /// </summary>
 public sealed class AdoptionStatus(
-    ControlApiDbContext db,
+    Lazy<ControlApiDbContext> database,
     IGitOpsRepository repository,
     DataPaths paths,
     AdoptionStateCache cache,
@@ -83,8 +83,11 @@ public sealed class AdoptionStatus(
     TimeProvider time,
     ILogger<AdoptionStatus> logger)
 {
+    /// <summary>Made on first use: a managed cluster's state is remembered and never builds a context.</summary>
+    private ControlApiDbContext Db => database.Value;
+
     public Task<bool> IsManagedAsync(string clusterId, CancellationToken cancellationToken) =>
-        db.Revisions.AsNoTracking().AnyAsync(r => r.ClusterId == clusterId
+        Db.Revisions.AsNoTracking().AnyAsync(r => r.ClusterId == clusterId
             && (r.Source == AuditSources.Adopt || r.CommitSha != null || r.State == nameof(RevisionState.NoChange)), cancellationToken);
 
     /// <param name="fresh">Read the repository even if a recent answer is remembered (before a commit, before adopting).</param>

@@ -7,8 +7,11 @@ using Microsoft.EntityFrameworkCore;
 namespace ControlApi.Revisions;
 
 /// <summary>Reads revisions; the current one is the highest number (revision 0, the defaults, before any).</summary>
-public sealed class RevisionReader(ControlApiDbContext db, CurrentRevisionCache cache)
+public sealed class RevisionReader(Lazy<ControlApiDbContext> database, CurrentRevisionCache cache)
 {
+    /// <summary>Made on first use: a read answered from <see cref="CurrentRevisionCache"/> never builds a context.</summary>
+    private ControlApiDbContext Db => database.Value;
+
     public const int MaxPageSize = 200;
 
     /// <summary>
@@ -28,7 +31,7 @@ public sealed class RevisionReader(ControlApiDbContext db, CurrentRevisionCache 
 
     public async Task<RevisionResource> CurrentAsync(string clusterId, CancellationToken cancellationToken)
     {
-        var latest = await db.Revisions.AsNoTracking().Include(r => r.Timeline)
+        var latest = await Db.Revisions.AsNoTracking().Include(r => r.Timeline)
             .Where(r => r.ClusterId == clusterId)
             .OrderByDescending(r => r.Number)
             .FirstOrDefaultAsync(cancellationToken);
@@ -39,7 +42,7 @@ public sealed class RevisionReader(ControlApiDbContext db, CurrentRevisionCache 
     public async Task<RevisionResource?> FindAsync(string clusterId, int number, CancellationToken cancellationToken)
     {
         if (number == 0) return RevisionResource.Initial(clusterId);
-        var revision = await db.Revisions.AsNoTracking().Include(r => r.Timeline)
+        var revision = await Db.Revisions.AsNoTracking().Include(r => r.Timeline)
             .FirstOrDefaultAsync(r => r.ClusterId == clusterId && r.Number == number, cancellationToken);
         if (revision is null) return null;
         var found = RevisionResource.From(revision);
@@ -50,7 +53,7 @@ public sealed class RevisionReader(ControlApiDbContext db, CurrentRevisionCache 
     private async Task<CiliumSettings> SettingsAsync(string clusterId, int number, CancellationToken cancellationToken)
     {
         if (number <= 0) return CiliumSettings.Defaults;
-        var json = await db.Revisions.AsNoTracking().Where(r => r.ClusterId == clusterId && r.Number == number)
+        var json = await Db.Revisions.AsNoTracking().Where(r => r.ClusterId == clusterId && r.Number == number)
             .Select(r => r.SettingsJson).FirstOrDefaultAsync(cancellationToken);
         return json is null ? CiliumSettings.Defaults : SettingsJson.Parse(json).Settings ?? CiliumSettings.Defaults;
     }
@@ -58,7 +61,7 @@ public sealed class RevisionReader(ControlApiDbContext db, CurrentRevisionCache 
     /// <summary>Newest first; the cursor names the last number seen, so pages stay stable while revisions are added.</summary>
     public async Task<RevisionPage> PageAsync(string clusterId, int limit, int? before, CancellationToken cancellationToken)
     {
-        var query = db.Revisions.AsNoTracking().Include(r => r.Timeline).Where(r => r.ClusterId == clusterId);
+        var query = Db.Revisions.AsNoTracking().Include(r => r.Timeline).Where(r => r.ClusterId == clusterId);
         if (before is { } b) query = query.Where(r => r.Number < b);
         var rows = await query.OrderByDescending(r => r.Number).Take(limit + 1).ToListAsync(cancellationToken);
         var resources = rows.Select(RevisionResource.From).ToList();

@@ -1,3 +1,4 @@
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.OpenApi;
@@ -28,6 +29,8 @@ public static class SecurityExtensions
         services.AddSingleton<BootstrapAdminKey>();
         services.AddSingleton(new AdminKeyConsole(Console.Out));
         services.AddSingleton<FailedAuthenticationThrottle>();
+        // The key store answers most requests from memory: its context is built only when needed.
+        services.TryAddScoped(provider => new Lazy<Data.ControlApiDbContext>(provider.GetRequiredService<Data.ControlApiDbContext>));
         services.AddScoped<ApiKeyStore>();
         services.AddSingleton<ApiKeyCache>();
         // After the database initializer (registered earlier): the first key needs the migrated schema.
