@@ -19,8 +19,9 @@ namespace ControlApi.Bench;
 /// machine slows both and the ratios stay meaningful. Without wrk on the PATH an in-process
 /// HttpClient load stands in (it shares the 2 cores with the service, so its ratios read lower).
 /// <para>
-/// <c>reads [seconds] [--before path/to/other/ControlApi.dll]</c>: seconds per run (default 10);
-/// with <c>--before</c> a second build (e.g. main's) is measured in the same way, first.
+/// <c>reads [seconds] [--before path/to/other/ControlApi.dll]</c>: seconds per run (default 5; each
+/// measure is run in three rounds, alternating); with <c>--before</c> a second build (e.g. main's)
+/// is measured in the same way, first.
 /// </para>
 /// </summary>
 public static partial class ReadPathBenchmark
@@ -30,10 +31,10 @@ public static partial class ReadPathBenchmark
 
     public static async Task RunAsync(string[] args)
     {
-        var seconds = args.Length > 0 && int.TryParse(args[0], CultureInfo.InvariantCulture, out var s) ? s : 10;
+        var seconds = args.Length > 0 && int.TryParse(args[0], CultureInfo.InvariantCulture, out var s) ? s : 5;
         var before = args.SkipWhile(a => a != "--before").Skip(1).FirstOrDefault();
         var wrk = await WrkAvailableAsync();
-        Console.WriteLine($"read path: {(wrk ? "wrk" : "in-process HttpClient (wrk not found)")}, {seconds} s per run, {Environment.ProcessorCount} cores, load average {LoadAverage()}");
+        Console.WriteLine($"read path: {(wrk ? "wrk" : "in-process HttpClient (wrk not found)")}, {Rounds} rounds of {seconds} s per measure, {Environment.ProcessorCount} cores, load average {LoadAverage()}");
 
         var results = new List<(string Build, Measures Measures)>();
         if (before is not null) results.Add(("before", await MeasureAsync(Path.GetFullPath(before), seconds, wrk)));
@@ -101,17 +102,26 @@ public static partial class ReadPathBenchmark
             await LoadAsync(wrk, desired, key, 16, 3);
 
             var linesBefore = Interlocked.Read(ref logLines);
-            var health64 = await LoadAsync(wrk, health, null, 64, seconds);
-            var get64 = await LoadAsync(wrk, desired, key, 64, seconds);
-            var health4 = await LoadAsync(wrk, health, null, 4, seconds);
-            var get4 = await LoadAsync(wrk, desired, key, 4, seconds);
-            var health1 = await LoadAsync(wrk, health, null, 1, seconds);
-            var get1 = await LoadAsync(wrk, desired, key, 1, seconds);
+            var runs = new Dictionary<(string Url, int Connections), List<Run>>();
+            // Short runs, alternating, several rounds: on a shared machine the load moves within
+            // seconds, and each pair of neighbouring runs sees about the same machine.
+            for (var round = 0; round < Rounds; round++)
+            {
+                foreach (var connections in new[] { 64, 4, 1 })
+                {
+                    foreach (var (url, withKey) in new[] { (health, (string?)null), (desired, key) })
+                    {
+                        var run = await LoadAsync(wrk, url, withKey, connections, seconds);
+                        (runs.TryGetValue((url, connections), out var list) ? list : runs[(url, connections)] = []).Add(run);
+                    }
+                }
+            }
             // Console logging is asynchronous: let the queue drain before counting.
             await Task.Delay(TimeSpan.FromSeconds(2));
-            var requests = new[] { health64, get64, health4, get4, health1, get1 }.Sum(r => r.Requests);
+            var requests = runs.Values.SelectMany(r => r).Sum(r => r.Requests);
             var perRequest = (double)(Interlocked.Read(ref logLines) - linesBefore) / requests;
-            return new Measures(health64, get64, health4, get4, health1, get1, perRequest);
+            Run Of(string url, int connections) => Combine(runs[(url, connections)]);
+            return new Measures(Of(health, 64), Of(desired, 64), Of(health, 4), Of(desired, 4), Of(health, 1), Of(desired, 1), perRequest);
         }
         finally
         {
@@ -123,6 +133,15 @@ public static partial class ReadPathBenchmark
             Directory.Delete(data, recursive: true);
         }
     }
+
+    private const int Rounds = 3;
+
+    /// <summary>Rounds of one measure as one: throughput over all of them, the median round's percentiles.</summary>
+    private static Run Combine(List<Run> rounds) => new(
+        rounds.Average(r => r.PerSecond),
+        Stats.Percentile(rounds.Select(r => r.P50Ms).ToList(), 0.5),
+        Stats.Percentile(rounds.Select(r => r.P99Ms).ToList(), 0.5),
+        rounds.Sum(r => r.Requests));
 
     private static Task<Run> LoadAsync(bool wrk, string url, string? key, int connections, int seconds) =>
         wrk ? WrkAsync(url, key, connections, seconds) : InProcessAsync(url, key, connections, seconds);
