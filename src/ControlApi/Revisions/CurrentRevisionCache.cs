@@ -11,12 +11,9 @@ namespace ControlApi.Revisions;
 /// database. Where the version cannot be told (PostgreSQL) nothing is kept and every read goes
 /// through, so another replica's write is seen at once.
 /// </summary>
-public sealed class CurrentRevisionCache(DatabaseVersion version)
+public sealed class CurrentRevisionCache
 {
     private readonly ConcurrentDictionary<string, (long Version, RevisionResource Current)> _current = new(StringComparer.Ordinal);
-
-    /// <summary>The database's version now; take it before reading, so a change in between makes the label too old, never too new.</summary>
-    public long? Begin() => version.Current();
 
     public bool TryGet(string clusterId, long? at, out RevisionResource current)
     {

@@ -2,12 +2,13 @@ using System.Buffers.Text;
 using System.Text;
 using ControlApi.Core.Settings;
 using ControlApi.Data;
+using ControlApi.Persistence;
 using Microsoft.EntityFrameworkCore;
 
 namespace ControlApi.Revisions;
 
 /// <summary>Reads revisions; the current one is the highest number (revision 0, the defaults, before any).</summary>
-public sealed class RevisionReader(Lazy<ControlApiDbContext> database, CurrentRevisionCache cache)
+public sealed class RevisionReader(Lazy<ControlApiDbContext> database, CurrentRevisionCache cache, RequestDatabaseVersion requestVersion)
 {
     /// <summary>Made on first use: a read answered from <see cref="CurrentRevisionCache"/> never builds a context.</summary>
     private ControlApiDbContext Db => database.Value;
@@ -22,7 +23,8 @@ public sealed class RevisionReader(Lazy<ControlApiDbContext> database, CurrentRe
     /// </summary>
     public async Task<RevisionResource> CurrentCommittedAsync(string clusterId, CancellationToken cancellationToken)
     {
-        var version = cache.Begin();
+        // Taken before the read (the request's first question, usually the API key's): a change in between makes the label too old, never too new.
+        var version = requestVersion.Value;
         if (cache.TryGet(clusterId, version, out var known)) return known;
         var current = await CurrentAsync(clusterId, cancellationToken);
         cache.Remember(clusterId, version, current);

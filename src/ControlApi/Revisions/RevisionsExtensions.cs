@@ -12,6 +12,7 @@ public static class RevisionsExtensions
         // Readers that often answer from memory take the request's context lazily: building a
         // DbContext (options lookup, set initialisation) cost more than the cached read itself.
         services.TryAddScoped(provider => new Lazy<ControlApiDbContext>(provider.GetRequiredService<ControlApiDbContext>));
+        services.TryAddScoped<Persistence.RequestDatabaseVersion>();
         services.AddScoped<RevisionReader>();
         services.AddSingleton<CurrentRevisionCache>();
         services.AddScoped<ChangeService>();

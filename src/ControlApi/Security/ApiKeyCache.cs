@@ -29,7 +29,8 @@ public sealed class ApiKeyCache(DatabaseVersion version, TimeProvider time)
     /// <summary>Taken before the lookup: what the database and this cache looked like when it began.</summary>
     public readonly record struct Lookup(long? Version, long Forgotten, DateTimeOffset At);
 
-    public Lookup Begin() => new(version.Current(), Interlocked.Read(ref _forgotten), time.GetUtcNow());
+    /// <param name="at">The database's version, taken before the lookup (<see cref="RequestDatabaseVersion"/>).</param>
+    public Lookup Begin(long? at) => new(at, Interlocked.Read(ref _forgotten), time.GetUtcNow());
 
     public bool TryGet(string id, Lookup lookup, out ApiKey key)
     {

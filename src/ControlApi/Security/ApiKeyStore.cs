@@ -27,7 +27,7 @@ public enum KeyRevocation
 /// transaction (a <see cref="WriteTurn"/>, like every change); lookups never track. Requests find
 /// their key through <see cref="ApiKeyCache"/>.
 /// </summary>
-public sealed class ApiKeyStore(Lazy<ControlApiDbContext> database, WriteTurns writeTurns, AuditLog audit, ApiKeyCache cache, TimeProvider time)
+public sealed class ApiKeyStore(Lazy<ControlApiDbContext> database, WriteTurns writeTurns, AuditLog audit, ApiKeyCache cache, RequestDatabaseVersion requestVersion, TimeProvider time)
 {
     /// <summary>Made on first use: a key found in <see cref="ApiKeyCache"/> never builds a context.</summary>
     private ControlApiDbContext Db => database.Value;
@@ -48,7 +48,7 @@ public sealed class ApiKeyStore(Lazy<ControlApiDbContext> database, WriteTurns w
     /// </summary>
     public async Task<ApiKey?> FindForRequestAsync(string id, CancellationToken cancellationToken)
     {
-        var lookup = cache.Begin();
+        var lookup = cache.Begin(requestVersion.Value);
         if (cache.TryGet(id, lookup, out var known)) return known;
         var key = await FindAsync(id, cancellationToken);
         if (key is not null) cache.Remember(key, lookup);

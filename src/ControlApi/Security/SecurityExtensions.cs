@@ -31,6 +31,7 @@ public static class SecurityExtensions
         services.AddSingleton<FailedAuthenticationThrottle>();
         // The key store answers most requests from memory: its context is built only when needed.
         services.TryAddScoped(provider => new Lazy<Data.ControlApiDbContext>(provider.GetRequiredService<Data.ControlApiDbContext>));
+        services.TryAddScoped<Persistence.RequestDatabaseVersion>();
         services.AddScoped<ApiKeyStore>();
         services.AddSingleton<ApiKeyCache>();
         // After the database initializer (registered earlier): the first key needs the migrated schema.
