@@ -21,6 +21,7 @@ public static class BenchProgram
         ["poll"] = LargeClusterPollBenchmark.RunAsync,
         ["audit"] = AuditPagingBench.RunAsync,
         ["audit-bdn"] = AuditPagingBenchmarks.RunAsync,
+        ["reads"] = ReadPathBenchmark.RunAsync,
     };
 
     public static async Task<int> Main(string[] args)

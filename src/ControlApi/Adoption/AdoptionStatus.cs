@@ -55,6 +55,17 @@ public sealed class AdoptionStateCache
     public void Remember(string cluster, AdoptionState state, DateTimeOffset now) => _states[cluster] = (state, now);
 
     public void Forget(string cluster) => _states.TryRemove(cluster, out _);
+
+    private readonly ConcurrentDictionary<string, long> _unmanagedAt = new(StringComparer.Ordinal);
+
+    /// <summary>True when the database said "not managed" at this <see cref="Persistence.DatabaseVersion"/>: it still says so.</summary>
+    public bool IsUnmanagedAt(string cluster, long? version) =>
+        version is { } now && _unmanagedAt.TryGetValue(cluster, out var seen) && seen == now;
+
+    public void RememberUnmanaged(string cluster, long? version)
+    {
+        if (version is { } now) _unmanagedAt[cluster] = now;
+    }
 }
 
 /// <summary>
@@ -63,16 +74,20 @@ public sealed class AdoptionStateCache
 /// found already there) or was adopted; revisions that never got there do not count.
 /// </summary>
 public sealed class AdoptionStatus(
-    ControlApiDbContext db,
+    Lazy<ControlApiDbContext> database,
     IGitOpsRepository repository,
     DataPaths paths,
     AdoptionStateCache cache,
+    Persistence.DatabaseVersion databaseVersion,
     LiveReleaseProbe live,
     TimeProvider time,
     ILogger<AdoptionStatus> logger)
 {
+    /// <summary>Made on first use: a managed cluster's state is remembered and never builds a context.</summary>
+    private ControlApiDbContext Db => database.Value;
+
     public Task<bool> IsManagedAsync(string clusterId, CancellationToken cancellationToken) =>
-        db.Revisions.AsNoTracking().AnyAsync(r => r.ClusterId == clusterId
+        Db.Revisions.AsNoTracking().AnyAsync(r => r.ClusterId == clusterId
             && (r.Source == AuditSources.Adopt || r.CommitSha != null || r.State == nameof(RevisionState.NoChange)), cancellationToken);
 
     /// <param name="fresh">Read the repository even if a recent answer is remembered (before a commit, before adopting).</param>
@@ -80,10 +95,16 @@ public sealed class AdoptionStatus(
     {
         var now = time.GetUtcNow();
         if (cache.TryGet(cluster.Id, now, out var known) && known is AdoptionState.Managed) return known;
-        if (await IsManagedAsync(cluster.Id, cancellationToken))
+        // Reads of a cluster not managed yet ask the database only when it changed since it last said no.
+        var version = databaseVersion.Current();
+        if (!cache.IsUnmanagedAt(cluster.Id, version))
         {
-            cache.Remember(cluster.Id, new AdoptionState.Managed(), now);
-            return new AdoptionState.Managed();
+            if (await IsManagedAsync(cluster.Id, cancellationToken))
+            {
+                cache.Remember(cluster.Id, new AdoptionState.Managed(), now);
+                return new AdoptionState.Managed();
+            }
+            cache.RememberUnmanaged(cluster.Id, version);
         }
         if (!fresh && cache.TryGet(cluster.Id, now, out var remembered)) return remembered;
 

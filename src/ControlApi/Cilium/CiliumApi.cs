@@ -71,7 +71,7 @@ public static class CiliumApi
         string cluster, HttpContext context, ClusterCatalog clusters, RevisionReader revisions, Adoption.AdoptionStatus adoption, CancellationToken cancellationToken)
     {
         if (clusters.Find(cluster) is not { } managed) return Problems.ClusterNotFound(cluster, clusters.All.Select(c => c.Id));
-        var current = await revisions.CurrentAsync(managed.Id, cancellationToken);
+        var current = await revisions.CurrentCommittedAsync(managed.Id, cancellationToken);
         var state = await adoption.GetAsync(managed, fresh: false, cancellationToken);
         context.Response.Headers.ETag = ETags.ForRevision(current.Number);
         // Before adoption nobody knows what the release holds in ControlApi's terms: not "the defaults".
@@ -119,7 +119,7 @@ public static class CiliumApi
         string cluster, HttpContext context, ClusterCatalog clusters, RevisionReader revisions, CancellationToken cancellationToken, int? revision = null)
     {
         if (clusters.Find(cluster) is not { } managed) return Problems.ClusterNotFound(cluster, clusters.All.Select(c => c.Id));
-        var current = await revisions.CurrentAsync(managed.Id, cancellationToken);
+        var current = await revisions.CurrentCommittedAsync(managed.Id, cancellationToken);
         var chosen = revision is { } number ? await revisions.FindAsync(managed.Id, number, cancellationToken) : current;
         if (chosen is null) return Problems.RevisionNotFound(managed.Id, revision!.Value, current.Number);
         context.Response.Headers.ETag = ETags.ForRevision(chosen.Number);

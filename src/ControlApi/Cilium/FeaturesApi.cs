@@ -39,7 +39,7 @@ public static class FeaturesApi
         string cluster, ClusterCatalog clusters, RevisionReader revisions, ObservationReader observations, CancellationToken cancellationToken)
     {
         if (clusters.Find(cluster) is not { } managed) return Problems.ClusterNotFound(cluster, clusters.All.Select(c => c.Id));
-        var current = await revisions.CurrentAsync(managed.Id, cancellationToken);
+        var current = await revisions.CurrentCommittedAsync(managed.Id, cancellationToken);
         // Live is what the last poll saw (null: not connected, not observed, or not readable).
         var latest = managed.Kubernetes.IsConfigured ? await observations.LatestAsync(managed.Id, cancellationToken) : null;
         var live = latest?.Snapshot?.LiveFeatures;

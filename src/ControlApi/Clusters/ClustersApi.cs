@@ -23,7 +23,7 @@ public static class ClustersApi
     {
         var list = new List<ClusterResource>();
         foreach (var cluster in clusters.All)
-            list.Add(ClusterResource.From(cluster, (await revisions.CurrentAsync(cluster.Id, cancellationToken)).Number));
+            list.Add(ClusterResource.From(cluster, (await revisions.CurrentCommittedAsync(cluster.Id, cancellationToken)).Number));
         return TypedResults.Ok<IReadOnlyList<ClusterResource>>(list);
     }
 
@@ -31,7 +31,7 @@ public static class ClustersApi
         string cluster, ClusterCatalog clusters, RevisionReader revisions, Adoption.AdoptionStatus adoption, CancellationToken cancellationToken)
     {
         if (clusters.Find(cluster) is not { } managed) return Problems.ClusterNotFound(cluster, clusters.All.Select(c => c.Id));
-        var current = await revisions.CurrentAsync(managed.Id, cancellationToken);
+        var current = await revisions.CurrentCommittedAsync(managed.Id, cancellationToken);
         var state = await adoption.GetAsync(managed, fresh: false, cancellationToken);
         return TypedResults.Ok(ClusterResource.From(managed, current.Number) with { Adoption = Adoption.AdoptionResource.From(managed.Id, state) });
     }

@@ -7,8 +7,9 @@ public static class HostingExtensions
 {
     /// <summary>
     /// JSON console logs outside Development (plain text in Development), each line carrying the
-    /// request id and trace id; one line per request with method, path, status and duration —
-    /// never headers, query strings or bodies, which is where secrets travel.
+    /// request id and trace id; one line per request with method, path (key-shaped text redacted),
+    /// status, duration and the caller's key id (<see cref="AccessLogFields"/>) — never headers,
+    /// query strings or bodies, which is where secrets travel.
     /// </summary>
     public static WebApplicationBuilder AddProductionLogging(this WebApplicationBuilder builder)
     {
@@ -40,6 +41,7 @@ public static class HostingExtensions
                 | HttpLoggingFields.ResponseStatusCode | HttpLoggingFields.Duration;
             logging.CombineLogs = true;
         });
+        builder.Services.AddHttpLoggingInterceptor<AccessLogFields>();
         // Request lines are Information; keep them even where Microsoft.AspNetCore is quieter.
         builder.Logging.AddFilter("Microsoft.AspNetCore.HttpLogging.HttpLoggingMiddleware", LogLevel.Information);
         return builder;

@@ -19,6 +19,7 @@ public static class PersistenceExtensions
         services.AddSingleton<AuditAppendedSignal>();
         services.AddSingleton<CommitSignalsInterceptor>();
         services.AddSingleton<IInterceptor>(provider => provider.GetRequiredService<CommitSignalsInterceptor>());
+        services.AddSingleton<DatabaseVersion>();
         // Read once: a connection string file is a mounted Secret, not re-read per context.
         services.AddSingleton(provider => new PostgreSqlConnectionString(DatabaseConnection.Resolve(provider.GetRequiredService<IOptions<DatabaseOptions>>().Value)));
         services.AddDbContext<ControlApiDbContext>((provider, options) =>
@@ -47,9 +48,12 @@ public static class PersistenceExtensions
                 options.UseSqlite(connectionString, ControlApiDbContext.ConfigureSqlite);
             }
             // Every EF interceptor registered: the commit signals, and whatever a host adds by DI
-            // (the tests make storage faults this way).
+            // (the tests make storage faults this way). Interceptors must be singletons (below).
             options.AddInterceptors(provider.GetServices<IInterceptor>());
-        });
+        },
+        // Everything the options use is a singleton, so they are built once: built per scope they
+        // cost more than a cached read (measured on GET .../cilium, README "Benchmarks").
+        optionsLifetime: ServiceLifetime.Singleton);
         services.AddHostedService<DatabaseInitializer>();
         return services;
     }

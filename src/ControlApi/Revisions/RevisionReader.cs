@@ -3,13 +3,17 @@ using System.Text;
 using ControlApi.Core.Revisions;
 using ControlApi.Core.Settings;
 using ControlApi.Data;
+using ControlApi.Persistence;
 using Microsoft.EntityFrameworkCore;
 
 namespace ControlApi.Revisions;
 
 /// <summary>Reads revisions; the current one is the highest number (revision 0, the defaults, before any).</summary>
-public sealed class RevisionReader(ControlApiDbContext db, Persistence.StorageHealth storage)
+public sealed class RevisionReader(Lazy<ControlApiDbContext> database, CurrentRevisionCache cache, RequestDatabaseVersion requestVersion, StorageHealth storage)
 {
+    /// <summary>Made on first use: a read answered from <see cref="CurrentRevisionCache"/> never builds a context.</summary>
+    private ControlApiDbContext Db => database.Value;
+
     public const int MaxPageSize = 200;
 
     /// <summary>The reason of a revision waiting to be committed while storage takes no writes; {0} says what happened.</summary>
@@ -27,14 +31,30 @@ public sealed class RevisionReader(ControlApiDbContext db, Persistence.StorageHe
         var resource = RevisionResource.From(revision);
         if (resource.State is not (RevisionState.Accepted or RevisionState.CommitFailed)
             || resource.StateReason?.StartsWith(RevisionLifecycle.NotRetried, StringComparison.Ordinal) == true
-            || storage.Current is not { Kind: not Persistence.StorageFaultKind.Locked } fault)
+            || storage.Current is not { Kind: not StorageFaultKind.Locked } fault)
             return resource;
         return resource with { StateReason = string.Format(System.Globalization.CultureInfo.InvariantCulture, WaitingForStorageFormat, fault.What) };
     }
 
+    /// <summary>
+    /// <see cref="CurrentAsync"/> for answering reads: the committed current revision, served from
+    /// memory while the database has not changed (<see cref="CurrentRevisionCache"/>). Not for
+    /// writers: inside a write turn read with <see cref="CurrentAsync"/>, which sees the turn's own rows.
+    /// The returned resource is shared between requests and immutable.
+    /// </summary>
+    public async Task<RevisionResource> CurrentCommittedAsync(string clusterId, CancellationToken cancellationToken)
+    {
+        // Taken before the read (the request's first question, usually the API key's): a change in between makes the label too old, never too new.
+        var version = requestVersion.Value;
+        if (cache.TryGet(clusterId, version, out var known)) return known;
+        var current = await CurrentAsync(clusterId, cancellationToken);
+        cache.Remember(clusterId, version, current);
+        return current;
+    }
+
     public async Task<RevisionResource> CurrentAsync(string clusterId, CancellationToken cancellationToken)
     {
-        var latest = await db.Revisions.AsNoTracking().Include(r => r.Timeline)
+        var latest = await Db.Revisions.AsNoTracking().Include(r => r.Timeline)
             .Where(r => r.ClusterId == clusterId)
             .OrderByDescending(r => r.Number)
             .FirstOrDefaultAsync(cancellationToken);
@@ -45,7 +65,7 @@ public sealed class RevisionReader(ControlApiDbContext db, Persistence.StorageHe
     public async Task<RevisionResource?> FindAsync(string clusterId, int number, CancellationToken cancellationToken)
     {
         if (number == 0) return RevisionResource.Initial(clusterId);
-        var revision = await db.Revisions.AsNoTracking().Include(r => r.Timeline)
+        var revision = await Db.Revisions.AsNoTracking().Include(r => r.Timeline)
             .FirstOrDefaultAsync(r => r.ClusterId == clusterId && r.Number == number, cancellationToken);
         if (revision is null) return null;
         var found = Shown(revision);
@@ -56,7 +76,7 @@ public sealed class RevisionReader(ControlApiDbContext db, Persistence.StorageHe
     private async Task<CiliumSettings> SettingsAsync(string clusterId, int number, CancellationToken cancellationToken)
     {
         if (number <= 0) return CiliumSettings.Defaults;
-        var json = await db.Revisions.AsNoTracking().Where(r => r.ClusterId == clusterId && r.Number == number)
+        var json = await Db.Revisions.AsNoTracking().Where(r => r.ClusterId == clusterId && r.Number == number)
             .Select(r => r.SettingsJson).FirstOrDefaultAsync(cancellationToken);
         return json is null ? CiliumSettings.Defaults : SettingsJson.Parse(json).Settings ?? CiliumSettings.Defaults;
     }
@@ -64,7 +84,7 @@ public sealed class RevisionReader(ControlApiDbContext db, Persistence.StorageHe
     /// <summary>Newest first; the cursor names the last number seen, so pages stay stable while revisions are added.</summary>
     public async Task<RevisionPage> PageAsync(string clusterId, int limit, int? before, CancellationToken cancellationToken)
     {
-        var query = db.Revisions.AsNoTracking().Include(r => r.Timeline).Where(r => r.ClusterId == clusterId);
+        var query = Db.Revisions.AsNoTracking().Include(r => r.Timeline).Where(r => r.ClusterId == clusterId);
         if (before is { } b) query = query.Where(r => r.Number < b);
         var rows = await query.OrderByDescending(r => r.Number).Take(limit + 1).ToListAsync(cancellationToken);
         var resources = rows.Select(Shown).ToList();

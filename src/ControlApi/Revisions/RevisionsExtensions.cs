@@ -1,3 +1,5 @@
+using ControlApi.Data;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using ControlApi.Audit;
 
 namespace ControlApi.Revisions;
@@ -7,7 +9,12 @@ public static class RevisionsExtensions
     public static IServiceCollection AddRevisions(this IServiceCollection services)
     {
         services.AddSingleton<AuditLog>();
+        // Readers that often answer from memory take the request's context lazily: building a
+        // DbContext (options lookup, set initialisation) cost more than the cached read itself.
+        services.TryAddScoped(provider => new Lazy<ControlApiDbContext>(provider.GetRequiredService<ControlApiDbContext>));
+        services.TryAddScoped<Persistence.RequestDatabaseVersion>();
         services.AddScoped<RevisionReader>();
+        services.AddSingleton<CurrentRevisionCache>();
         services.AddScoped<ChangeService>();
         services.AddScoped<ChangePreviewer>();
         services.AddScoped<RevisionBaselines>();

@@ -78,7 +78,7 @@ public sealed class ApiKeyAuthenticationHandler(
         if (!ApiKeyTokens.TryParse(text, out var id, out var secret))
             return Refuse(new AuthenticationAttempt(DenialReasons.MalformedKey), countsAsFailure: true);
 
-        var key = await keys.FindAsync(id, Context.RequestAborted);
+        var key = await keys.FindForRequestAsync(id, Context.RequestAborted);
         // An unknown id and a wrong secret look the same to the caller: the id alone proves nothing.
         if (key is null || !ApiKeyTokens.Matches(secret, key.SecretHash) || !Roles.TryParse(key.Role, out var role))
             return Refuse(new AuthenticationAttempt(DenialReasons.UnknownKey, KeyId: key?.Id), countsAsFailure: true);

@@ -24,25 +24,43 @@ public enum KeyRevocation
 
 /// <summary>
 /// API keys in the database. Creating and revoking write the key and its audit event in one
-/// transaction (a <see cref="WriteTurn"/>, like every change); lookups never track.
+/// transaction (a <see cref="WriteTurn"/>, like every change); lookups never track. Requests find
+/// their key through <see cref="ApiKeyCache"/>.
 /// </summary>
-public sealed class ApiKeyStore(ControlApiDbContext db, WriteTurns writeTurns, AuditLog audit, TimeProvider time)
+public sealed class ApiKeyStore(Lazy<ControlApiDbContext> database, WriteTurns writeTurns, AuditLog audit, ApiKeyCache cache, RequestDatabaseVersion requestVersion, TimeProvider time)
 {
+    /// <summary>Made on first use: a key found in <see cref="ApiKeyCache"/> never builds a context.</summary>
+    private ControlApiDbContext Db => database.Value;
+
     /// <summary>How stale <c>lastUsedAt</c> may get: one write per key per interval, not one per request.</summary>
     public static readonly TimeSpan LastUsedInterval = TimeSpan.FromMinutes(1);
 
     public async Task<IReadOnlyList<ApiKey>> ListAsync(CancellationToken cancellationToken) =>
-        await db.ApiKeys.AsNoTracking().OrderBy(k => k.CreatedAt).ThenBy(k => k.Id).ToListAsync(cancellationToken);
+        await Db.ApiKeys.AsNoTracking().OrderBy(k => k.CreatedAt).ThenBy(k => k.Id).ToListAsync(cancellationToken);
 
     public Task<ApiKey?> FindAsync(string id, CancellationToken cancellationToken) =>
-        db.ApiKeys.AsNoTracking().FirstOrDefaultAsync(k => k.Id == id, cancellationToken);
+        Db.ApiKeys.AsNoTracking().FirstOrDefaultAsync(k => k.Id == id, cancellationToken);
 
-    public Task<bool> AnyAsync(CancellationToken cancellationToken) => db.ApiKeys.AnyAsync(cancellationToken);
+    /// <summary>
+    /// The key a request presents: from memory while the database is unchanged (see
+    /// <see cref="ApiKeyCache"/> for how soon a revocation counts), else read and remembered.
+    /// The returned key is shared between requests: read it, never change it.
+    /// </summary>
+    public async Task<ApiKey?> FindForRequestAsync(string id, CancellationToken cancellationToken)
+    {
+        var lookup = cache.Begin(requestVersion.Value);
+        if (cache.TryGet(id, lookup, out var known)) return known;
+        var key = await FindAsync(id, cancellationToken);
+        if (key is not null) cache.Remember(key, lookup);
+        return key;
+    }
+
+    public Task<bool> AnyAsync(CancellationToken cancellationToken) => Db.ApiKeys.AnyAsync(cancellationToken);
 
     public async Task<KeyCreation> CreateAsync(string name, Role role, string actor, string source, CancellationToken cancellationToken)
     {
-        await using var turn = await writeTurns.BeginAsync(db, WriteScope.Global, cancellationToken);
-        if (await db.ApiKeys.AnyAsync(k => k.Name == name && k.RevokedAt == null, cancellationToken))
+        await using var turn = await writeTurns.BeginAsync(Db, WriteScope.Global, cancellationToken);
+        if (await Db.ApiKeys.AnyAsync(k => k.Name == name && k.RevokedAt == null, cancellationToken))
             return new KeyCreation.NameTaken(name);
 
         var issued = ApiKeyTokens.Issue();
@@ -55,8 +73,8 @@ public sealed class ApiKeyStore(ControlApiDbContext db, WriteTurns writeTurns, A
             CreatedAt = time.GetUtcNow(),
             CreatedBy = actor,
         };
-        db.ApiKeys.Add(key);
-        await audit.AppendAsync(db, new AuditEntry(
+        Db.ApiKeys.Add(key);
+        await audit.AppendAsync(Db, new AuditEntry(
             AuditKinds.ApiKeyCreated, null, null, actor, source,
             $"API key '{name}' ({key.Id}) created with role {key.Role}",
             new { keyId = key.Id, name, role = key.Role }), cancellationToken);
@@ -66,18 +84,19 @@ public sealed class ApiKeyStore(ControlApiDbContext db, WriteTurns writeTurns, A
 
     public async Task<KeyRevocation> RevokeAsync(string id, string actor, string source, CancellationToken cancellationToken)
     {
-        await using var turn = await writeTurns.BeginAsync(db, WriteScope.Global, cancellationToken);
-        var key = await db.ApiKeys.FirstOrDefaultAsync(k => k.Id == id, cancellationToken);
+        await using var turn = await writeTurns.BeginAsync(Db, WriteScope.Global, cancellationToken);
+        var key = await Db.ApiKeys.FirstOrDefaultAsync(k => k.Id == id, cancellationToken);
         if (key is null) return KeyRevocation.NotFound;
         if (key.RevokedAt is not null) return KeyRevocation.AlreadyRevoked;
 
         key.RevokedAt = time.GetUtcNow();
         key.RevokedBy = actor;
-        await audit.AppendAsync(db, new AuditEntry(
+        await audit.AppendAsync(Db, new AuditEntry(
             AuditKinds.ApiKeyRevoked, null, null, actor, source,
             $"API key '{key.Name}' ({key.Id}) revoked",
             new { keyId = key.Id, name = key.Name, role = key.Role }), cancellationToken);
         await turn.CommitAsync(cancellationToken);
+        cache.Forget(key.Id);
         return KeyRevocation.Revoked;
     }
 
@@ -91,8 +110,10 @@ public sealed class ApiKeyStore(ControlApiDbContext db, WriteTurns writeTurns, A
         var now = time.GetUtcNow();
         if (key.LastUsedAt is { } last && now - last < LastUsedInterval) return;
         var staleBefore = now - LastUsedInterval;
-        await db.ApiKeys
+        await Db.ApiKeys
             .Where(k => k.Id == key.Id && (k.LastUsedAt == null || k.LastUsedAt < staleBefore))
             .ExecuteUpdateAsync(set => set.SetProperty(k => k.LastUsedAt, now), cancellationToken);
+        // The remembered copy still has the old time: without this every request would update again.
+        cache.Forget(key.Id);
     }
 }

@@ -1,3 +1,4 @@
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.OpenApi;
@@ -28,12 +29,19 @@ public static class SecurityExtensions
         services.AddSingleton<BootstrapAdminKey>();
         services.AddSingleton(new AdminKeyConsole(Console.Out));
         services.AddSingleton<FailedAuthenticationThrottle>();
+        // The key store answers most requests from memory: its context is built only when needed.
+        services.TryAddScoped(provider => new Lazy<Data.ControlApiDbContext>(provider.GetRequiredService<Data.ControlApiDbContext>));
+        services.TryAddScoped<Persistence.RequestDatabaseVersion>();
         services.AddScoped<ApiKeyStore>();
+        services.AddSingleton<ApiKeyCache>();
         // After the database initializer (registered earlier): the first key needs the migrated schema.
         services.AddHostedService<AdminKeyBootstrapper>();
         services.AddSingleton<DeniedRequestAudit>();
         services.AddHostedService(provider => provider.GetRequiredService<DeniedRequestAudit>());
 
+        // The scheme's own "was not authenticated" line would be a second line for every refused
+        // request: the access line already has its status and key id, and the auth.denied audit event the reason.
+        builder.Logging.AddFilter(typeof(ApiKeyAuthenticationHandler).FullName, LogLevel.Warning);
         services.AddAuthentication(ApiKeyAuthenticationHandler.SchemeName)
             .AddScheme<AuthenticationSchemeOptions, ApiKeyAuthenticationHandler>(ApiKeyAuthenticationHandler.SchemeName, null);
         services.AddAuthorizationBuilder()

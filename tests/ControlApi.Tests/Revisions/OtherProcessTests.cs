@@ -70,6 +70,68 @@ public sealed class OtherProcessTests : IDisposable
         Assert.Equal("local: 1 key drifted", (string?)seen.Json["summary"]);
     }
 
+    [Fact]
+    public async Task A_read_of_the_desired_settings_sees_a_state_and_a_revision_written_by_another_process_at_once()
+    {
+        var client = _service.CreateClient(Role.Operator);
+        await client.PutAsync("/api/v1/clusters/local/features/l7-proxy", HttpJson.Json("""{"enabled": false}"""));
+        await client.GetAsync("/api/v1/clusters/local/revisions/1?waitFor=Committed&timeout=30s");
+        // Read twice, so that the second answer already came from what the service keeps in memory.
+        await client.GetAsync("/api/v1/clusters/local/cilium");
+        Assert.Equal("Committed", (string?)(await (await client.GetAsync("/api/v1/clusters/local/cilium")).ReadJsonAsync())["state"]);
+
+        await using (var other = OtherProcess())
+        {
+            var revision = await other.Revisions.Include(r => r.Timeline).SingleAsync(r => r.ClusterId == "local" && r.Number == 1);
+            RevisionLifecycle.MoveTo(revision, RevisionState.Applied, DateTimeOffset.UtcNow, "applied, as another replica saw it");
+            await other.SaveChangesAsync();
+        }
+        var moved = await client.GetAsync("/api/v1/clusters/local/cilium");
+        Assert.Equal("Applied", (string?)(await moved.ReadJsonAsync())["state"]);
+        Assert.Equal("\"1\"", moved.Headers.ETag?.Tag);
+
+        await using (var other = OtherProcess())
+        {
+            var first = await other.Revisions.AsNoTracking().SingleAsync(r => r.ClusterId == "local" && r.Number == 1);
+            other.Revisions.Add(new Data.Entities.Revision
+            {
+                ClusterId = "local",
+                Number = 2,
+                SettingsJson = first.SettingsJson,
+                Author = "another-replica",
+                Source = AuditSources.Api,
+                CreatedAt = DateTimeOffset.UtcNow,
+                State = nameof(RevisionState.Accepted),
+                StateChangedAt = DateTimeOffset.UtcNow,
+            });
+            await other.SaveChangesAsync();
+        }
+        var added = await client.GetAsync("/api/v1/clusters/local/cilium");
+        Assert.Equal("\"2\"", added.Headers.ETag?.Tag);
+        Assert.Equal(2, (int?)(await added.ReadJsonAsync())["revision"]);
+    }
+
+    [Fact]
+    public async Task A_key_revoked_by_another_process_stops_working_at_once()
+    {
+        var key = await _service.CreateKeyAsync("shared-laptop", Role.Viewer);
+        using var client = _service.CreateClient(key);
+        Assert.Equal(HttpStatusCode.OK, (await client.GetAsync("/api/v1/clusters/local/cilium")).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await client.GetAsync("/api/v1/clusters/local/cilium")).StatusCode);
+
+        await using (var other = OtherProcess())
+        {
+            var stored = await other.ApiKeys.SingleAsync(k => k.Name == "shared-laptop");
+            stored.RevokedAt = DateTimeOffset.UtcNow;
+            stored.RevokedBy = "another-replica";
+            await other.SaveChangesAsync();
+        }
+
+        var refused = await client.GetAsync("/api/v1/clusters/local/cilium");
+        Assert.Equal(HttpStatusCode.Unauthorized, refused.StatusCode);
+        Assert.Equal("urn:controlapi:problem:revoked-key", (string?)(await refused.ReadJsonAsync())["type"]);
+    }
+
     /// <summary>A context on the same SQLite file built without the service's interceptors, as another process would have.</summary>
     private ControlApiDbContext OtherProcess()
     {
