@@ -257,23 +257,7 @@ public sealed class CommitPipelineTests : IDisposable
         var first = (string)(await WaitForStateAsync(client, 1, "Committed"))["commitSha"]!;
 
         // Stored settings that no longer parse (written by a newer version, say), then a good revision after them.
-        await using (var scope = service.Services.CreateAsyncScope())
-        {
-            var db = scope.ServiceProvider.GetRequiredService<ControlApiDbContext>();
-            foreach (var (number, json) in new[] { (2, """{"unknownMember":true}"""), (3, """{"hostFirewall":{"enabled":true},"l7Proxy":false}""") })
-            {
-                var revision = new ControlApi.Data.Entities.Revision
-                {
-                    ClusterId = "local", Number = number, SettingsJson = json, Author = "test", Source = "api",
-                    CreatedAt = DateTimeOffset.UtcNow, State = "Accepted", StateChangedAt = DateTimeOffset.UtcNow,
-                };
-                db.Revisions.Add(revision);
-                await db.SaveChangesAsync();
-                db.Outbox.Add(new ControlApi.Data.Entities.OutboxMessage { ClusterId = "local", RevisionId = revision.Id, RevisionNumber = number, CreatedAt = DateTimeOffset.UtcNow });
-                await db.SaveChangesAsync();
-            }
-            scope.ServiceProvider.GetRequiredService<CommitScheduler>().ScheduleNow("local");
-        }
+        await StoreAcceptedAsync(service, (2, """{"unknownMember":true}"""), (3, """{"hostFirewall":{"enabled":true},"l7Proxy":false}"""));
 
         var third = await WaitForStateAsync(client, 3, "Committed");
         await using (var scope = service.Services.CreateAsyncScope())
@@ -298,27 +282,9 @@ public sealed class CommitPipelineTests : IDisposable
 
         // Revision 2 parses and renders but breaks a rule (native routing needs its CIDR), as if an
         // older version with looser rules had accepted it; revision 3 is fine.
-        await using (var scope = service.Services.CreateAsyncScope())
-        {
-            var db = scope.ServiceProvider.GetRequiredService<ControlApiDbContext>();
-            foreach (var (number, json) in new[]
-            {
-                (2, """{"hostFirewall":{"enabled":true},"routing":{"mode":"native"}}"""),
-                (3, """{"hostFirewall":{"enabled":true},"l7Proxy":false}"""),
-            })
-            {
-                var revision = new ControlApi.Data.Entities.Revision
-                {
-                    ClusterId = "local", Number = number, SettingsJson = json, Author = "test", Source = "api",
-                    CreatedAt = DateTimeOffset.UtcNow, State = "Accepted", StateChangedAt = DateTimeOffset.UtcNow,
-                };
-                db.Revisions.Add(revision);
-                await db.SaveChangesAsync();
-                db.Outbox.Add(new ControlApi.Data.Entities.OutboxMessage { ClusterId = "local", RevisionId = revision.Id, RevisionNumber = number, CreatedAt = DateTimeOffset.UtcNow });
-                await db.SaveChangesAsync();
-            }
-            scope.ServiceProvider.GetRequiredService<CommitScheduler>().ScheduleNow("local");
-        }
+        await StoreAcceptedAsync(service,
+            (2, """{"hostFirewall":{"enabled":true},"routing":{"mode":"native"}}"""),
+            (3, """{"hostFirewall":{"enabled":true},"l7Proxy":false}"""));
 
         var third = await WaitForStateAsync(client, 3, "Committed");
         var refused = await RevisionAsync(client, 2);
@@ -330,6 +296,26 @@ public sealed class CommitPipelineTests : IDisposable
         // Nothing of revision 2 reached the repository: revision 3 sits right on revision 1.
         Assert.Equal(first, (await _git.RunAsync(_remote, "rev-parse", (string)third["commitSha"]! + "^")).Trim());
         Assert.Single(await AuditKindsAsync(service), k => k == "git.push_failed");
+    }
+
+    /// <summary>Revisions stored as Accepted with their outbox rows, as an older version (or another writer) left them; then a commit wake.</summary>
+    private static async Task StoreAcceptedAsync(ControlApiFactory service, params (int Number, string Json)[] revisions)
+    {
+        await using var scope = service.Services.CreateAsyncScope();
+        var db = scope.ServiceProvider.GetRequiredService<ControlApiDbContext>();
+        foreach (var (number, json) in revisions)
+        {
+            var revision = new ControlApi.Data.Entities.Revision
+            {
+                ClusterId = "local", Number = number, SettingsJson = json, Author = "test", Source = "api",
+                CreatedAt = DateTimeOffset.UtcNow, State = "Accepted", StateChangedAt = DateTimeOffset.UtcNow,
+            };
+            db.Revisions.Add(revision);
+            await db.SaveChangesAsync();
+            db.Outbox.Add(new ControlApi.Data.Entities.OutboxMessage { ClusterId = "local", RevisionId = revision.Id, RevisionNumber = number, CreatedAt = DateTimeOffset.UtcNow });
+            await db.SaveChangesAsync();
+        }
+        scope.ServiceProvider.GetRequiredService<CommitScheduler>().ScheduleNow("local");
     }
 
     private static async Task<JsonNode> RevisionAsync(HttpClient client, int number) =>

@@ -10,7 +10,9 @@ public sealed class WatchExpiryTests
     [Fact]
     public async Task Expired_watches_are_listed_again_and_the_revision_still_goes_live_with_each_event_once()
     {
-        await using var cluster = await TrackedCluster.StartAsync();
+        // The rollout halts on purpose while the watches expire: it must not be declared stuck (the
+        // tracker would end, and nothing would list again) however slowly a loaded machine gets there.
+        await using var cluster = await TrackedCluster.StartAsync(new() { ["ControlApi:Tracking:RolloutProgressDeadline"] = "00:05:00" });
         cluster.Simulator.StickRolloutAfter(8);
         await cluster.PutSettingsAsync("""{"encryption":{"enabled":true,"type":"wireguard"}}""");
         await cluster.Simulator.WaitForStepAsync(s => s.Kind == SimulatorStepKind.RolloutStuck, TimeSpan.FromSeconds(60));
@@ -18,6 +20,13 @@ public sealed class WatchExpiryTests
         var lists = cluster.Server.Requests["list", "kustomizations.kustomize.toolkit.fluxcd.io"];
 
         // etcd compaction outruns the watchers: every open watch closes and its resourceVersion is gone.
+        // A real cluster writes all the time (leases, events), so the watchers' versions are behind the
+        // compaction point; one unrelated write makes sure of that here — a watcher whose version is
+        // the current one (a bookmark just brought it there) may resume without a 410, as with etcd.
+        cluster.Server.Store.Create(TestCluster.Api.KubernetesResources.ConfigMaps, new System.Text.Json.Nodes.JsonObject
+        {
+            ["metadata"] = new System.Text.Json.Nodes.JsonObject { ["name"] = "unrelated", ["namespace"] = "default" },
+        });
         cluster.Server.ExpireWatchHistory();
 
         await Eventually.WaitAsync(() => Task.FromResult<long?>(cluster.Server.Requests["list", "kustomizations.kustomize.toolkit.fluxcd.io"]),
