@@ -23,7 +23,7 @@ public sealed class WatchExpiryTests
         // A real cluster writes all the time (leases, events), so the watchers' versions are behind the
         // compaction point; one unrelated write makes sure of that here — a watcher whose version is
         // the current one (a bookmark just brought it there) may resume without a 410, as with etcd.
-        cluster.Server.Store.Create(TestCluster.Api.KubernetesResources.ConfigMaps, new System.Text.Json.Nodes.JsonObject
+        cluster.Server.Store.Create(ControlApi.TestCluster.Api.KubernetesResources.ConfigMaps, new System.Text.Json.Nodes.JsonObject
         {
             ["metadata"] = new System.Text.Json.Nodes.JsonObject { ["name"] = "unrelated", ["namespace"] = "default" },
         });
