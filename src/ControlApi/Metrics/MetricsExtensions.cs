@@ -18,7 +18,9 @@ public static class MetricsExtensions
         services.AddSingleton<RevisionStateMetrics>();
         services.ConfigureDbContext<ControlApiDbContext>(
             (provider, options) => options.AddInterceptors(provider.GetRequiredService<RevisionStateMetrics>()),
-            ServiceLifetime.Scoped);
+            // Singleton like the context's options (PersistenceExtensions builds them once): a scoped
+            // configuration cannot be read from the root, and Development's scope validation refuses to start.
+            ServiceLifetime.Singleton);
         services.AddOpenTelemetry().WithMetrics(metrics => metrics
             .AddMeter(ControlApiMetrics.MeterName, "Microsoft.AspNetCore.Hosting", "Microsoft.AspNetCore.Server.Kestrel")
             .OnlyThisHostsMeters()
