@@ -33,7 +33,9 @@ public sealed class ChatLiveStatusTests
 
         // Polls also start when the watched objects change, so the latest observation may be a newer
         // one than the poll above: wait until chat shows a reachable, ready one.
-        var text = await Eventually.WaitAsync(async () => (await SlackAsync(cluster, "status")).AllText(),
+        // Each ask is its own request (another user_name), so a second one within the same second is not a replay.
+        var asked = 0;
+        var text = await Eventually.WaitAsync(async () => (await SlackAsync(cluster, "status", userName: $"roadrunner-{++asked}")).AllText(),
             t => t!.Contains("ready (GitRepository, Kustomization, HelmRelease)", StringComparison.Ordinal), TimeSpan.FromSeconds(60), "chat to show a ready observation");
 
         Assert.Contains("`local` is at revision 1 (Verified)", text);
@@ -126,9 +128,9 @@ public sealed class ChatLiveStatusTests
         Assert.Single(await cluster.AuditAsync(AuditKinds.RevisionRetracked));
     }
 
-    private static async Task<JsonNode> SlackAsync(TrackedCluster cluster, string text, string? responseUrl = null)
+    private static async Task<JsonNode> SlackAsync(TrackedCluster cluster, string text, string? responseUrl = null, string userName = "roadrunner")
     {
-        var body = ChatopsService.SlackBody(text, responseUrl: responseUrl);
+        var body = ChatopsService.SlackBody(text, userName: userName, responseUrl: responseUrl);
         var at = DateTimeOffset.UtcNow.ToUnixTimeSeconds().ToString(System.Globalization.CultureInfo.InvariantCulture);
         var request = new HttpRequestMessage(HttpMethod.Post, "/api/v1/chatops/slack") { Content = new StringContent(body, Encoding.UTF8, "application/x-www-form-urlencoded") };
         request.Headers.Add("X-Slack-Request-Timestamp", at);
