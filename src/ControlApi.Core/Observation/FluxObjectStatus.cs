@@ -43,6 +43,19 @@ public sealed record FluxObjectStatus(FluxKind Kind, ObjectRef Ref, bool Found, 
 
     public Condition? Ready => Conditions.Find(ConditionTypes.Ready);
 
+    /// <summary>Ready=False with a reason naming a failed action (helm-controller's UpgradeFailed, InstallFailed, …).</summary>
+    public bool ReportsFailedAction => Ready is { IsFalse: true, Reason: { } reason } && reason.EndsWith("Failed", StringComparison.Ordinal);
+
+    /// <summary>
+    /// The HelmRelease's failure when its latest release failed or it reports a failed action (its
+    /// Ready reason and message); null otherwise, and for other kinds.
+    /// </summary>
+    public string? HelmFailure()
+    {
+        if (!Found || Kind != FluxKind.HelmRelease || (LatestRelease?.Status != "failed" && !ReportsFailedAction)) return null;
+        return Ready is { Reason: { } why } ready ? $"HelmRelease {Ref} {why}: {ready.Message}" : $"HelmRelease {Ref}: the latest release failed";
+    }
+
     public static FluxObjectStatus Missing(FluxKind kind, ObjectRef reference) => new(kind, reference, false, 0, 0, []);
 
     public override string ToString() => $"{Kind} {Ref}";

@@ -37,8 +37,8 @@ public static class RepairProgress
         var reconciling = release.Conditions.Find(ConditionTypes.Reconciling) is { IsTrue: true };
         if (ready is { IsTrue: true } && !reconciling && release.ObservedGeneration == release.Generation)
             return new RepairVerdict.Done($"{release} Ready: {ready.Message}");
-        if (ready is { IsFalse: true, Reason: { } reason } && reason.EndsWith("Failed", StringComparison.Ordinal))
-            return new RepairVerdict.Failed($"{release} {reason}: {ready.Message}");
+        if (release.ReportsFailedAction)
+            return new RepairVerdict.Failed($"{release} {ready!.Reason}: {ready.Message}");
         return late
             ? new RepairVerdict.Failed($"{release} was not Ready {minutes} min after the forced upgrade: {ready?.Message ?? "no Ready condition"}")
             : new RepairVerdict.Waiting($"upgrading: {ready?.Message ?? "no Ready condition yet"}");

@@ -133,7 +133,8 @@ public sealed class ChatCommandEngine(
     private async Task<ChatReply> RepairAsync(ManagedCluster cluster, ChatCommand.Repair asked, ChatRequest request, CancellationToken cancellationToken)
     {
         var why = Reason(asked.Reason ?? $"repair from {request.Platform}");
-        var outcome = await repair.ApplyAsync(cluster, $"{request.Platform}:{OnBehalfOf(request.User)}", AuditSources.Chatops, why, cancellationToken);
+        // As for changes: the platform is the actor, the chat user the person.
+        var outcome = await repair.ApplyAsync(cluster, request.Platform, AuditSources.Chatops, why, cancellationToken, Person(request.User));
         return outcome switch
         {
             Tracking.RepairOutcome.Requested => ChatReplies.RepairRequested(cluster, request),
@@ -145,7 +146,7 @@ public sealed class ChatCommandEngine(
 
     private async Task<ChatReply> RetrackAsync(ManagedCluster cluster, ChatCommand.Retrack again, ChatRequest request, CancellationToken cancellationToken)
     {
-        var outcome = await retrack.ApplyAsync(cluster, again.Revision, $"{request.Platform}:{OnBehalfOf(request.User)}", AuditSources.Chatops, cancellationToken);
+        var outcome = await retrack.ApplyAsync(cluster, again.Revision, request.Platform, AuditSources.Chatops, cancellationToken, Person(request.User));
         return outcome switch
         {
             Tracking.RetrackOutcome.Started started => ChatReplies.Retracked(cluster, started.Number, started.State),

@@ -31,10 +31,11 @@ public sealed class ClusterRepair(
     ControlApiDbContext db,
     WriteTurns writeTurns,
     AuditLog audit,
-    IBackgroundJobClient jobs,
+    TrackScheduler scheduler,
     TimeProvider time)
 {
-    public async Task<RepairOutcome> ApplyAsync(ManagedCluster cluster, string actor, string source, string? reason, CancellationToken cancellationToken)
+    /// <param name="person">The person behind the actor (a chat user), for the audit's person filter.</param>
+    public async Task<RepairOutcome> ApplyAsync(ManagedCluster cluster, string actor, string source, string? reason, CancellationToken cancellationToken, string? person = null)
     {
         ClusterConnection? connection;
         string stamp;
@@ -54,10 +55,10 @@ public sealed class ClusterRepair(
         {
             await audit.AppendAsync(db, new AuditEntry(AuditKinds.RepairRequested, cluster.Id, null, actor, source,
                 $"{cluster.Id}: asked Flux to re-apply {cluster.Profile.HelmRelease} (forced upgrade){(string.IsNullOrWhiteSpace(reason) ? "" : $": {reason}")}",
-                new { helmRelease = cluster.Profile.HelmRelease.ToString(), requestedAt = stamp, reason }), cancellationToken);
+                new { helmRelease = cluster.Profile.HelmRelease.ToString(), requestedAt = stamp, reason }, person), cancellationToken);
             await turn.CommitAsync(cancellationToken);
         }
-        jobs.Enqueue<RepairJob>(TrackScheduler.TrackQueue, job => job.RunAsync(cluster.Id, stamp, now, CancellationToken.None));
+        scheduler.FollowRepair(cluster.Id, stamp, now);
         return new RepairOutcome.Requested(stamp);
     }
 }

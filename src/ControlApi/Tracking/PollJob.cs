@@ -95,9 +95,11 @@ public sealed class PollJob(
         logger.LogInformation("Polled {Cluster}: {Summary} ({Requests} requests, {Execs} execs, {Ms} ms; {Changes} change(s))",
             clusterId, snapshot.Summary(), observation.Requests, observation.Execs, (long)observation.Duration.TotalMilliseconds, changes.Count);
 
+        // A failed newest revision is rolled back if the cluster asks for it (again, should the
+        // replica whose tracker recorded the failure have died before it could).
+        if (desired.Recovering is { } failed) await autoRollback.AfterFailureAsync(cluster, failed, cancellationToken);
         // The newest revision in the repository that failed is looked at again on each poll: if the
         // cluster got there after all (Flux retried, agents converged late), its tracker moves it on.
-        if (desired.Recovering is { } failed) await autoRollback.AfterFailureAsync(cluster, failed, cancellationToken);
         if (observation.Reachable)
             foreach (var number in desired.Converging.Append(desired.Recovering ?? 0).Where(n => n > 0 && !trackers.IsActive(clusterId, n)))
                 // A tracker on another replica holds the revision's lease until it stops renewing.
@@ -137,17 +139,7 @@ public sealed class PollJob(
             leftovers?.Select(LeftoverView.From).ToList() ?? [],
             LiveFeatures.From(o.ConfigRead ? o.Config : null, o.HubbleUiRead ? o.HubbleUi is not null : null),
             new CostView(o.Requests, o.Execs, (long)o.Duration.TotalMilliseconds));
-        return (snapshot, new ClusterFacts(o.Reachable, o.Problem, drift, leftovers) { HelmFailure = HelmFailure(o.Flux?.HelmRelease) });
-    }
-
-    /// <summary>Pure: the HelmRelease's failure when its latest release failed or it reports a failed action; null otherwise.</summary>
-    public static string? HelmFailure(FluxObjectStatus? release)
-    {
-        if (release is not { Found: true }) return null;
-        var ready = release.Ready;
-        var failedAction = ready is { IsFalse: true, Reason: { } reason } && reason.EndsWith("Failed", StringComparison.Ordinal);
-        if (release.LatestRelease?.Status != "failed" && !failedAction) return null;
-        return ready is { Reason: { } why } ? $"HelmRelease {release.Ref} {why}: {ready.Message}" : $"HelmRelease {release.Ref}: the latest release failed";
+        return (snapshot, new ClusterFacts(o.Reachable, o.Problem, drift, leftovers) { HelmFailure = o.Flux?.HelmRelease.HelmFailure() });
     }
 
     private async Task<Desired> DesiredAsync(string clusterId, CancellationToken cancellationToken)

@@ -32,7 +32,8 @@ public abstract record RetrackOutcome
 /// </summary>
 public sealed class RevisionRetrack(ControlApiDbContext db, WriteTurns writeTurns, AuditLog audit, TrackingRecorder recorder, TrackScheduler scheduler)
 {
-    public async Task<RetrackOutcome> ApplyAsync(ManagedCluster cluster, int number, string actor, string source, CancellationToken cancellationToken)
+    /// <param name="person">The person behind the actor (a chat user), for the audit's person filter.</param>
+    public async Task<RetrackOutcome> ApplyAsync(ManagedCluster cluster, int number, string actor, string source, CancellationToken cancellationToken, string? person = null)
     {
         if (!cluster.Kubernetes.IsConfigured) return new RetrackOutcome.NotConnected();
         var revision = await db.Revisions.AsNoTracking().SingleOrDefaultAsync(r => r.ClusterId == cluster.Id && r.Number == number, cancellationToken);
@@ -49,7 +50,7 @@ public sealed class RevisionRetrack(ControlApiDbContext db, WriteTurns writeTurn
         await using (var turn = await writeTurns.BeginAsync(db, WriteScope.Global, cancellationToken))
         {
             await audit.AppendAsync(db, new AuditEntry(AuditKinds.RevisionRetracked, cluster.Id, number, actor, source,
-                $"{cluster.Id} revision {number} ({state}): tracking started again by {actor}", new { state = state.ToString() }), cancellationToken);
+                $"{cluster.Id} revision {number} ({state}): tracking started again by {person ?? actor}", new { state = state.ToString() }, person), cancellationToken);
             await turn.CommitAsync(cancellationToken);
         }
         scheduler.Track(cluster.Id, number);

@@ -21,6 +21,10 @@ public sealed class TrackScheduler(IBackgroundJobClient jobs, ILogger<TrackSched
         }
     }
 
+    /// <summary>Follows a forced re-apply of the HelmRelease (<see cref="RepairJob"/>) on the track queue.</summary>
+    public void FollowRepair(string clusterId, string stamp, DateTimeOffset requestedAt) =>
+        jobs.Enqueue<RepairJob>(TrackQueue, job => job.RunAsync(clusterId, stamp, requestedAt, CancellationToken.None));
+
     /// <param name="reconcileRequestedBy">Ask Flux to reconcile first, audited as this caller; null to only look.</param>
     public void PollNow(string clusterId, string? reconcileRequestedBy) =>
         jobs.Enqueue<PollJob>(job => job.RunAsync(clusterId, reconcileRequestedBy, CancellationToken.None));
