@@ -135,9 +135,13 @@ public sealed class TrackJob(
             cancellationToken.ThrowIfCancellationRequested();
             if (await LoadAsync(cluster, number, cancellationToken) is not { } revision) return ("the revision does not exist", false);
             // This job just recorded the failure: roll back now if the cluster asks for it (the poll
-            // tries again should this replica die before it could).
+            // tries again should this replica die before it could), and stop — looking again is the
+            // poll's and retrack's (a recheck at once would race whatever comes to put it right).
             if (revision.Recovering && before is { } earlier && !earlier.MayRecover())
+            {
                 await autoRollback.AfterFailureAsync(cluster, number, cancellationToken);
+                return ($"the revision is {revision.State}", false);
+            }
             before = revision.State;
             ITrackingStep step;
             if (revision.Recovering)
