@@ -1,5 +1,6 @@
 using ControlApi.Configuration;
 using ControlApi.Revisions;
+using ControlApi.Tracking;
 using Hangfire;
 
 namespace ControlApi.Chatops;
@@ -16,6 +17,7 @@ public sealed class ChatFollowUpJob(
     ILiveStatusSource live,
     ResponseUrlClient responses,
     ChatFollowUps followUps,
+    AutoRollback autoRollback,
     TimeProvider time,
     ILogger<ChatFollowUpJob> logger)
 {
@@ -30,8 +32,11 @@ public sealed class ChatFollowUpJob(
         }
 
         var now = time.GetUtcNow();
-        var step = FollowUpDecision.Decide(followUp, revision, await live.DescribeAsync(cluster, cancellationToken), now);
-        var next = followUp with { Checks = followUp.Checks + 1 };
+        var rollback = RollbackNews.None;
+        if (revision.State is { } state && autoRollback.Answers(cluster, state, revision.Source))
+            rollback = new RollbackNews(true, await autoRollback.FindAsync(cluster.Id, revision.Number, cancellationToken));
+        var step = FollowUpDecision.Decide(followUp, revision, await live.DescribeAsync(cluster, cancellationToken), now, rollback);
+        var next = followUp with { Checks = followUp.Checks + 1, RollbackLooks = followUp.RollbackLooks + (step.AwaitingRollback ? 1 : 0) };
         var finished = step.Finished;
         if (step.Post is { } post)
         {
@@ -42,5 +47,8 @@ public sealed class ChatFollowUpJob(
         }
 
         if (!finished) followUps.Schedule(next);
+        else if (step.FollowNext is { } rollbackRevision && next.Posts > followUp.Posts)
+            // The same response_url and its post budget: the channel hears how the rollback ends.
+            followUps.Schedule(next with { Revision = rollbackRevision, Reported = null, Checks = 0, RollbackLooks = 0, EndOnly = true });
     }
 }

@@ -6,6 +6,8 @@ using ControlApi.Core.Validation;
 using ControlApi.Revisions;
 using static ControlApi.Chatops.ChatMessages;
 
+using ControlApi.Tracking;
+
 namespace ControlApi.Chatops;
 
 /// <summary>The answers chat gets, one builder per situation, so wording lives in one place.</summary>
@@ -229,6 +231,22 @@ public static class ChatReplies
         _ => new ChatReply(ChatVisibility.Channel, ChatTone.Failure, $"Revision {revision.Number} of `{revision.Cluster}` failed: {revision.State}",
             [new ChatBlock.Paragraph(revision.StateReason ?? "No reason was recorded."), new ChatBlock.Note($"`status {revision.Cluster}` shows the details.")]),
     };
+
+    /// <summary>An automatic rollback of a failed revision, with the failure when the channel has not heard it yet.</summary>
+    public static ChatReply RolledBackAutomatically(RevisionResource failed, AutomaticRollbackRecord rollback, bool includeFailure)
+    {
+        var blocks = new List<ChatBlock>();
+        if (includeFailure) blocks.Add(new ChatBlock.Paragraph($"It failed: {failed.State}. {failed.StateReason ?? "No reason was recorded."}"));
+        if (rollback.Revision is { } made)
+        {
+            blocks.Add(new ChatBlock.Paragraph($"Automatic rollback: revision {made} restores the settings of revision {rollback.To}, the last verified one."));
+            blocks.Add(new ChatBlock.Note($"I follow revision {made} to its end; `history {failed.Cluster}` shows both."));
+            return new ChatReply(ChatVisibility.Channel, ChatTone.Warning, $"Revision {failed.Number} of `{failed.Cluster}` failed and is rolled back automatically as revision {made}", blocks);
+        }
+        blocks.Add(new ChatBlock.Paragraph($"The automatic rollback to revision {rollback.To} was refused: {rollback.Refused ?? "no reason was recorded"}."));
+        blocks.Add(new ChatBlock.Note($"Roll back by hand with `rollback {rollback.To} {failed.Cluster}`, or change the settings; `status {failed.Cluster}` shows the details."));
+        return new ChatReply(ChatVisibility.Channel, ChatTone.Failure, $"Revision {failed.Number} of `{failed.Cluster}` failed and its automatic rollback was refused", blocks);
+    }
 
     public static ChatReply StillWaiting(RevisionResource revision, TimeSpan followedFor) => new(
         ChatVisibility.Channel, ChatTone.Warning, $"Revision {revision.Number} of `{revision.Cluster}` is still {revision.State} after {Duration(followedFor)}",

@@ -31,6 +31,19 @@ public sealed class AutoRollback(
 
     public bool IsOn(ManagedCluster cluster) => cluster.AutoRollback ?? options.Value.AutoRollback;
 
+    /// <summary>Whether a failure of this revision is answered by an automatic rollback (never one of a rollback made automatically).</summary>
+    public bool Answers(ManagedCluster cluster, RevisionState state, string source) =>
+        IsOn(cluster) && state.MayRecover() && source != AuditSources.AutoRollback;
+
+    /// <summary>The automatic rollback made (or refused) for a failed revision, read from its <c>rollback.automatic</c> event.</summary>
+    public async Task<AutomaticRollbackRecord?> FindAsync(string clusterId, int failed, CancellationToken cancellationToken)
+    {
+        var details = await db.AuditEvents.AsNoTracking()
+            .Where(e => e.ClusterId == clusterId && e.Revision == failed && e.Kind == AuditKinds.RollbackAutomatic)
+            .Select(e => e.DetailsJson).FirstOrDefaultAsync(cancellationToken);
+        return details is null ? null : AutomaticRollbackRecord.FromDetails(failed, details);
+    }
+
     public async Task AfterFailureAsync(ManagedCluster cluster, int number, CancellationToken cancellationToken)
     {
         if (!IsOn(cluster)) return;
@@ -72,9 +85,22 @@ public sealed class AutoRollback(
             made is { } rollbackRevision
                 ? $"{cluster.Id} revision {number} ended {failed.State}: rolled back to revision {target} as revision {rollbackRevision}"
                 : $"{cluster.Id} revision {number} ended {failed.State}: the rollback to revision {target} was refused ({refused}); roll back or change by hand",
-            new { failed = number, state = failed.State, reason = failed.StateReason, to = target, revision = made, refused }), cancellationToken);
+            new AutomaticRollbackRecord(number, target.Value, made, refused).ToDetails(failed.State, failed.StateReason)), cancellationToken);
         await turn.CommitAsync(cancellationToken);
         logger.LogWarning("{Cluster} revision {Revision} ended {State}; automatic rollback to {Target}: {Result}",
             cluster.Id, number, failed.State, target, made is { } n ? $"revision {n}" : $"refused ({refused})");
+    }
+}
+
+/// <summary>An automatic rollback as its audit event holds it: the failed revision, the one restored, and the rollback revision made — or why none was.</summary>
+public sealed record AutomaticRollbackRecord(int Failed, int To, int? Revision, string? Refused)
+{
+    public object ToDetails(string state, string? reason) =>
+        new { failed = Failed, state, reason, to = To, revision = Revision, refused = Refused };
+
+    public static AutomaticRollbackRecord FromDetails(int failed, string detailsJson)
+    {
+        var details = System.Text.Json.Nodes.JsonNode.Parse(detailsJson);
+        return new AutomaticRollbackRecord(failed, (int?)details?["to"] ?? 0, (int?)details?["revision"], (string?)details?["refused"]);
     }
 }

@@ -2,6 +2,7 @@ using System.Net;
 using System.Text;
 using System.Text.Json.Nodes;
 using ControlApi.Audit;
+using ControlApi.Chatops;
 using ControlApi.Tests.Chatops.Support;
 using ControlApi.Tests.Support;
 using ControlApi.Tests.Tracking;
@@ -88,6 +89,28 @@ public sealed class ChatLiveStatusTests
         while (!((string)post["text"]!).Contains("failed", StringComparison.Ordinal));
         Assert.EndsWith("Revision 2 of `local` failed: ReconcileFailed", (string?)post["text"]);
         Assert.Contains("denied the request", post.AllText());
+    }
+
+    [Fact]
+    public async Task A_chat_change_rolled_back_automatically_tells_the_channel_and_follows_the_rollback_to_Verified()
+    {
+        await using var receiver = await ResponseUrlReceiver.StartAsync();
+        var settings = WithChat();
+        settings["ControlApi:Clusters:0:AutoRollback"] = "true";
+        await using var cluster = await TrackedCluster.StartAsync(settings);
+        await cluster.PutSettingsAsync(WireGuardTrackingTests.SeedWithoutEncryption);
+        await cluster.WaitForStateAsync(1, "Verified");
+        cluster.Simulator.FailNextUpgrade("admission webhook \"policy.example\" denied the request");
+
+        await SlackAsync(cluster, "enable encryption", receiver.ResponseUrl);
+
+        var headlines = new List<string>();
+        while (!headlines.Any(h => h.Contains("Revision 3 of `local` is live and verified", StringComparison.Ordinal)))
+            headlines.Add((string)(await receiver.NextAsync(TimeSpan.FromSeconds(120)))["text"]!);
+
+        Assert.Contains(headlines, h => h.EndsWith("Revision 2 of `local` failed and is rolled back automatically as revision 3", StringComparison.Ordinal));
+        Assert.True(headlines.Count <= FollowUpDecision.MaxPosts, string.Join(" | ", headlines));
+        Assert.Equal("auto-rollback", (string?)(await cluster.RevisionAsync(3))["source"]);
     }
 
     [Fact]

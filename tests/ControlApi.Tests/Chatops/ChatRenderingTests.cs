@@ -1,3 +1,4 @@
+using ControlApi.Tracking;
 using ControlApi.Chatops;
 using ControlApi.Core.Revisions;
 using ControlApi.Core.Settings;
@@ -123,6 +124,56 @@ public sealed class ChatRenderingTests
         Assert.NotNull(step.Post);
         Assert.True(step.Finished);
     }
+
+    [Fact]
+    public void A_failure_answered_by_an_automatic_rollback_is_told_with_the_rollback_and_its_revision_is_followed_next()
+    {
+        var now = DateTimeOffset.Parse("2026-11-30T10:00:00Z", System.Globalization.CultureInfo.InvariantCulture);
+        var followUp = new ChatFollowUp("slack", "https://hooks.slack.com/commands/x", "local", 4, now.AddMinutes(-1), now.AddMinutes(29), RevisionState.Committed, Posts: 1);
+        var failed = Revision(RevisionState.ReconcileFailed);
+
+        // Failure and rollback seen at the same look: one post, then revision 5 is followed.
+        var both = FollowUpDecision.Decide(followUp, failed, new LiveStatus(true, true, "", []), now, new RollbackNews(true, new AutomaticRollbackRecord(4, 2, 5, null)));
+        Assert.Equal("Revision 4 of `local` failed and is rolled back automatically as revision 5", both.Post!.Headline);
+        Assert.Contains("It failed: ReconcileFailed. because", Text(both.Post));
+        Assert.True(both.Finished);
+        Assert.Equal(5, both.FollowNext);
+
+        // The failure first, while the rollback is not made yet: the follow-up keeps looking for it.
+        var first = FollowUpDecision.Decide(followUp, failed, new LiveStatus(true, true, "", []), now, new RollbackNews(true, null));
+        Assert.EndsWith("failed: ReconcileFailed", first.Post!.Headline);
+        Assert.False(first.Finished);
+        Assert.True(first.AwaitingRollback);
+        var told = followUp with { Reported = RevisionState.ReconcileFailed, Posts = 2 };
+        var waiting = FollowUpDecision.Decide(told, failed, new LiveStatus(true, true, "", []), now, new RollbackNews(true, null));
+        Assert.Null(waiting.Post);
+        Assert.False(waiting.Finished);
+        var later = FollowUpDecision.Decide(told, failed, new LiveStatus(true, true, "", []), now, new RollbackNews(true, new AutomaticRollbackRecord(4, 2, null, "settings-stale")));
+        Assert.Equal("Revision 4 of `local` failed and its automatic rollback was refused", later.Post!.Headline);
+        Assert.DoesNotContain("It failed:", Text(later.Post));
+        Assert.Contains("`rollback 2 local`", Text(later.Post));
+        Assert.Null(later.FollowNext);
+        // No rollback shows within the looks it is given (nothing was ever Verified): the follow-up ends.
+        Assert.True(FollowUpDecision.Decide(told with { RollbackLooks = FollowUpDecision.MaxRollbackLooks }, failed, new LiveStatus(true, true, "", []), now, new RollbackNews(true, null)).Finished);
+    }
+
+    [Fact]
+    public void Following_a_rollback_revision_tells_only_its_end()
+    {
+        var now = DateTimeOffset.UtcNow;
+        var followUp = new ChatFollowUp("slack", "https://hooks.slack.com/commands/x", "local", 4, now, now.AddMinutes(30), Posts: 2, EndOnly: true);
+
+        Assert.Null(FollowUpDecision.Decide(followUp, Revision(RevisionState.Applied), new LiveStatus(true, true, "", []), now).Post);
+        Assert.EndsWith("is live and verified", FollowUpDecision.Decide(followUp, Revision(RevisionState.Verified), new LiveStatus(true, true, "", []), now).Post!.Headline);
+    }
+
+    private static string Text(ChatReply reply) => string.Join("\n", reply.Blocks.Select(b => b switch
+    {
+        ChatBlock.Paragraph p => p.Text,
+        ChatBlock.Note n => n.Text,
+        ChatBlock.Bullets l => string.Join("\n", l.Items),
+        _ => "",
+    }));
 
     private static RevisionResource Revision(RevisionState state) => new(
         "local", 4, state, "because", CiliumSettings.Defaults, "slack", "roadrunner (U0OPERATOR)", "why", "chatops",
