@@ -96,7 +96,7 @@ public sealed class ChatCommandEngine(
         return preview switch
         {
             ChangePreview.Ready ready => ChatReplies.Plan(cluster, ready.Current.Number, plan,
-                SettingsChanges.Phrases(ready.Current.Settings, ready.Desired), ready.Validation, ready.Values, ready.SideEffects),
+                SettingsChanges.Phrases(ready.Current.Settings, ready.Desired), ready.Validation, ready.Values, ready.SideEffects, ready.Risk),
             ChangePreview.AdoptionRequired adopt => ChatReplies.AdoptFirst(cluster, adopt.Reason),
             ChangePreview.Malformed bad => ChatReplies.Failed(bad.Error),
             _ => throw new InvalidOperationException($"Unhandled change preview {preview.GetType().Name}."),

@@ -106,10 +106,13 @@ public static class ChatReplies
         ]);
 
     public static ChatReply Plan(ManagedCluster cluster, int baseRevision, ChatCommand.Plan plan, IReadOnlyList<string> changes, ValidationResult validation,
-        IReadOnlyList<ValueChange> values, IReadOnlyList<ValueChange> sideEffects)
+        IReadOnlyList<ValueChange> values, IReadOnlyList<ValueChange> sideEffects, RiskAssessment risk)
     {
         var verb = plan.Enable ? ChatVerbs.Enable : ChatVerbs.Disable;
-        var blocks = new List<ChatBlock> { new ChatBlock.Facts([new ChatFact("Based on", $"revision {baseRevision}")]) };
+        var facts = new List<ChatFact> { new("Based on", $"revision {baseRevision}") };
+        if (validation.IsValid && changes.Count > 0) facts.Add(new ChatFact("Risk", RiskFact(risk)));
+        var blocks = new List<ChatBlock> { new ChatBlock.Facts(facts) };
+        AddRiskReasons(blocks, risk);
         if (changes.Count > 0) blocks.Add(new ChatBlock.Bullets(changes.Select(c => $"would {c}").ToList()));
         AddValues(blocks, values, sideEffects);
         AddIssues(blocks, validation);
@@ -132,8 +135,10 @@ public static class ChatReplies
                 new ChatFact("Requested by", Code(request.User.Display)),
                 new ChatFact("Reason", Code(revision.Reason)),
                 new ChatFact("State", "Accepted — being committed to the GitOps repository"),
+                new ChatFact("Risk", RiskFact(change.Risk)),
             ]),
         };
+        AddRiskReasons(blocks, change.Risk);
         AddValues(blocks, revision.Values, change.SideEffects);
         if (change.Warnings.Count > 0)
             blocks.Add(new ChatBlock.Bullets(change.Warnings.Select(w => $"⚠️ `{w.Code}` {w.Message}").ToList()));
@@ -153,6 +158,20 @@ public static class ChatReplies
         var blocks = new List<ChatBlock> { new ChatBlock.Paragraph($"{validation.Errors.Count} rule(s) stop this change; nothing was stored. Fix them first (`plan` shows the result without storing anything).") };
         AddIssues(blocks, validation);
         return new ChatReply(ChatVisibility.OnlyYou, ChatTone.Failure, $"`{cluster.Id}` refused the change", blocks);
+    }
+
+    private static string RiskFact(RiskAssessment risk) => risk.Risk switch
+    {
+        ChangeRisk.Dangerous => "🔴 dangerous — can cut nodes or pods off while it rolls out",
+        ChangeRisk.Disruptive => "🟠 disruptive — restarts the Cilium agents",
+        _ => "🟢 routine",
+    };
+
+    /// <summary>Why a dangerous change is dangerous, one line each (a disruptive one says it in its fact).</summary>
+    private static void AddRiskReasons(List<ChatBlock> blocks, RiskAssessment risk)
+    {
+        var dangers = risk.Reasons.Where(r => r.Risk == ChangeRisk.Dangerous).Select(r => $"🔴 `{r.Subject}` {r.Why}").ToList();
+        if (dangers.Count > 0) blocks.Add(new ChatBlock.Bullets(dangers));
     }
 
     /// <summary>The rendered values a change alters, and those its request did not name called out.</summary>

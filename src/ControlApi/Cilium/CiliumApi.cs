@@ -4,6 +4,7 @@ using ControlApi.Configuration;
 using ControlApi.Core.Json;
 using ControlApi.Core.LiveState;
 using ControlApi.Core.Rendering;
+using ControlApi.Core.Revisions;
 using ControlApi.Core.Settings;
 using ControlApi.Core.Validation;
 using ControlApi.Http;
@@ -178,6 +179,7 @@ public static class CiliumApi
                 {
                     Values = preview.Values,
                     SideEffects = preview.SideEffects,
+                    Risk = preview.Risk,
                 });
             default:
                 throw new InvalidOperationException("Unhandled change preview.");
@@ -239,6 +241,9 @@ public sealed record PlanResource(
     RepositoryComparison? Repository,
     ExpectedLiveState? ExpectedLiveState)
 {
+    /// <summary>How much the change can hurt the running cluster (routine, disruptive, dangerous) and why.</summary>
+    public RiskAssessment Risk { get; init; } = RiskAssessment.Routine;
+
     /// <summary>Every rendered value the change would alter against the current revision: Helm values paths, Talos patch keys, other fields.</summary>
     public IReadOnlyList<Core.Values.ValueChange> Values { get; init; } = [];
 

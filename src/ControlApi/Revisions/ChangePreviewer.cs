@@ -1,5 +1,6 @@
 using ControlApi.Adoption;
 using ControlApi.Configuration;
+using ControlApi.Core.Revisions;
 using ControlApi.Core.Settings;
 using ControlApi.Core.Validation;
 using ControlApi.Core.Values;
@@ -14,7 +15,8 @@ public abstract record ChangePreview
         CiliumSettings Desired,
         ValidationResult Validation,
         IReadOnlyList<ValueChange> Values,
-        IReadOnlyList<ValueChange> SideEffects) : ChangePreview;
+        IReadOnlyList<ValueChange> SideEffects,
+        RiskAssessment Risk) : ChangePreview;
 
     public sealed record Malformed(string Pointer, string Error) : ChangePreview;
 
@@ -38,6 +40,7 @@ public sealed class ChangePreviewer(RevisionReader reader, RevisionBaselines bas
         var validation = SettingsValidator.Validate(cluster.Profile, desired, current.Settings, chart.Chart);
         // Settings the rules refuse are never rendered, so they change no value.
         var values = validation.IsValid ? await baselines.DescribeAsync(cluster, current, desired, chart, cancellationToken) : [];
-        return new ChangePreview.Ready(current, desired, validation, values, SideEffects.Of(values, current.Settings, desired, namedMembers));
+        return new ChangePreview.Ready(current, desired, validation, values, SideEffects.Of(values, current.Settings, desired, namedMembers),
+            ChangeRisks.Assess(cluster.Profile, current.Settings, desired, validation.Warnings));
     }
 }

@@ -133,6 +133,7 @@ public sealed class ChangeService(
 
         var values = await baselines.DescribeAsync(request.Cluster, current, desired, chart, cancellationToken);
         var sideEffects = Core.Values.SideEffects.Of(values, current.Settings, desired, request.NamedMembers);
+        var risk = ChangeRisks.Assess(request.Cluster.Profile, current.Settings, desired, validation.Warnings);
         var now = time.GetUtcNow();
         var revision = new Revision
         {
@@ -165,11 +166,12 @@ public sealed class ChangeService(
                 rollbackTo = request.RollbackTo, changes,
                 values = values.Select(v => v.ToString()), sideEffects = sideEffects.Select(v => v.ToString()),
                 warnings = warnings.Select(w => w.Code),
+                risk = risk.Risk, riskReasons = risk.Reasons.Select(r => $"{r.Subject}: {r.Why}"),
             },
             request.PersonOrOnBehalfOf),
             cancellationToken);
 
-        var accepted = new ChangeResource(clusterId, false, RevisionResource.From(revision) with { Changes = changes }, warnings) { SideEffects = sideEffects };
+        var accepted = new ChangeResource(clusterId, false, RevisionResource.From(revision) with { Changes = changes }, warnings) { SideEffects = sideEffects, Risk = risk };
         await RememberAsync(request, RememberedOutcome.Accepted, accepted, cancellationToken);
         await turn.CommitAsync(cancellationToken);
 

@@ -94,6 +94,9 @@ public sealed record ChangeResource(string Cluster, bool NoChange, RevisionResou
 {
     /// <summary>Rendered values this change alters beyond the members its request named (empty when none).</summary>
     public IReadOnlyList<ValueChange> SideEffects { get; init; } = [];
+
+    /// <summary>How much the change can hurt the running cluster (routine, disruptive, dangerous) and why; routine when nothing changed.</summary>
+    public RiskAssessment Risk { get; init; } = RiskAssessment.Routine;
 }
 
 /// <summary>One page of revisions, newest first; <c>next</c> is an opaque cursor or null at the end.</summary>

@@ -282,6 +282,21 @@ public sealed class CiliumSettingsApiTests : IDisposable
     }
 
     [Fact]
+    public async Task Plan_and_change_answers_and_the_audit_say_how_risky_a_change_is()
+    {
+        var plan = await (await _client.PostAsync(Settings + "/plan", MergePatch("""{"kubeProxyReplacement":false}"""))).ReadJsonAsync();
+        Assert.Equal("dangerous", (string?)plan["risk"]!["risk"]);
+        Assert.Equal("kubeProxyReplacement", (string?)plan["risk"]!["reasons"]![0]!["subject"]);
+
+        var change = await (await _client.PatchAsync(Settings, MergePatch("""{"bandwidthManager":{"enabled":true}}"""))).ReadJsonAsync();
+        Assert.Equal("disruptive", (string?)change["risk"]!["risk"]);
+        Assert.Contains("enable-bandwidth-manager", (string?)change["risk"]!["reasons"]![0]!["why"]);
+
+        var accepted = (await (await _client.GetAsync("/api/v1/audit?kind=change.accepted")).ReadJsonAsync())["items"]!.AsArray().Single()!;
+        Assert.Equal("disruptive", (string?)accepted["details"]!["risk"]);
+    }
+
+    [Fact]
     public async Task Plan_validates_without_storing_anything()
     {
         var plan = await _client.PostAsync(Settings + "/plan", MergePatch("""{"bandwidthManager":{"bbr":true}}"""));
@@ -295,6 +310,7 @@ public sealed class CiliumSettingsApiTests : IDisposable
         // The defaults again: no settings change, but the fresh repository lacks every file, so committing would add them.
         var same = await (await _client.PostAsync(Settings + "/plan", Json("{}"))).ReadJsonAsync();
         Assert.True((bool)same["valid"]!);
+        Assert.Equal("routine", (string?)same["risk"]!["risk"]);
         Assert.Empty(same["changes"]!.AsArray());
         Assert.False((bool)same["noChange"]!);
         Assert.All(same["repository"]!["files"]!.AsArray(), f => Assert.Equal("added", (string)f!["change"]!));

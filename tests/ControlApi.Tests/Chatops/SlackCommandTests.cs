@@ -204,6 +204,7 @@ public sealed class SlackCommandTests
         var plan = await service.SlackReplyAsync("plan hubble off");
         Assert.Contains("Plan: disable `hubble` on `local` — allowed", plan.AllText());
         Assert.Contains("would disable hubble", plan.AllText());
+        Assert.Contains("disruptive — restarts the Cilium agents", plan.AllText());
         Assert.Equal(0, await service.CurrentRevisionAsync());
 
         var refusedPlan = await service.SlackReplyAsync("plan hubble-ui on");
@@ -211,6 +212,8 @@ public sealed class SlackCommandTests
 
         var enable = await service.SlackReplyAsync("enable host-firewall on local");
         Assert.Equal("in_channel", enable.ResponseType());
+        Assert.Contains("dangerous — can cut nodes or pods off", enable.AllText());
+        Assert.Contains("`hostFirewall.enabled` An enforcing host firewall drops", enable.AllText());
         await service.WaitForStateAsync(1, "Committed");
 
         var again = await service.SlackReplyAsync("enable host-firewall");
