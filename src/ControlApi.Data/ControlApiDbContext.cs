@@ -27,6 +27,7 @@ public sealed class ControlApiDbContext(DbContextOptions<ControlApiDbContext> op
     public DbSet<DeliveryAttempt> DeliveryAttempts => Set<DeliveryAttempt>();
     public DbSet<Lease> Leases => Set<Lease>();
     public DbSet<SeenSignature> SeenSignatures => Set<SeenSignature>();
+    public DbSet<ClusterHold> ClusterHolds => Set<ClusterHold>();
 
     /// <summary>The Data Protection key ring, shared by every replica (webhook secrets must decrypt on all).</summary>
     public DbSet<DataProtectionKey> DataProtectionKeys => Set<DataProtectionKey>();

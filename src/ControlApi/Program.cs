@@ -3,6 +3,7 @@ using ControlApi.Audit;
 using ControlApi.Chatops;
 using ControlApi.Cilium;
 using ControlApi.Clusters;
+using ControlApi.Holds;
 using ControlApi.Configuration;
 using ControlApi.Health;
 using ControlApi.Hosting;
@@ -54,6 +55,7 @@ app.MapMetricsEndpoint();
 
 var api = app.MapGroup("/api/v1");
 api.MapClustersApi();
+api.MapHoldsApi();
 api.MapCiliumApi();
 api.MapAdoptionApi();
 api.MapFeaturesApi();

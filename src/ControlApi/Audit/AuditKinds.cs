@@ -36,6 +36,11 @@ public static class AuditKinds
     public const string ChatopsCommand = "chatops.command";
     public const string WebhookFailed = "webhook.failed";
     public const string ClusterAdopted = "cluster.adopted";
+    public const string ClusterFrozen = "cluster.frozen";
+    public const string ClusterUnfrozen = "cluster.unfrozen";
+    public const string ClusterLocked = "cluster.locked";
+    public const string ClusterUnlocked = "cluster.unlocked";
+    public const string ChangeBlocked = "change.blocked";
 }
 
 /// <summary>Where a change came from.</summary>

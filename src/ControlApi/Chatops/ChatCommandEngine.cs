@@ -174,6 +174,8 @@ public sealed class ChatCommandEngine(
                 return ChatReplies.Failed(malformed.Error);
             case ChangeOutcome.AdoptionRequired adopt:
                 return ChatReplies.AdoptFirst(cluster, adopt.Reason);
+            case ChangeOutcome.Blocked blocked:
+                return ChatReplies.Blocked(cluster, blocked.Hold);
             case ChangeOutcome.Replayed replayed:
                 return await AnswerAsync(cluster, request, replayed.First, cancellationToken);
             default:

@@ -251,6 +251,16 @@ public static class ChatReplies
             [new ChatBlock.Paragraph(revision.StateReason ?? "No reason was recorded."), new ChatBlock.Note($"`status {revision.Cluster}` shows the details.")]),
     };
 
+    public static ChatReply Blocked(ManagedCluster cluster, Holds.HoldResource hold) => new(
+        ChatVisibility.OnlyYou, ChatTone.Failure,
+        hold.Kind == Holds.ClusterHoldKinds.Freeze ? $"`{cluster.Id}` is frozen: nothing was changed" : $"`{cluster.Id}` is locked by {Code(hold.Holder, 80)}: nothing was changed",
+        [
+            new ChatBlock.Paragraph(Holds.HoldMessages.Describe(cluster.Id, hold)),
+            new ChatBlock.Note(hold.Kind == Holds.ClusterHoldKinds.Freeze
+                ? "Nothing changes until an admin lifts the freeze."
+                : $"Ask {Code(hold.Holder, 80)} to unlock it{(hold.ExpiresAt is { } end ? $", or wait until {Time(end)}" : "")}."),
+        ]);
+
     /// <summary>An automatic rollback of a failed revision, with the failure when the channel has not heard it yet.</summary>
     public static ChatReply RolledBackAutomatically(RevisionResource failed, AutomaticRollbackRecord rollback, bool includeFailure)
     {

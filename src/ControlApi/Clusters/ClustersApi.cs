@@ -28,12 +28,16 @@ public static class ClustersApi
     }
 
     public static async Task<Results<Ok<ClusterResource>, ProblemHttpResult>> GetCluster(
-        string cluster, ClusterCatalog clusters, RevisionReader revisions, Adoption.AdoptionStatus adoption, CancellationToken cancellationToken)
+        string cluster, ClusterCatalog clusters, RevisionReader revisions, Adoption.AdoptionStatus adoption, Holds.ClusterHolds holds, CancellationToken cancellationToken)
     {
         if (clusters.Find(cluster) is not { } managed) return Problems.ClusterNotFound(cluster, clusters.All.Select(c => c.Id));
         var current = await revisions.CurrentCommittedAsync(managed.Id, cancellationToken);
         var state = await adoption.GetAsync(managed, fresh: false, cancellationToken);
-        return TypedResults.Ok(ClusterResource.From(managed, current.Number) with { Adoption = Adoption.AdoptionResource.From(managed.Id, state) });
+        return TypedResults.Ok(ClusterResource.From(managed, current.Number) with
+        {
+            Adoption = Adoption.AdoptionResource.From(managed.Id, state),
+            Holds = await holds.GetAsync(managed.Id, cancellationToken),
+        });
     }
 }
 
@@ -50,6 +54,9 @@ public sealed record ClusterResource(
 {
     /// <summary>Whether ControlApi manages the release (one cluster's read only; lists leave it out).</summary>
     public Adoption.AdoptionResource? Adoption { get; init; }
+
+    /// <summary>The freeze and lock that stop changes now (one cluster's read only; lists leave it out).</summary>
+    public Holds.ClusterHoldsResource? Holds { get; init; }
 
     public static ClusterResource From(ManagedCluster cluster, int currentRevision)
     {

@@ -63,6 +63,8 @@ public static class ChangeEndpoint
                 return Problems.IdempotencyKeyReused(reused.Key);
             case ChangeOutcome.AdoptionRequired adopt:
                 return Problems.AdoptFirst(cluster.Id, adopt.Reason);
+            case ChangeOutcome.Blocked blocked:
+                return Problems.Blocked(cluster.Id, blocked.Hold);
             default:
                 throw new InvalidOperationException($"Unhandled change outcome {outcome.GetType().Name}.");
         }
@@ -87,5 +89,6 @@ public static class ChangeEndpoint
         .ProducesProblem(StatusCodes.Status412PreconditionFailed)
         .ProducesProblem(StatusCodes.Status413PayloadTooLarge)
         .ProducesProblem(StatusCodes.Status415UnsupportedMediaType)
-        .ProducesProblem(StatusCodes.Status422UnprocessableEntity);
+        .ProducesProblem(StatusCodes.Status422UnprocessableEntity)
+        .ProducesProblem(StatusCodes.Status423Locked);
 }

@@ -65,6 +65,13 @@ public static class Problems
         StatusCodes.Status422UnprocessableEntity, "idempotency-key-reused", "Idempotency-Key already used",
         $"Idempotency-Key '{key}' was already used for a different request. Use a new key for a new change.");
 
+    /// <summary>423: a freeze or someone else's lock stops the change; it names who, why and what to do.</summary>
+    public static ProblemHttpResult Blocked(string cluster, Holds.HoldResource hold) => Create(
+        StatusCodes.Status423Locked, hold.Kind == Holds.ClusterHoldKinds.Freeze ? "cluster-frozen" : "cluster-locked",
+        hold.Kind == Holds.ClusterHoldKinds.Freeze ? "The cluster is frozen" : "The cluster is locked by someone else",
+        $"{Holds.HoldMessages.Describe(cluster, hold)} Nothing was stored. {Holds.HoldMessages.Advice(cluster, hold)}",
+        Holds.HoldMessages.Extensions(hold));
+
     public static ProblemHttpResult AdoptFirst(string cluster, string reason) => Create(
         StatusCodes.Status409Conflict, "adopt-first", "Adopt the existing Cilium release first",
         reason, new() { ["adoptUrl"] = Adoption.AdoptionLinks.Adopt(cluster) });

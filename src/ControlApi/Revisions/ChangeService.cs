@@ -60,6 +60,9 @@ public abstract record ChangeOutcome
 
     /// <summary>The repository holds a Cilium release ControlApi did not write; it must be adopted first.</summary>
     public sealed record AdoptionRequired(string Reason) : ChangeOutcome;
+
+    /// <summary>A freeze, or someone else's lock, stops changes to the cluster now.</summary>
+    public sealed record Blocked(Holds.HoldResource Hold) : ChangeOutcome;
 }
 
 /// <summary>
@@ -75,6 +78,7 @@ public sealed class ChangeService(
     Commits.CommitScheduler commits,
     Adoption.AdoptionStatus adoption,
     RevisionBaselines baselines,
+    Holds.ClusterHolds holds,
     TimeProvider time,
     ILogger<ChangeService> logger)
 {
@@ -100,6 +104,19 @@ public sealed class ChangeService(
                     ? new ChangeOutcome.Replayed(Remembered(earlier))
                     : new ChangeOutcome.IdempotencyKeyReused(key);
             }
+        }
+
+        // Inside the turn: a freeze or lock and a change never cross. A retried request was answered above, as it was then.
+        if (await holds.BlockingAsync(clusterId, request.PersonOrOnBehalfOf ?? request.Actor, cancellationToken) is { } hold)
+        {
+            await audit.AppendAsync(db, new AuditEntry(
+                AuditKinds.ChangeBlocked, clusterId, null, request.Actor, request.Source,
+                $"change to {clusterId} refused: {Holds.HoldMessages.Describe(clusterId, hold)}",
+                new { onBehalfOf = request.OnBehalfOf, person = request.PersonOrOnBehalfOf, reason = request.Reason, hold = hold.Kind, holder = hold.Holder, holdReason = hold.Reason },
+                request.PersonOrOnBehalfOf),
+                cancellationToken);
+            await turn.CommitAsync(cancellationToken);
+            return new ChangeOutcome.Blocked(hold);
         }
 
         var current = await reader.CurrentAsync(clusterId, cancellationToken);

@@ -16,6 +16,7 @@ public static class RevisionsExtensions
         services.AddScoped<RevisionReader>();
         services.AddSingleton<CurrentRevisionCache>();
         services.AddScoped<ChangeService>();
+        services.AddScoped<Holds.ClusterHolds>();
         services.AddScoped<ChangePreviewer>();
         services.AddScoped<RevisionBaselines>();
         services.AddScoped<Adoption.AdoptionStatus>();

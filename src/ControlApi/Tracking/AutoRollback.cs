@@ -76,6 +76,7 @@ public sealed class AutoRollback(
             ChangeOutcome.Accepted accepted => ((int?)accepted.Change.Revision.Number, (string?)null),
             ChangeOutcome.Rejected rejected => (null, string.Join(", ", rejected.Validation.Errors.Select(e => e.Code).Distinct())),
             ChangeOutcome.AdoptionRequired adoption => (null, adoption.Reason),
+            ChangeOutcome.Blocked blocked => (null, Holds.HoldMessages.Describe(cluster.Id, blocked.Hold)),
             _ => (null, null), // replayed, a newer change, or nothing to change: someone already moved on
         } : (null, null);
         if (made is null && refused is null) return;
