@@ -28,6 +28,7 @@ public sealed class ControlApiDbContext(DbContextOptions<ControlApiDbContext> op
     public DbSet<Lease> Leases => Set<Lease>();
     public DbSet<SeenSignature> SeenSignatures => Set<SeenSignature>();
     public DbSet<ClusterHold> ClusterHolds => Set<ClusterHold>();
+    public DbSet<ClusterPolicyVersion> ClusterPolicies => Set<ClusterPolicyVersion>();
 
     /// <summary>The Data Protection key ring, shared by every replica (webhook secrets must decrypt on all).</summary>
     public DbSet<DataProtectionKey> DataProtectionKeys => Set<DataProtectionKey>();

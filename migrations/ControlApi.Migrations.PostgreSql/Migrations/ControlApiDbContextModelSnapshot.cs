@@ -210,6 +210,40 @@ namespace ControlApi.Migrations.PostgreSql.Migrations
                     b.ToTable("ClusterObservationStates", (string)null);
                 });
 
+            modelBuilder.Entity("ControlApi.Data.Entities.ClusterPolicyVersion", b =>
+                {
+                    b.Property<string>("ClusterId")
+                        .HasMaxLength(63)
+                        .HasColumnType("character varying(63)");
+
+                    b.Property<int>("Version")
+                        .HasColumnType("integer");
+
+                    b.Property<string>("Author")
+                        .IsRequired()
+                        .HasMaxLength(200)
+                        .HasColumnType("character varying(200)");
+
+                    b.Property<DateTimeOffset>("CreatedAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<string>("OnBehalfOf")
+                        .HasMaxLength(200)
+                        .HasColumnType("character varying(200)");
+
+                    b.Property<string>("PolicyJson")
+                        .IsRequired()
+                        .HasColumnType("text");
+
+                    b.Property<string>("Reason")
+                        .HasMaxLength(1000)
+                        .HasColumnType("character varying(1000)");
+
+                    b.HasKey("ClusterId", "Version");
+
+                    b.ToTable("ClusterPolicies", (string)null);
+                });
+
             modelBuilder.Entity("ControlApi.Data.Entities.DeliveryAttempt", b =>
                 {
                     b.Property<long>("Id")

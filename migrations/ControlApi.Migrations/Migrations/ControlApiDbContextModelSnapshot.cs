@@ -201,6 +201,40 @@ namespace ControlApi.Migrations
                     b.ToTable("ClusterObservationStates", (string)null);
                 });
 
+            modelBuilder.Entity("ControlApi.Data.Entities.ClusterPolicyVersion", b =>
+                {
+                    b.Property<string>("ClusterId")
+                        .HasMaxLength(63)
+                        .HasColumnType("TEXT");
+
+                    b.Property<int>("Version")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("Author")
+                        .IsRequired()
+                        .HasMaxLength(200)
+                        .HasColumnType("TEXT");
+
+                    b.Property<long>("CreatedAt")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("OnBehalfOf")
+                        .HasMaxLength(200)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("PolicyJson")
+                        .IsRequired()
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Reason")
+                        .HasMaxLength(1000)
+                        .HasColumnType("TEXT");
+
+                    b.HasKey("ClusterId", "Version");
+
+                    b.ToTable("ClusterPolicies", (string)null);
+                });
+
             modelBuilder.Entity("ControlApi.Data.Entities.DeliveryAttempt", b =>
                 {
                     b.Property<long>("Id")

@@ -41,6 +41,7 @@ public static class AuditKinds
     public const string ClusterLocked = "cluster.locked";
     public const string ClusterUnlocked = "cluster.unlocked";
     public const string ChangeBlocked = "change.blocked";
+    public const string PolicyChanged = "policy.changed";
 }
 
 /// <summary>Where a change came from.</summary>

@@ -28,7 +28,8 @@ public static class ClustersApi
     }
 
     public static async Task<Results<Ok<ClusterResource>, ProblemHttpResult>> GetCluster(
-        string cluster, ClusterCatalog clusters, RevisionReader revisions, Adoption.AdoptionStatus adoption, Holds.ClusterHolds holds, CancellationToken cancellationToken)
+        string cluster, ClusterCatalog clusters, RevisionReader revisions, Adoption.AdoptionStatus adoption, Holds.ClusterHolds holds,
+        Governance.ClusterPolicies policies, TimeProvider time, CancellationToken cancellationToken)
     {
         if (clusters.Find(cluster) is not { } managed) return Problems.ClusterNotFound(cluster, clusters.All.Select(c => c.Id));
         var current = await revisions.CurrentCommittedAsync(managed.Id, cancellationToken);
@@ -37,6 +38,7 @@ public static class ClustersApi
         {
             Adoption = Adoption.AdoptionResource.From(managed.Id, state),
             Holds = await holds.GetAsync(managed.Id, cancellationToken),
+            Policy = Governance.PolicyResource.From(managed.Id, await policies.CurrentAsync(managed.Id, cancellationToken), time.GetUtcNow()),
         });
     }
 }
@@ -57,6 +59,9 @@ public sealed record ClusterResource(
 
     /// <summary>The freeze and lock that stop changes now (one cluster's read only; lists leave it out).</summary>
     public Holds.ClusterHoldsResource? Holds { get; init; }
+
+    /// <summary>The change policy and its windows now: open or not, when they next open (one cluster's read only).</summary>
+    public Governance.PolicyResource? Policy { get; init; }
 
     public static ClusterResource From(ManagedCluster cluster, int currentRevision)
     {

@@ -17,6 +17,7 @@ public static class RevisionsExtensions
         services.AddSingleton<CurrentRevisionCache>();
         services.AddScoped<ChangeService>();
         services.AddScoped<Holds.ClusterHolds>();
+        services.AddScoped<Governance.ClusterPolicies>();
         services.AddScoped<ChangePreviewer>();
         services.AddScoped<RevisionBaselines>();
         services.AddScoped<Adoption.AdoptionStatus>();

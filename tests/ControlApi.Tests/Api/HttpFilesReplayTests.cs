@@ -22,7 +22,7 @@ public sealed class HttpFilesReplayTests : IDisposable
     private static readonly string[] Files =
     [
         "clusters.http", "cilium.http", "features.http", "revisions.http", "status.http", "audit.http",
-        "adoption.http", "apikeys.http", "webhooks.http", "chatops.http", "holds.http", "health.http",
+        "adoption.http", "apikeys.http", "webhooks.http", "chatops.http", "governance.http", "health.http",
     ];
 
     /// <summary>

@@ -41,6 +41,8 @@ public sealed class AccessMatrixTests(AccessMatrixTests.Service service) : IClas
         ["UnfreezeCluster"] = Role.Admin,
         ["LockCluster"] = Role.Operator,
         ["UnlockCluster"] = Role.Operator,
+        ["GetClusterPolicy"] = Role.Viewer,
+        ["PutClusterPolicy"] = Role.Admin,
         ["CreateApiKey"] = Role.Admin,
         ["ListApiKeys"] = Role.Admin,
         ["RevokeApiKey"] = Role.Admin,
