@@ -58,6 +58,9 @@ public static class HelmValuesBuilder
         // written out so the file says what runs.
         if (settings.Routing.Mode == RoutingMode.Tunnel)
             values.Add("tunnelProtocol", TunnelProtocolValue(settings.Routing.TunnelProtocol ?? TunnelProtocol.Vxlan));
+        // Only when the mode is set: revisions from before hostFirewall.mode render exactly what they did.
+        if (settings.HostFirewall.Mode is { } mode)
+            values.Add("policyAuditMode", mode == HostFirewallMode.Audit);
         if (settings.Routing.Ipv4NativeRoutingCidr is { } cidr)
             values.Add("ipv4NativeRoutingCIDR", cidr);
 

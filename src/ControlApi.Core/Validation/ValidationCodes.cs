@@ -25,6 +25,9 @@ public static class ValidationCodes
 
     // Host firewall
     public const string HostFirewallAuditFirst = "host-firewall-audit-first";
+    public const string HostFirewallAuditShowsDrops = "host-firewall-audit-shows-drops";
+    public const string HostFirewallAuditOverridden = "host-firewall-audit-overridden";
+    public const string HostFirewallAuditModeIsClusterWide = "host-firewall-audit-mode-is-cluster-wide";
 
     // Hubble
     public const string HubbleRelayNeedsHubble = "hubble-relay-needs-hubble";
@@ -111,7 +114,16 @@ internal static class ValidationMessages
 
     // Host firewall
     public const string HostFirewallAuditFirst =
-        "Turning on the host firewall enforces host policies at once, and the first enforcement can drop traffic to and from the nodes (even replies). Add your CiliumClusterwideNetworkPolicy host policies first and watch them in audit mode (policy-audit-mode) before relying on enforcement.";
+        "Turning on the host firewall enforces host policies at once, and the first enforcement can drop traffic to and from the nodes (even replies). Add your CiliumClusterwideNetworkPolicy host policies first and watch them in audit mode before relying on enforcement: PATCH /api/v1/clusters/{0}/cilium with {{\"hostFirewall\":{{\"enabled\":true,\"mode\":\"audit\"}}}} (README: Turning on the host firewall safely).";
+
+    public const string HostFirewallNoAuditPeriod =
+        "Enforcing the host firewall is refused: {0}. A host policy that drops what a Talos node needs (API server 6443, KubePrism 7445, kubelet 10250, etcd 2379-2380, apid 50000, trustd 50001, Cilium health 4240, VXLAN 8472, Geneve 6081, WireGuard 51871) cuts nodes off. Run in audit mode first: PATCH /api/v1/clusters/{1}/cilium with {{\"hostFirewall\":{{\"enabled\":true,\"mode\":\"audit\"}}}}, wait until the revision is Verified, watch GET /api/v1/clusters/{1}/status (hostFirewall) for at least {2}, then switch to enforce. An admin may override with X-Host-Firewall-Override: enforce and a reason in X-Change-Reason.";
+    public const string HostFirewallAuditShowsDrops =
+        "Enforcing the host firewall is refused: in the last {0} audit mode saw {1} group(s) of flows a Talos node needs that host policy would drop: {2}. Allow them in your host policies (CiliumClusterwideNetworkPolicy with nodeSelector) in git, wait until GET /api/v1/clusters/{3}/status shows no required-port drops in hostFirewall, then switch to enforce. An admin may override with X-Host-Firewall-Override: enforce and a reason in X-Change-Reason.";
+    public const string HostFirewallAuditOverridden =
+        "The audit gate of the host firewall is overridden by an admin ({0}): enforcing although {1}. Watch the nodes closely; to go back, PATCH /api/v1/clusters/{2}/cilium with {{\"hostFirewall\":{{\"mode\":\"audit\"}}}}.";
+    public const string HostFirewallAuditModeIsClusterWide =
+        "Audit mode is the agents' policy-audit-mode: while it is on, no network policy is enforced anywhere in the cluster (pod policies included); would-be drops are logged as verdict AUDIT instead. GET /api/v1/clusters/{0}/status shows them under hostFirewall; switch to enforce (PATCH with {{\"hostFirewall\":{{\"mode\":\"enforce\"}}}}) once no required port shows up.";
 
     // Hubble
     public const string HubbleRelayNeedsHubble =
