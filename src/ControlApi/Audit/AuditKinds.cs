@@ -36,6 +36,9 @@ public static class AuditKinds
     public const string ChatopsCommand = "chatops.command";
     public const string WebhookFailed = "webhook.failed";
     public const string ClusterAdopted = "cluster.adopted";
+
+    /// <summary>An admin enforced the host firewall although its audit gate refused (reason and would-be drops in the details).</summary>
+    public const string HostFirewallEnforceOverride = "hostfirewall.enforce.override";
 }
 
 /// <summary>Where a change came from.</summary>

@@ -30,52 +30,25 @@ internal static class HostFirewallRules
             yield return Issue.Warning(HostFirewallAuditModeIsClusterWide, SettingsPointers.HostFirewallMode,
                 ValidationMessages.HostFirewallAuditModeIsClusterWide, context.Cluster.Id);
 
-        if (!StartsEnforcing(desired, current) || context.HostFirewallAudit is not { } audit) yield break;
-
-        string? refusal = null;
-        string? message = null;
-        if (!audit.HasAuditPeriod)
-        {
-            refusal = NoAuditPeriodBecause(audit);
-            message = Format(ValidationMessages.HostFirewallNoAuditPeriod, refusal, context.Cluster.Id, Window(audit.Window));
-        }
-        else if (audit.RequiredDrops is { Count: > 0 } drops)
-        {
-            var listed = string.Join("; ", drops.Take(MaxListed).Select(d => d.ToString())) + (drops.Count > MaxListed ? $"; and {drops.Count - MaxListed} more" : "");
-            refusal = $"audit mode saw would-be drops to required ports on {string.Join(", ", drops.Select(d => d.Node).Distinct())}";
-            message = Format(ValidationMessages.HostFirewallAuditShowsDrops, Window(audit.Window), drops.Count, listed, context.Cluster.Id);
-        }
-        if (refusal is null) yield break;
+        if (!HostFirewallGate.StartsEnforcing(desired, current) || context.HostFirewallAudit is not { } audit) yield break;
+        if (HostFirewallGate.Judge(audit) is not { } refusal) yield break;
 
         if (audit.OverrideReason is { } reason)
+        {
             yield return Issue.Warning(HostFirewallAuditOverridden, SettingsPointers.HostFirewallMode,
-                ValidationMessages.HostFirewallAuditOverridden, Display.Quote(reason), refusal, context.Cluster.Id);
-        else
-            yield return new ValidationIssue(HostFirewallAuditShowsDrops, SettingsPointers.HostFirewallMode, message!, IssueSeverity.Error);
+                ValidationMessages.HostFirewallAuditOverridden, Display.Quote(reason), refusal.Because, context.Cluster.Id);
+            yield break;
+        }
+        var drops = refusal.Drops;
+        var message = refusal.NoAuditPeriod
+            ? Format(ValidationMessages.HostFirewallNoAuditPeriod, refusal.Because, context.Cluster.Id, Window(audit.Window))
+            : Format(ValidationMessages.HostFirewallAuditShowsDrops, Window(audit.Window), drops.Count,
+                string.Join("; ", drops.Take(MaxListed).Select(d => d.ToString())) + (drops.Count > MaxListed ? $"; and {drops.Count - MaxListed} more" : ""),
+                context.Cluster.Id);
+        yield return new ValidationIssue(HostFirewallAuditShowsDrops, SettingsPointers.HostFirewallMode, message, IssueSeverity.Error);
     }
 
-    /// <summary>
-    /// A change that starts enforcing host policies: explicitly to <c>enforce</c>, or out of audit mode,
-    /// from anything that did not enforce. Enabling without a mode (as before the mode existed) is not
-    /// gated: existing scripts and rollbacks keep working, and get the <c>host-firewall-audit-first</c> warning.
-    /// </summary>
-    public static bool StartsEnforcing(HostFirewallSettings desired, HostFirewallSettings? current) =>
-        desired.Enforcing
-        && current?.Enforcing != true
-        && (desired.Mode == HostFirewallMode.Enforce || current?.Auditing == true);
-
-    private static string NoAuditPeriodBecause(HostFirewallAuditEvidence audit) => audit switch
-    {
-        { AuditVerifiedAt: null } => "the host firewall has not run in audit mode on this cluster (no revision with hostFirewall.mode 'audit' reached Verified)",
-        { CollectedAt: null } => "audit mode is live but no AUDIT verdicts have been collected from the agents yet (POST /reconcile collects them now)",
-        { CollectedAt: { } collected, AuditVerifiedAt: { } verified } when collected < verified => "audit mode is live but no AUDIT verdicts have been collected from the agents since (POST /reconcile collects them now)",
-        _ => $"the last collection of AUDIT verdicts is older than the {Window(audit.Window)} window (POST /reconcile collects them now)",
-    };
-
-    private static string Window(TimeSpan window) =>
-        window.TotalMinutes >= 1 && window.Seconds == 0
-            ? string.Create(CultureInfo.InvariantCulture, $"{window.TotalMinutes:0.#} min")
-            : string.Create(CultureInfo.InvariantCulture, $"{window.TotalSeconds:0.#} s");
+    private static string Window(TimeSpan window) => HostFirewallWindow.Text(window);
 
     private static string Format(string format, params object[] args) => string.Format(CultureInfo.InvariantCulture, format, args);
 }
