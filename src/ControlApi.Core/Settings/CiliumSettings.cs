@@ -121,9 +121,11 @@ public sealed record HostFirewallSettings
     public HostFirewallMode? Mode { get; init; }
 
     /// <summary>Whether the agents drop what host policies deny (enabled, and not in audit mode).</summary>
+    [JsonIgnore]
     public bool Enforcing => Enabled && Mode != HostFirewallMode.Audit;
 
     /// <summary>Whether the host firewall is on in audit mode.</summary>
+    [JsonIgnore]
     public bool Auditing => Enabled && Mode == HostFirewallMode.Audit;
 }
 
