@@ -34,14 +34,6 @@ public sealed record HostFirewallStatus(
     /// <summary>Groups shown; the count of required ones is always exact.</summary>
     public const int MaxShown = 200;
 
-    /// <summary>One line for chat and summaries.</summary>
-    public string Summary() => Mode switch
-    {
-        "audit" when CollectedAt is null => $"host firewall in audit mode; no AUDIT verdicts collected yet — {Advice}",
-        "audit" => $"host firewall in audit mode: {WouldBeDrops.Count} would-be drop group(s) in the last {Window}, {RequiredDrops} to required ports; enforce {Enforce}",
-        _ => $"host firewall {Mode}",
-    };
-
     public static async Task<HostFirewallStatus> BuildAsync(string clusterId, CiliumSettings settings, HostFirewallAudits audits, CancellationToken cancellationToken)
     {
         var window = HostFirewallWindow.Text(audits.Window);
