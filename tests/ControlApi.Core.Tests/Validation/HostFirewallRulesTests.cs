@@ -29,6 +29,8 @@ public sealed class HostFirewallRulesTests
         {
             Current = Auditing, HostFirewallAudit = Audited(Flow("node-01", 6443, Now.AddMinutes(-1))),
         },
+        new("audit mode without Hubble to read the verdicts from", Auditing with { Hubble = new HubbleSettings { Enabled = false } },
+            "host-firewall-audit-needs-hubble", "/hubble/enabled", IssueSeverity.Warning),
         new("an admin's override of the gate", Enforcing, "host-firewall-audit-overridden", "/hostFirewall/mode", IssueSeverity.Warning)
         {
             Current = Auditing, HostFirewallAudit = Audited(Flow("node-01", 6443, Now.AddMinutes(-1))) with { OverrideReason = "lab" },
@@ -54,6 +56,8 @@ public sealed class HostFirewallRulesTests
         new("turning the host firewall off", Seed.WithHostFirewall(false), "host-firewall-audit-first") { Current = Seed },
         new("turning it on in audit mode", Auditing, "host-firewall-audit-first") { Current = Seed.WithHostFirewall(false) },
         new("staying in audit mode", Auditing, "host-firewall-audit-mode-is-cluster-wide") { Current = Auditing },
+        new("audit mode with Hubble on", Auditing, "host-firewall-audit-needs-hubble"),
+        new("Hubble off while enforcing", Enforcing with { Hubble = new HubbleSettings { Enabled = false } }, "host-firewall-audit-needs-hubble"),
         new("enforcing after a clean audit period", Enforcing, "host-firewall-audit-shows-drops")
         {
             Current = Auditing, HostFirewallAudit = Audited(Flow("node-01", 8080, Now.AddMinutes(-1)), Flow("node-02", 6443, Now.AddMinutes(-16))),

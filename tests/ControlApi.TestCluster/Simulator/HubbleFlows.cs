@@ -73,6 +73,9 @@ internal sealed class HubbleFlows(IReadOnlyList<SimulatedNode> nodes, Func<DateT
         if (output != "json") return ExecResult.Failure(1, $"Error: the simulator's hubble prints only -o json (asked: {output})\n");
 
         var config = agent.Config;
+        // Without enable-hubble the agent runs no Hubble server for the CLI to reach.
+        if (config.GetValueOrDefault("enable-hubble") != "true")
+            return ExecResult.Failure(1, "failed to connect to 'unix:///var/run/cilium/hubble.sock': connection error: desc = \"transport: error while dialing: dial unix /var/run/cilium/hubble.sock: connect: no such file or directory\"\n");
         if (config.GetValueOrDefault("enable-host-firewall") != "true") return ExecResult.Success("");
         var verdict = config.GetValueOrDefault("policy-audit-mode") == "true" ? "AUDIT" : "DROPPED";
         if (verdicts.Count > 0 && !verdicts.Contains(verdict, StringComparer.OrdinalIgnoreCase)) return ExecResult.Success("");

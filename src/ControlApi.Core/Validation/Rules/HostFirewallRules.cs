@@ -30,6 +30,11 @@ internal static class HostFirewallRules
             yield return Issue.Warning(HostFirewallAuditModeIsClusterWide, SettingsPointers.HostFirewallMode,
                 ValidationMessages.HostFirewallAuditModeIsClusterWide, context.Cluster.Id);
 
+        // The verdicts are read with `hubble observe` in each agent (policy_verdicts.rst), which needs the local Hubble server.
+        if (desired.Auditing && !context.Desired.Hubble.Enabled)
+            yield return Issue.Warning(HostFirewallAuditNeedsHubble, SettingsPointers.HubbleEnabled,
+                ValidationMessages.HostFirewallAuditNeedsHubble, context.Cluster.Id);
+
         if (!HostFirewallGate.StartsEnforcing(desired, current) || context.HostFirewallAudit is not { } audit) yield break;
         if (HostFirewallGate.Judge(audit) is not { } refusal) yield break;
 
