@@ -117,6 +117,7 @@ public sealed record HostFirewallSettings
     /// instead of dropping (cluster-wide, for every policy). <c>enforce</c> renders <c>policyAuditMode: false</c>.
     /// <c>null</c> renders nothing, as revisions made before this member existed did; it enforces
     /// (the chart's default) without the audit gate, which only an explicit <c>enforce</c> passes.
+    /// With the host firewall off the mode renders nothing either (it waits for the firewall to be turned on).
     /// </summary>
     public HostFirewallMode? Mode { get; init; }
 

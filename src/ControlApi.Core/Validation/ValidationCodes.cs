@@ -29,6 +29,7 @@ public static class ValidationCodes
     public const string HostFirewallAuditOverridden = "host-firewall-audit-overridden";
     public const string HostFirewallAuditModeIsClusterWide = "host-firewall-audit-mode-is-cluster-wide";
     public const string HostFirewallAuditNeedsHubble = "host-firewall-audit-needs-hubble";
+    public const string HostFirewallModeWithoutHostFirewall = "host-firewall-mode-without-host-firewall";
 
     // Hubble
     public const string HubbleRelayNeedsHubble = "hubble-relay-needs-hubble";
@@ -125,6 +126,8 @@ internal static class ValidationMessages
         "The audit gate of the host firewall is overridden by an admin ({0}): enforcing although {1}. Watch the nodes closely; set the mode back to audit if they lose traffic: PATCH /api/v1/clusters/{2}/cilium with {{\"hostFirewall\":{{\"mode\":\"audit\"}}}}.";
     public const string HostFirewallAuditModeIsClusterWide =
         "Audit mode is the agents' policy-audit-mode: while it is on, no network policy is enforced anywhere in the cluster (pod policies included); would-be drops are logged as verdict AUDIT instead. GET /api/v1/clusters/{0}/status shows them under hostFirewall; set the mode to enforce (PATCH with {{\"hostFirewall\":{{\"mode\":\"enforce\"}}}}) once no required port shows up.";
+    public const string HostFirewallModeWithoutHostFirewall =
+        "hostFirewall.mode {0} has no effect while hostFirewall.enabled is false: nothing is rendered for it until the host firewall is on. Turn it on with the mode to audit host policies: send {{\"hostFirewall\":{{\"enabled\":true,\"mode\":\"audit\"}}}} (PATCH /api/v1/clusters/{1}/cilium).";
     public const string HostFirewallAuditNeedsHubble =
         "Audit mode logs would-be drops as Hubble flows, and Hubble is off (hubble.enabled false): ControlApi cannot see them, so enforcing stays refused for want of an audit period. Turn Hubble on: PATCH /api/v1/clusters/{0}/cilium with {{\"hubble\":{{\"enabled\":true}}}}.";
 

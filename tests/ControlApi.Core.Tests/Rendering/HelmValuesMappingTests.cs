@@ -48,6 +48,7 @@ public sealed class HelmValuesMappingTests
         { "host firewall without a mode renders no audit key, as before the mode existed", Base, "policyAuditMode", null },
         { "host firewall in audit mode", Base with { HostFirewall = new HostFirewallSettings { Enabled = true, Mode = HostFirewallMode.Audit } }, "policyAuditMode", "true" },
         { "host firewall enforcing by mode", Base with { HostFirewall = new HostFirewallSettings { Enabled = true, Mode = HostFirewallMode.Enforce } }, "policyAuditMode", "false" },
+        { "a mode on a host firewall that is off renders nothing (policy-audit-mode is daemon-wide)", Base with { HostFirewall = new HostFirewallSettings { Mode = HostFirewallMode.Audit } }, "policyAuditMode", null },
         { "the mode does not touch hostFirewall itself", Base with { HostFirewall = new HostFirewallSettings { Enabled = true, Mode = HostFirewallMode.Audit } }, "hostFirewall", """{"enabled":true}""" },
         { "kube-proxy replacement off is the string the template accepts", Base with { KubeProxyReplacement = false }, "kubeProxyReplacement", "\"false\"" },
         { "kube-proxy replacement on is the string the template accepts", Base, "kubeProxyReplacement", "\"true\"" },

@@ -31,6 +31,8 @@ public sealed class HostFirewallRulesTests
         },
         new("audit mode without Hubble to read the verdicts from", Auditing with { Hubble = new HubbleSettings { Enabled = false } },
             "host-firewall-audit-needs-hubble", "/hubble/enabled", IssueSeverity.Warning),
+        new("a mode on a host firewall that is off", Seed.WithHostFirewall(false) with { HostFirewall = new HostFirewallSettings { Mode = HostFirewallMode.Audit } },
+            "host-firewall-mode-without-host-firewall", "/hostFirewall/mode", IssueSeverity.Warning) { Current = Seed.WithHostFirewall(false) },
         new("an admin's override of the gate", Enforcing, "host-firewall-audit-overridden", "/hostFirewall/mode", IssueSeverity.Warning)
         {
             Current = Auditing, HostFirewallAudit = Audited(Flow("node-01", 6443, Now.AddMinutes(-1))) with { OverrideReason = "lab" },
@@ -57,6 +59,8 @@ public sealed class HostFirewallRulesTests
         new("turning it on in audit mode", Auditing, "host-firewall-audit-first") { Current = Seed.WithHostFirewall(false) },
         new("staying in audit mode", Auditing, "host-firewall-audit-mode-is-cluster-wide") { Current = Auditing },
         new("audit mode with Hubble on", Auditing, "host-firewall-audit-needs-hubble"),
+        new("turning off a host firewall in audit mode keeps its mode quietly", new CiliumSettings() with { HostFirewall = new HostFirewallSettings { Mode = HostFirewallMode.Audit } },
+            "host-firewall-mode-without-host-firewall") { Current = Auditing },
         new("Hubble off while enforcing", Enforcing with { Hubble = new HubbleSettings { Enabled = false } }, "host-firewall-audit-needs-hubble"),
         new("enforcing after a clean audit period", Enforcing, "host-firewall-audit-shows-drops")
         {

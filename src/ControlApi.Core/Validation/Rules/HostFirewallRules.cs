@@ -30,6 +30,11 @@ internal static class HostFirewallRules
             yield return Issue.Warning(HostFirewallAuditModeIsClusterWide, SettingsPointers.HostFirewallMode,
                 ValidationMessages.HostFirewallAuditModeIsClusterWide, context.Cluster.Id);
 
+        // Said when the mode is set on a firewall that is off, not when a firewall in audit mode is turned off.
+        if (!desired.Enabled && desired.Mode is { } idle && current?.Enabled != true && current?.Mode != idle)
+            yield return Issue.Warning(HostFirewallModeWithoutHostFirewall, SettingsPointers.HostFirewallMode,
+                ValidationMessages.HostFirewallModeWithoutHostFirewall, idle == HostFirewallMode.Audit ? "'audit'" : "'enforce'", context.Cluster.Id);
+
         // The verdicts are read with `hubble observe` in each agent (policy_verdicts.rst), which needs the local Hubble server.
         if (desired.Auditing && !context.Desired.Hubble.Enabled)
             yield return Issue.Warning(HostFirewallAuditNeedsHubble, SettingsPointers.HubbleEnabled,
