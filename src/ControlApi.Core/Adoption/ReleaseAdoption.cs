@@ -257,7 +257,17 @@ public static class ReleaseAdoption
                     Hostname = reader.OptionalString(ValuePath.Join(["hubble", "ui", "service", "annotations", HelmValuesBuilder.ExternalDnsHostnameAnnotation])),
                 },
             },
-            HostFirewall = new HostFirewallSettings { Enabled = reader.Bool("hostFirewall.enabled", false) },
+            HostFirewall = new HostFirewallSettings
+            {
+                Enabled = reader.Bool("hostFirewall.enabled", false),
+                // A release already in audit mode stays in audit mode; one that never set the key keeps not setting it.
+                Mode = reader.OptionalBool("policyAuditMode") switch
+                {
+                    true => HostFirewallMode.Audit,
+                    false => HostFirewallMode.Enforce,
+                    null => null,
+                },
+            },
             BandwidthManager = new BandwidthManagerSettings
             {
                 Enabled = reader.Bool("bandwidthManager.enabled", false),
@@ -326,6 +336,22 @@ public static class ReleaseAdoption
                 case var other:
                     Refuse(path, other, $"ControlApi models {path} as true or false; {ValueTree.Display(other)} cannot be expressed, so rendering would change it.");
                     return fallback;
+            }
+        }
+
+        /// <summary>A boolean the release may leave unset (null), read from the release's own values only.</summary>
+        public bool? OptionalBool(string path)
+        {
+            switch (ValueTree.Lookup(values, ValuePath.Split(path)))
+            {
+                case null or YamlScalar { Kind: ScalarKind.Null }:
+                    return null;
+                case YamlScalar { Kind: ScalarKind.Boolean } b:
+                    Typed(path);
+                    return b.Text == "true";
+                case var other:
+                    Refuse(path, other, $"ControlApi models {path} as true or false; {ValueTree.Display(other)} cannot be expressed, so rendering would change it.");
+                    return null;
             }
         }
 

@@ -57,6 +57,12 @@ public static class CiliumConfigTemplate
         {
             Evaluate = v => v.Truthy("hostFirewall") && v.Truthy("hostFirewall.enabled") ? v.Text("hostFirewall.enabled") : null,
         },
+        new("policy-audit-mode", "policy-audit-mode: {{ .Values.policyAuditMode | quote }}",
+            ["{{- if hasKey .Values \"policyAuditMode\" }}"],
+            "rendered whenever policyAuditMode is set, which ControlApi does once hostFirewall.mode is set")
+        {
+            Evaluate = v => v.HasKey("policyAuditMode") ? v.Text("policyAuditMode") : null,
+        },
         new("enable-bandwidth-manager", "enable-bandwidth-manager: {{ .Values.bandwidthManager.enabled | quote }}",
             [BandwidthHasKey, BandwidthGuard],
             "the bandwidth manager keys exist only when it is enabled")

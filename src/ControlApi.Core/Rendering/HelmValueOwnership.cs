@@ -61,6 +61,7 @@ public static class HelmValueOwnership
         Setting("bandwidthManager.bbrHostNamespaceOnly", SettingsPointers.BandwidthManagerBbrHostNamespaceOnly),
         Setting("l7Proxy", SettingsPointers.L7Proxy),
         Setting("hostFirewall.enabled", SettingsPointers.HostFirewallEnabled),
+        Setting("policyAuditMode", SettingsPointers.HostFirewallMode),
         Setting("routingMode", SettingsPointers.RoutingMode),
         Setting("tunnelProtocol", SettingsPointers.RoutingTunnelProtocol),
         Setting("ipv4NativeRoutingCIDR", SettingsPointers.RoutingIpv4NativeRoutingCidr),

@@ -58,6 +58,11 @@ public static class HelmValuesBuilder
         // written out so the file says what runs.
         if (settings.Routing.Mode == RoutingMode.Tunnel)
             values.Add("tunnelProtocol", TunnelProtocolValue(settings.Routing.TunnelProtocol ?? TunnelProtocol.Vxlan));
+        // Only when the mode is set: revisions from before hostFirewall.mode render exactly what they did.
+        // And only with the host firewall on: policy-audit-mode is daemon-wide, so a mode left behind on a
+        // firewall that is off must not stop pod policies from being enforced.
+        if (settings.HostFirewall is { Enabled: true, Mode: { } mode })
+            values.Add("policyAuditMode", mode == HostFirewallMode.Audit);
         if (settings.Routing.Ipv4NativeRoutingCidr is { } cidr)
             values.Add("ipv4NativeRoutingCIDR", cidr);
 

@@ -111,6 +111,30 @@ public enum ServiceType
 public sealed record HostFirewallSettings
 {
     public bool Enabled { get; init; }
+
+    /// <summary>
+    /// <c>audit</c> renders <c>policyAuditMode: true</c>: the agents log would-be drops as verdict AUDIT
+    /// instead of dropping (cluster-wide, for every policy). <c>enforce</c> renders <c>policyAuditMode: false</c>.
+    /// <c>null</c> renders nothing, as revisions made before this member existed did; it enforces
+    /// (the chart's default) without the audit gate, which only an explicit <c>enforce</c> passes.
+    /// With the host firewall off the mode renders nothing either (it waits for the firewall to be turned on).
+    /// </summary>
+    public HostFirewallMode? Mode { get; init; }
+
+    /// <summary>Whether the agents drop what host policies deny (enabled, and not in audit mode).</summary>
+    [JsonIgnore]
+    public bool Enforcing => Enabled && Mode != HostFirewallMode.Audit;
+
+    /// <summary>Whether the host firewall is on in audit mode.</summary>
+    [JsonIgnore]
+    public bool Auditing => Enabled && Mode == HostFirewallMode.Audit;
+}
+
+[JsonConverter(typeof(JsonStringEnumConverter<HostFirewallMode>))]
+public enum HostFirewallMode
+{
+    [JsonStringEnumMemberName("audit")] Audit,
+    [JsonStringEnumMemberName("enforce")] Enforce,
 }
 
 public sealed record BandwidthManagerSettings

@@ -23,6 +23,7 @@ public static class SettingsPointers
     public const string HubbleUiHostname = "/hubble/ui/hostname";
 
     public const string HostFirewallEnabled = "/hostFirewall/enabled";
+    public const string HostFirewallMode = "/hostFirewall/mode";
 
     public const string BandwidthManagerEnabled = "/bandwidthManager/enabled";
     public const string BandwidthManagerBbr = "/bandwidthManager/bbr";

@@ -27,12 +27,17 @@ public static class SettingsValidator
     ];
 
     /// <param name="chart">The chart of the desired version, to check <c>extraValues</c> against its schema; null when not loaded.</param>
-    public static ValidationResult Validate(ClusterProfile cluster, CiliumSettings desired, CiliumSettings? current = null, Charts.ChartDefinition? chart = null)
+    /// <param name="hostFirewallAudit">
+    /// The cluster's audit period, supplied by whoever decides a change; a change that starts enforcing the
+    /// host firewall is judged on it. Null (re-checking a stored revision, adoption) skips that judgement.
+    /// </param>
+    public static ValidationResult Validate(ClusterProfile cluster, CiliumSettings desired, CiliumSettings? current = null, Charts.ChartDefinition? chart = null,
+        HostFirewall.HostFirewallAuditEvidence? hostFirewallAudit = null)
     {
         ArgumentNullException.ThrowIfNull(cluster);
         ArgumentNullException.ThrowIfNull(desired);
 
-        var context = new ValidationContext(cluster, desired, current, chart);
+        var context = new ValidationContext(cluster, desired, current, chart, hostFirewallAudit);
         var issues = RuleGroups.SelectMany(group => group(context)).ToList();
         return new ValidationResult(
             issues.Where(issue => issue.Severity == IssueSeverity.Error).ToList(),

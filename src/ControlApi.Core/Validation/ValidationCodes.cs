@@ -25,6 +25,11 @@ public static class ValidationCodes
 
     // Host firewall
     public const string HostFirewallAuditFirst = "host-firewall-audit-first";
+    public const string HostFirewallAuditShowsDrops = "host-firewall-audit-shows-drops";
+    public const string HostFirewallAuditOverridden = "host-firewall-audit-overridden";
+    public const string HostFirewallAuditModeIsClusterWide = "host-firewall-audit-mode-is-cluster-wide";
+    public const string HostFirewallAuditNeedsHubble = "host-firewall-audit-needs-hubble";
+    public const string HostFirewallModeWithoutHostFirewall = "host-firewall-mode-without-host-firewall";
 
     // Hubble
     public const string HubbleRelayNeedsHubble = "hubble-relay-needs-hubble";
@@ -111,7 +116,20 @@ internal static class ValidationMessages
 
     // Host firewall
     public const string HostFirewallAuditFirst =
-        "Turning on the host firewall enforces host policies at once, and the first enforcement can drop traffic to and from the nodes (even replies). Add your CiliumClusterwideNetworkPolicy host policies first and watch them in audit mode (policy-audit-mode) before relying on enforcement.";
+        "Turning on the host firewall enforces host policies at once, and the first enforcement can drop traffic to and from the nodes (even replies). Add your CiliumClusterwideNetworkPolicy host policies first and watch them in audit mode (policy-audit-mode) before relying on enforcement: PATCH /api/v1/clusters/{0}/cilium with {{\"hostFirewall\":{{\"enabled\":true,\"mode\":\"audit\"}}}} (README: Turning on the host firewall safely).";
+
+    public const string HostFirewallNoAuditPeriod =
+        "Enforcing the host firewall is refused: {0}. A host policy that drops what a Talos node needs (API server 6443, KubePrism 7445, kubelet 10250, etcd 2379-2380, apid 50000, trustd 50001, Cilium health 4240, VXLAN 8472, Geneve 6081, WireGuard 51871) cuts nodes off. Turn on audit mode first: PATCH /api/v1/clusters/{1}/cilium with {{\"hostFirewall\":{{\"enabled\":true,\"mode\":\"audit\"}}}}, wait until the revision is Verified, watch GET /api/v1/clusters/{1}/status (hostFirewall) for at least {2}, then switch to enforce. An admin may override with X-Host-Firewall-Override: enforce and a reason in X-Change-Reason.";
+    public const string HostFirewallAuditShowsDrops =
+        "Enforcing the host firewall is refused: in the last {0} audit mode saw {1} group(s) of flows a Talos node needs that host policy would drop: {2}. Add rules that allow them to your host policies (CiliumClusterwideNetworkPolicy with a nodeSelector) in git, wait until GET /api/v1/clusters/{3}/status shows no required-port drops in hostFirewall, then switch to enforce. An admin may override with X-Host-Firewall-Override: enforce and a reason in X-Change-Reason.";
+    public const string HostFirewallAuditOverridden =
+        "The audit gate of the host firewall is overridden by an admin ({0}): enforcing although {1}. Watch the nodes closely; set the mode back to audit if they lose traffic: PATCH /api/v1/clusters/{2}/cilium with {{\"hostFirewall\":{{\"mode\":\"audit\"}}}}.";
+    public const string HostFirewallAuditModeIsClusterWide =
+        "Audit mode is the agents' policy-audit-mode: while it is on, no network policy is enforced anywhere in the cluster (pod policies included); would-be drops are logged as verdict AUDIT instead. GET /api/v1/clusters/{0}/status shows them under hostFirewall; set the mode to enforce (PATCH with {{\"hostFirewall\":{{\"mode\":\"enforce\"}}}}) once no required port shows up.";
+    public const string HostFirewallModeWithoutHostFirewall =
+        "hostFirewall.mode {0} has no effect while hostFirewall.enabled is false: nothing is rendered for it until the host firewall is on. Turn it on with the mode to audit host policies: send {{\"hostFirewall\":{{\"enabled\":true,\"mode\":\"audit\"}}}} (PATCH /api/v1/clusters/{1}/cilium).";
+    public const string HostFirewallAuditNeedsHubble =
+        "Audit mode logs would-be drops as Hubble flows, and Hubble is off (hubble.enabled false): ControlApi cannot see them, so enforcing stays refused for want of an audit period. Turn Hubble on: PATCH /api/v1/clusters/{0}/cilium with {{\"hubble\":{{\"enabled\":true}}}}.";
 
     // Hubble
     public const string HubbleRelayNeedsHubble =

@@ -7,7 +7,8 @@ namespace ControlApi.Core.Validation;
 /// What one validation looks at, plus the derived facts several rule groups share, so that
 /// "is IPsec on" or "is eBPF host routing in effect" is decided in one place.
 /// </summary>
-internal sealed record ValidationContext(ClusterProfile Cluster, CiliumSettings Desired, CiliumSettings? Current, Charts.ChartDefinition? Chart = null)
+internal sealed record ValidationContext(ClusterProfile Cluster, CiliumSettings Desired, CiliumSettings? Current, Charts.ChartDefinition? Chart = null,
+    HostFirewall.HostFirewallAuditEvidence? HostFirewallAudit = null)
 {
     /// <summary>Talos turned on forwarding kube-dns to the host DNS by default in 1.8 (cilium/NOTES.md: Talos-recommended values).</summary>
     private static readonly TalosVersion HostDnsForwardingSince = new(1, 8);

@@ -42,6 +42,9 @@ public static class AuditKinds
     public const string ClusterUnlocked = "cluster.unlocked";
     public const string ChangeBlocked = "change.blocked";
     public const string PolicyChanged = "policy.changed";
+
+    /// <summary>An admin enforced the host firewall although its audit gate refused (reason and would-be drops in the details).</summary>
+    public const string HostFirewallEnforceOverride = "hostfirewall.enforce.override";
 }
 
 /// <summary>Where a change came from.</summary>

@@ -22,7 +22,8 @@ public interface ILiveStatusSource
 /// <c>GET /clusters/{cluster}/status</c> shows: Flux, rollout, agents, drift, leftovers, the age of
 /// the observation, and what converging revisions wait on. A cluster without Kubernetes access says so.
 /// </summary>
-public sealed class ObservationLiveStatus(ObservationReader observations, TimeProvider time) : ILiveStatusSource
+public sealed class ObservationLiveStatus(
+    ObservationReader observations, Revisions.RevisionReader revisions, HostFirewall.HostFirewallAudits audits, TimeProvider time) : ILiveStatusSource
 {
     public const string NotObserved = "connected; not observed yet (the next poll, or `POST .../reconcile`, observes it)";
 
@@ -45,7 +46,26 @@ public sealed class ObservationLiveStatus(ObservationReader observations, TimePr
         if (!snapshot.Reachable) return new LiveStatus(true, true, $"unreachable when {observed}: {snapshot.Problem}", facts);
 
         facts.InsertRange(0, Describe(snapshot));
+        if (await HostFirewallAsync(cluster, cancellationToken) is { } firewall) facts.Add(firewall);
         return new LiveStatus(true, true, observed, facts);
+    }
+
+    /// <summary>Would-be drops shown at most in chat; the status API lists them all.</summary>
+    private const int MaxDropLines = 5;
+
+    /// <summary>In audit mode: the would-be drops of the window (required ports first) and whether enforcing would be refused.</summary>
+    private async Task<ChatFact?> HostFirewallAsync(ManagedCluster cluster, CancellationToken cancellationToken)
+    {
+        var current = await revisions.CurrentAsync(cluster.Id, cancellationToken);
+        if (!current.Settings.HostFirewall.Auditing) return null;
+        var status = await HostFirewall.HostFirewallStatus.BuildAsync(cluster.Id, current.Settings, audits, cancellationToken);
+        var line = status.CollectedAt is null
+            ? $"audit mode; no AUDIT verdicts collected yet. Enforce {status.Enforce}: {Code(status.Advice, 300)}"
+            : string.Create(CultureInfo.InvariantCulture, $"audit mode: {status.WouldBeDrops.Count} would-be drop group(s) in the last {status.Window}, {status.RequiredDrops} to ports a Talos node needs")
+                + (status.WouldBeDrops.Count == 0 ? "" : "; " + string.Join("; ", status.WouldBeDrops.Take(MaxDropLines).Select(d => Code(d.ToString(), 200)))
+                    + (status.WouldBeDrops.Count > MaxDropLines ? $"; and {status.WouldBeDrops.Count - MaxDropLines} more" : ""))
+                + $". Enforce {status.Enforce}" + (status.Enforce == HostFirewall.HostFirewallStatus.Refused ? $": {Code(status.Advice, 300)}" : "");
+        return new ChatFact("Host firewall", line);
     }
 
     private static IEnumerable<ChatFact> Describe(ObservationSnapshot snapshot)

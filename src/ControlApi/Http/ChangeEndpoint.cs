@@ -2,6 +2,7 @@ using System.Security.Cryptography;
 using System.Text;
 using ControlApi.Audit;
 using ControlApi.Configuration;
+using ControlApi.HostFirewall;
 using ControlApi.Core.Settings;
 using ControlApi.Revisions;
 using Microsoft.AspNetCore.Http.HttpResults;
@@ -26,11 +27,16 @@ public static class ChangeEndpoint
     {
         var (headers, headerError) = ChangeHeaders.Parse(context.Request, limits);
         if (headers is null) return Problems.BadRequest("invalid-header", "Invalid change header", headerError!);
+        if (HostFirewallOverrideHeader.Check(context, headers) is { } overrideProblem) return overrideProblem;
 
         var outcome = await changes.ApplyAsync(new ChangeRequest(
             cluster, desire, Caller.Name(context), AuditSources.Api,
             headers.Reason, headers.OnBehalfOf, headers.IfMatchRevision, headers.IdempotencyKey,
-            Fingerprint(context.Request, body.Span)) { NamedMembers = namedMembers }, cancellationToken);
+            Fingerprint(context.Request, body.Span))
+        {
+            NamedMembers = namedMembers,
+            HostFirewallOverride = HostFirewallOverrideHeader.Present(context) ? headers.Reason : null,
+        }, cancellationToken);
         return Answer(context, cluster, outcome);
     }
 

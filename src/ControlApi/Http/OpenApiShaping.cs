@@ -283,6 +283,8 @@ public static class OpenApiShaping
         Header(operation, ChangeHeaders.IdempotencyKeyHeader, "A key unique to this change; a retry with the same key and request answers the first answer again.");
         Header(operation, ChangeHeaders.ReasonHeader, "Why the change is made; recorded in the revision, the audit log and the commit message.");
         Header(operation, ChangeHeaders.OnBehalfOfHeader, "The person the caller acts for; recorded in the audit log.");
+        Header(operation, HostFirewall.HostFirewallOverrideHeader.Name,
+            "Admins only, with X-Change-Reason: 'enforce' enforces the host firewall although its audit gate refuses (host-firewall-audit-shows-drops); audited as hostfirewall.enforce.override. Another role gets 403.");
 
         foreach (var (status, response) in operation.Responses ?? [])
         {

@@ -24,7 +24,7 @@ public abstract record ChangePreview
 }
 
 /// <summary>The plan of the HTTP API and of chat: the same rules, chart and baseline as a real change.</summary>
-public sealed class ChangePreviewer(RevisionReader reader, RevisionBaselines baselines, AdoptionStatus adoption)
+public sealed class ChangePreviewer(RevisionReader reader, RevisionBaselines baselines, AdoptionStatus adoption, HostFirewall.HostFirewallAudits hostFirewallAudits)
 {
     public async Task<ChangePreview> PreviewAsync(
         ManagedCluster cluster, Func<CiliumSettings, SettingsParseResult> desire, IReadOnlyList<string>? namedMembers, CancellationToken cancellationToken)
@@ -37,7 +37,10 @@ public sealed class ChangePreviewer(RevisionReader reader, RevisionBaselines bas
         var parsed = desire(current.Settings);
         if (parsed.Settings is not { } desired) return new ChangePreview.Malformed(parsed.Pointer ?? "", parsed.Error ?? "The settings could not be read.");
 
-        var validation = SettingsValidator.Validate(cluster.Profile, desired, current.Settings, chart.Chart);
+        var hostFirewallAudit = Core.HostFirewall.HostFirewallGate.StartsEnforcing(desired.HostFirewall, current.Settings.HostFirewall)
+            ? await hostFirewallAudits.EvidenceAsync(cluster.Id, null, cancellationToken)
+            : null;
+        var validation = SettingsValidator.Validate(cluster.Profile, desired, current.Settings, chart.Chart, hostFirewallAudit);
         // Settings the rules refuse are never rendered, so they change no value.
         var values = validation.IsValid ? await baselines.DescribeAsync(cluster, current, desired, chart, cancellationToken) : [];
         return new ChangePreview.Ready(current, desired, validation, values, SideEffects.Of(values, current.Settings, desired, namedMembers),

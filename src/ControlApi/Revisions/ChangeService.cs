@@ -40,6 +40,12 @@ public sealed record ChangeRequest(
     /// which names every member it changes.
     /// </summary>
     public IReadOnlyList<string>? NamedMembers { get; init; } = NamedMembers;
+
+    /// <summary>
+    /// An admin's reason to enforce the host firewall although its audit gate refuses
+    /// (<c>X-Host-Firewall-Override</c>); the endpoint checks the role. Audited as its own event.
+    /// </summary>
+    public string? HostFirewallOverride { get; init; }
 }
 
 /// <summary>Every way a change request can end.</summary>
@@ -79,6 +85,7 @@ public sealed class ChangeService(
     Adoption.AdoptionStatus adoption,
     RevisionBaselines baselines,
     Holds.ClusterHolds holds,
+    HostFirewall.HostFirewallAudits hostFirewallAudits,
     TimeProvider time,
     ILogger<ChangeService> logger)
 {
@@ -126,7 +133,12 @@ public sealed class ChangeService(
         var desire = request.Desire(current.Settings);
         if (desire.Settings is not { } desired) return new ChangeOutcome.Malformed(desire.Pointer ?? "", desire.Error ?? "The settings could not be read.");
 
-        var validation = SettingsValidator.Validate(request.Cluster.Profile, desired, current.Settings, chart.Chart);
+        // Only a change that starts enforcing the host firewall is judged on the audit period; a rollback
+        // restores settings that already ran, and must never be stuck behind the gate (automatic ones above all).
+        var hostFirewallAudit = request.RollbackTo is null && Core.HostFirewall.HostFirewallGate.StartsEnforcing(desired.HostFirewall, current.Settings.HostFirewall)
+            ? await hostFirewallAudits.EvidenceAsync(clusterId, request.HostFirewallOverride, cancellationToken)
+            : null;
+        var validation = SettingsValidator.Validate(request.Cluster.Profile, desired, current.Settings, chart.Chart, hostFirewallAudit);
         var warnings = validation.Warnings.Select(IssueResource.From).ToList();
         if (!validation.IsValid)
         {
@@ -187,6 +199,18 @@ public sealed class ChangeService(
             },
             request.PersonOrOnBehalfOf),
             cancellationToken);
+
+        if (hostFirewallAudit is { OverrideReason: { } overrideReason } && Core.HostFirewall.HostFirewallGate.Judge(hostFirewallAudit) is { } overridden)
+            await audit.AppendAsync(db, new AuditEntry(
+                AuditKinds.HostFirewallEnforceOverride, clusterId, revision.Number, request.Actor, request.Source,
+                $"{clusterId} revision {revision.Number}: host firewall enforced over its audit gate ({overridden.Because}): {overrideReason}",
+                new
+                {
+                    reason = overrideReason, person = request.PersonOrOnBehalfOf, refusal = overridden.Because, noAuditPeriod = overridden.NoAuditPeriod,
+                    wouldBeDrops = overridden.Drops.Take(100), window = hostFirewallAudit.Window.ToString(),
+                },
+                request.PersonOrOnBehalfOf),
+                cancellationToken);
 
         var accepted = new ChangeResource(clusterId, false, RevisionResource.From(revision) with { Changes = changes }, warnings) { SideEffects = sideEffects, Risk = risk };
         await RememberAsync(request, RememberedOutcome.Accepted, accepted, cancellationToken);

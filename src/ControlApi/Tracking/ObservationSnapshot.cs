@@ -26,6 +26,9 @@ public sealed record ObservationSnapshot(
     IReadOnlyDictionary<string, bool?> LiveFeatures,
     CostView Cost)
 {
+    /// <summary>The AUDIT verdicts the agents reported, when the host firewall is in audit mode (null otherwise).</summary>
+    public HostFirewall.AuditCollection? HostFirewallAudit { get; init; }
+
     public string Summary()
     {
         if (!Reachable) return $"unreachable: {Problem}";

@@ -45,6 +45,7 @@ public sealed class PollJob(
     Leases leases,
     TrackScheduler scheduler,
     AutoRollback autoRollback,
+    Microsoft.Extensions.Options.IOptions<TrackingOptions> options,
     ControlApiMetrics metrics,
     TimeProvider time,
     ILogger<PollJob> logger)
@@ -71,7 +72,7 @@ public sealed class PollJob(
         }
         logger.LogDebug("Poll of {Cluster} started", clusterId);
 
-        ClusterConnection? connection;
+        ClusterConnection? connection = null;
         ClusterObservation observation;
         try
         {
@@ -88,6 +89,8 @@ public sealed class PollJob(
         logger.LogDebug("Poll of {Cluster} observed: {Problem}", clusterId, observation.Problem);
         var desired = await DesiredAsync(clusterId, cancellationToken);
         var (snapshot, facts) = Judge(cluster.Profile, observation, desired);
+        if (desired.Settings?.HostFirewall.Auditing == true && observation.Reachable && connection is not null)
+            snapshot = snapshot with { HostFirewallAudit = await CollectAuditAsync(cluster, connection, cancellationToken) };
         var changes = await recorder.RecordAsync(clusterId, observation.ObservedAt, snapshot, facts, cancellationToken);
         metrics.RecordPoll(clusterId, observation.Reachable ? MetricOutcomes.Reached : MetricOutcomes.Unreachable, observation.Duration);
         // Drift is known only when it could be judged (ConfigMap read, nothing rolling out); else the last value stands.
@@ -140,6 +143,21 @@ public sealed class PollJob(
             LiveFeatures.From(o.ConfigRead ? o.Config : null, o.HubbleUiRead ? o.HubbleUi is not null : null),
             new CostView(o.Requests, o.Execs, (long)o.Duration.TotalMilliseconds));
         return (snapshot, new ClusterFacts(o.Reachable, o.Problem, drift, leftovers) { HelmFailure = o.Flux?.HelmRelease.HelmFailure() });
+    }
+
+    /// <summary>The host firewall's would-be drops of the audit window; null when the agents could not be listed.</summary>
+    private async Task<HostFirewall.AuditCollection?> CollectAuditAsync(ManagedCluster cluster, ClusterConnection connection, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await HostFirewall.HostFirewallAuditProbe.CollectAsync(connection, cluster.Profile.HelmRelease.Namespace,
+                options.Value.HostFirewallAuditWindow, time, cancellationToken);
+        }
+        catch (ClusterUnreachableException ex)
+        {
+            logger.LogWarning("Could not collect the host firewall's AUDIT verdicts of {Cluster}: {Reason}", cluster.Id, ex.Reason);
+            return null;
+        }
     }
 
     private async Task<Desired> DesiredAsync(string clusterId, CancellationToken cancellationToken)

@@ -91,7 +91,8 @@ public static class StatusApi
             $"Cluster '{cluster}' has no Kubernetes access configured, so {consequence}. Configure ControlApi:Clusters:*:Kubernetes (README, Connecting a cluster).");
 
     public static async Task<Results<Ok<ClusterStatusResource>, ProblemHttpResult>> GetStatus(
-        string cluster, ClusterCatalog clusters, ObservationReader observations, TimeProvider time, CancellationToken cancellationToken)
+        string cluster, ClusterCatalog clusters, ObservationReader observations, Revisions.RevisionReader revisions, HostFirewall.HostFirewallAudits audits,
+        TimeProvider time, CancellationToken cancellationToken)
     {
         if (clusters.Find(cluster) is not { } managed) return Problems.ClusterNotFound(cluster, clusters.All.Select(c => c.Id));
         if (!managed.Kubernetes.IsConfigured)
@@ -99,12 +100,15 @@ public static class StatusApi
 
         var latest = await observations.LatestAsync(managed.Id, cancellationToken);
         var tracking = await observations.ConvergingAsync(managed.Id, cancellationToken);
+        var current = await revisions.CurrentAsync(managed.Id, cancellationToken);
+        var hostFirewall = await HostFirewall.HostFirewallStatus.BuildAsync(managed.Id, current.Settings, audits, cancellationToken);
         if (latest is null)
-            return TypedResults.Ok(new ClusterStatusResource(managed.Id, true, "connected; not observed yet (POST reconcile polls now)", null, null, null, null, tracking));
+            return TypedResults.Ok(new ClusterStatusResource(managed.Id, true, "connected; not observed yet (POST reconcile polls now)", null, null, null, null, tracking)
+                { HostFirewall = hostFirewall });
         var age = (time.GetUtcNow() - latest.ObservedAt).TotalSeconds;
         return TypedResults.Ok(new ClusterStatusResource(managed.Id, true,
             latest.Snapshot?.Reachable == false ? "unreachable" : "observed",
-            latest.ObservedAt, Math.Round(Math.Max(0, age), 1), latest.Summary, latest.Snapshot, tracking));
+            latest.ObservedAt, Math.Round(Math.Max(0, age), 1), latest.Summary, latest.Snapshot, tracking) { HostFirewall = hostFirewall });
     }
 
     public static Results<Accepted<ReconcileResource>, ProblemHttpResult> Reconcile(
@@ -128,7 +132,11 @@ public sealed record ClusterStatusResource(
     double? AgeSeconds,
     string? Summary,
     ObservationSnapshot? Observation,
-    IReadOnlyList<TrackingResource> Tracking);
+    IReadOnlyList<TrackingResource> Tracking)
+{
+    /// <summary>The host firewall's mode and, in audit mode, the would-be drops of the window and whether enforcing would be refused.</summary>
+    public HostFirewall.HostFirewallStatus? HostFirewall { get; init; }
+}
 
 public sealed record ReconcileResource(string Cluster, string Status, string Message);
 

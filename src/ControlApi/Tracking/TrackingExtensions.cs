@@ -32,6 +32,7 @@ public static class TrackingExtensions
         services.AddScoped<FluxApplyStep>();
         services.AddScoped<RolloutStep>();
         services.AddScoped<VerifyStep>();
+        services.AddScoped<HostFirewall.HostFirewallAudits>();
         services.AddScoped<TrackJob>();
         services.AddScoped<ObservationRecorder>();
         services.AddScoped<PollJob>();

@@ -48,6 +48,12 @@ public sealed class TrackingOptions
     /// <summary>One <c>poll.heartbeat</c> audit event per cluster at most this often.</summary>
     public TimeSpan HeartbeatInterval { get; set; } = TimeSpan.FromHours(1);
 
+    /// <summary>
+    /// While the host firewall is in audit mode, each poll asks every agent for the AUDIT verdicts of this
+    /// long back; enforcing is refused while they show drops to ports a Talos node needs.
+    /// </summary>
+    public TimeSpan HostFirewallAuditWindow { get; set; } = TimeSpan.FromMinutes(15);
+
     /// <summary>Observation snapshots kept per cluster (a day of one-minute polls).</summary>
     public int ObservationsKept { get; set; } = 1440;
 }

@@ -20,7 +20,7 @@ namespace ControlApi.Tracking;
 /// <see cref="TrackingOptions.VerificationGracePeriod"/> make VerificationFailed.
 /// Precondition: the revision is RolledOut. One instance per track job (it keeps the converged agents).
 /// </summary>
-public sealed class VerifyStep(TrackingRecorder recorder, IOptions<TrackingOptions> options, TimeProvider time) : ITrackingStep
+public sealed class VerifyStep(TrackingRecorder recorder, TrackScheduler scheduler, IOptions<TrackingOptions> options, TimeProvider time) : ITrackingStep
 {
     private readonly HashSet<string> _converged = new(StringComparer.Ordinal);
     private int? _convergedForNodes;
@@ -51,6 +51,8 @@ public sealed class VerifyStep(TrackingRecorder recorder, IOptions<TrackingOptio
                 await recorder.MoveAsync(revision.Id, revision.State, RevisionState.Verified, observedAt, passed.Summary(),
                     AuditKinds.VerifyPassed, $"{revision.Name} is live: {passed.Summary()}",
                     new { agents = passed.AgentsChecked, commit = revision.Commit }, null, cancellationToken);
+                // Audit mode is live on every agent now: the poll starts collecting its verdicts at once, not a poll interval later.
+                if (revision.Settings.HostFirewall.Auditing) scheduler.PollNow(revision.Cluster.Id, null);
                 return StepOutcome.Advanced;
 
             case Decision.Fail or Decision.Keep when revision.Recovering:

@@ -100,6 +100,7 @@ public sealed record Fires(string Because, CiliumSettings Desired, string Code, 
     public ClusterProfile Cluster { get; init; } = ValidationFixtures.Cluster();
     public CiliumSettings? Current { get; init; }
     public Charts.ChartDefinition? Chart { get; init; }
+    public ControlApi.Core.HostFirewall.HostFirewallAuditEvidence? HostFirewallAudit { get; init; }
     public override string ToString() => Because;
 }
 
@@ -109,13 +110,14 @@ public sealed record Quiet(string Because, CiliumSettings Desired, string Code)
     public ClusterProfile Cluster { get; init; } = ValidationFixtures.Cluster();
     public CiliumSettings? Current { get; init; }
     public Charts.ChartDefinition? Chart { get; init; }
+    public ControlApi.Core.HostFirewall.HostFirewallAuditEvidence? HostFirewallAudit { get; init; }
     public override string ToString() => Because;
 }
 
 internal static class RuleAssertions
 {
-    public static ValidationResult Validate(this Fires c) => SettingsValidator.Validate(c.Cluster, c.Desired, c.Current, c.Chart);
-    public static ValidationResult Validate(this Quiet c) => SettingsValidator.Validate(c.Cluster, c.Desired, c.Current, c.Chart);
+    public static ValidationResult Validate(this Fires c) => SettingsValidator.Validate(c.Cluster, c.Desired, c.Current, c.Chart, c.HostFirewallAudit);
+    public static ValidationResult Validate(this Quiet c) => SettingsValidator.Validate(c.Cluster, c.Desired, c.Current, c.Chart, c.HostFirewallAudit);
 
     public static IEnumerable<ValidationIssue> All(this ValidationResult result) => result.Errors.Concat(result.Warnings);
 

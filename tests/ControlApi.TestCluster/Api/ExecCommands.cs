@@ -23,6 +23,7 @@ public sealed class ExecCommandTable
 {
     private readonly Lock _gate = new();
     private readonly List<(string? Container, IReadOnlyList<string> Command, ExecHandler Handler)> _handlers = [];
+    private readonly List<(string Container, string Program, ExecHandler Handler)> _programs = [];
 
     /// <summary>Registers (or replaces) the handler of <paramref name="command"/>; <paramref name="container"/> null means any container.</summary>
     public void Register(IReadOnlyList<string> command, ExecHandler handler, string? container = null)
@@ -31,6 +32,19 @@ public sealed class ExecCommandTable
         {
             _handlers.RemoveAll(h => h.Container == container && h.Command.SequenceEqual(command));
             _handlers.Add((container, command.ToArray(), handler));
+        }
+    }
+
+    /// <summary>
+    /// Registers a program that parses its own flags (e.g. <c>hubble observe --since 15m</c>): it answers any
+    /// argv starting with <paramref name="program"/> in <paramref name="container"/> that no exact handler answers.
+    /// </summary>
+    public void RegisterProgram(string program, ExecHandler handler, string container)
+    {
+        lock (_gate)
+        {
+            _programs.RemoveAll(p => p.Container == container && p.Program == program);
+            _programs.Add((container, program, handler));
         }
     }
 
@@ -43,7 +57,9 @@ public sealed class ExecCommandTable
                 .Where(h => (h.Container is null || h.Container == request.Container) && h.Command.SequenceEqual(request.Command))
                 .OrderBy(h => h.Container is null ? 1 : 0)
                 .Select(h => h.Handler)
-                .FirstOrDefault();
+                .FirstOrDefault()
+                ?? _programs.Where(p => p.Container == request.Container && request.Command.Count > 0 && request.Command[0] == p.Program)
+                    .Select(p => p.Handler).FirstOrDefault();
         }
         return handler is not null
             ? handler(request, cancellationToken)

@@ -51,6 +51,8 @@ public static class CiliumConfigMapper
 
         if (values.IsTrue("bgpControlPlane.enabled")) data["enable-bgp-control-plane"] = "true";
         if (values.IsTrue("hostFirewall.enabled")) data["enable-host-firewall"] = "true";
+        // {{- if hasKey .Values "policyAuditMode" }}: rendered whenever the key is set, false included.
+        if (values.Text("policyAuditMode") is { } audit) data["policy-audit-mode"] = audit;
 
         // BBR keys exist only inside bandwidthManager.enabled.
         if (values.IsTrue("bandwidthManager.enabled"))

@@ -43,6 +43,7 @@ public sealed class ClusterSimulator : IAsyncDisposable
     private readonly FluxSimulator _flux;
     private readonly CiliumChart _chart;
     private readonly LeftoverSeeder _leftovers;
+    private readonly HubbleFlows _hubble;
     private readonly CancellationTokenSource _stopping = new();
     private Task _running = Task.CompletedTask;
 
@@ -63,6 +64,7 @@ public sealed class ClusterSimulator : IAsyncDisposable
         _chart = new CiliumChart(server.Store, Log);
         _flux = new FluxSimulator(server.Store, Source, _chart, _rollout, Log, options);
         _leftovers = new LeftoverSeeder(server.Store, _fleet, Nodes, options.TimeProvider, Log);
+        _hubble = new HubbleFlows(Nodes, () => options.HubbleTimeProvider.GetUtcNow());
     }
 
     /// <summary>Seeds the cluster converged to the repository's head and starts the controllers.</summary>
@@ -71,6 +73,7 @@ public sealed class ClusterSimulator : IAsyncDisposable
         var simulator = new ClusterSimulator(server, options);
         await simulator.SeedAsync(cancellationToken);
         simulator.RegisterAgentCommands();
+        simulator.RegisterHubble();
         simulator._running = simulator.RunAsync(simulator._stopping.Token);
         return simulator;
     }
@@ -128,6 +131,14 @@ public sealed class ClusterSimulator : IAsyncDisposable
 
     /// <summary>The agent on <paramref name="node"/> reports <paramref name="missing"/> fewer WireGuard peers than there are (0 clears).</summary>
     public void LagWireguardPeers(string node, int missing) => _fleet.With(node, a => a.MissingPeers = missing);
+
+    /// <summary>
+    /// A flow the node's host policy would drop, for <c>hubble observe</c> in that node's agent (verdict AUDIT while
+    /// the agent runs in policy audit mode). <paramref name="time"/> defaults to the Hubble clock's now.
+    /// </summary>
+    public void AddAuditFlow(string node, string peer, int port, string protocol = "TCP", FlowDirection direction = FlowDirection.Ingress,
+        DateTimeOffset? time = null, string peerLabel = "reserved:remote-node") =>
+        _hubble.Add(new HostFlow(node, peer, port, protocol, direction, time ?? _options.HubbleTimeProvider.GetUtcNow(), peerLabel));
 
     public void AddLeftovers(MigrationLeftovers leftovers) => _leftovers.Add(leftovers);
 
@@ -247,6 +258,10 @@ public sealed class ClusterSimulator : IAsyncDisposable
             })), ClusterObjects.AgentContainer);
         }
     }
+
+    private void RegisterHubble() =>
+        Server.Exec.RegisterProgram("hubble", (request, _) => Task.FromResult(Answer(request, view => _hubble.Observe(request.Command, view))),
+            ClusterObjects.AgentContainer);
 
     private ExecResult Answer(ExecRequest request, Func<AgentView, ExecResult> answer)
     {

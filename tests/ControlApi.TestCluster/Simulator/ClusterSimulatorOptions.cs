@@ -46,6 +46,13 @@ public sealed record ClusterSimulatorOptions
     public TimeProvider TimeProvider { get; init; } = TimeProvider.System;
 
     /// <summary>
+    /// The agents' Hubble clock: what <c>hubble observe --since</c> counts back from and which flows have
+    /// happened yet. Apart from <see cref="TimeProvider"/> so a test can age flows out with a fake clock
+    /// while the controllers keep running on real time.
+    /// </summary>
+    public TimeProvider HubbleTimeProvider { get; init; } = TimeProvider.System;
+
+    /// <summary>
     /// Helm values the cluster runs when the repository has no HelmRelease at its head yet;
     /// null means the Talos-recommended install (kube-proxy replacement, no encryption).
     /// </summary>

@@ -179,6 +179,24 @@ public sealed class AdoptionTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_release_already_in_policy_audit_mode_is_adopted_in_host_firewall_audit_mode()
+    {
+        await SeedAsync(SeedRepository.Release(SeedRepository.DefaultValues.Replace("hostFirewall:\n  enabled: true\n", "hostFirewall:\n  enabled: true\npolicyAuditMode: true\n")));
+        using var service = Service();
+        var client = service.CreateClient(Role.Operator);
+
+        var adopt = await client.SendAsync(Request(HttpMethod.Post, Adopt, null, ("X-Change-Reason", "take over a cluster in audit mode")));
+
+        Assert.True(adopt.StatusCode == HttpStatusCode.Created, await adopt.Content.ReadAsStringAsync());
+        var report = await adopt.ReadJsonAsync();
+        Assert.Empty(report["wouldChange"]!.AsArray());
+        var key = report["keys"]!.AsArray().Single(k => (string?)k!["path"] == "policyAuditMode")!;
+        Assert.Equal(("typed", "/hostFirewall/mode"), ((string?)key["as"], (string?)key["member"]));
+        var adopted = (await client.GetFromJsonNodeAsync(Cilium))!["settings"]!;
+        Assert.Equal("audit", (string?)adopted["hostFirewall"]!["mode"]);
+    }
+
+    [Fact]
     public async Task A_valuesFrom_reference_is_reported_not_silently_dropped()
     {
         await SeedAsync(SeedRepository.Release(extraSpec: "  valuesFrom:\n    - kind: ConfigMap\n      name: cilium-site-values\n"));

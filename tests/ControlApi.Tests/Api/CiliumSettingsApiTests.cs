@@ -53,6 +53,7 @@ public sealed class CiliumSettingsApiTests : IDisposable
         var sent = JsonNode.Parse(SeedSettings.Json)!;
         sent["encryption"]!["ipsecKeySecret"] = null;
         sent["bandwidthManager"]!["bbrHostNamespaceOnly"] = false;
+        sent["hostFirewall"]!["mode"] = null;
         sent["talos"] = new JsonObject { ["forwardKubeDnsToHost"] = null };
         sent["extraValues"] = new JsonObject();
         Assert.True(JsonNode.DeepEquals(sent, stored), $"stored {stored.Compact()}");

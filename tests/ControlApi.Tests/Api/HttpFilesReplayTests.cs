@@ -21,7 +21,7 @@ public sealed class HttpFilesReplayTests : IDisposable
     /// </summary>
     private static readonly string[] Files =
     [
-        "clusters.http", "cilium.http", "features.http", "revisions.http", "status.http", "audit.http",
+        "clusters.http", "cilium.http", "features.http", "revisions.http", "status.http", "hostfirewall.http", "audit.http",
         "adoption.http", "apikeys.http", "webhooks.http", "chatops.http", "governance.http", "health.http",
     ];
 

@@ -230,6 +230,45 @@ public sealed class SimulatorTests
     }
 
     [Fact]
+    public async Task Hubble_observe_prints_a_nodes_host_flows_as_JSON_lines_honouring_verdict_since_and_last()
+    {
+        var hubble = new Microsoft.Extensions.Time.Testing.FakeTimeProvider(new DateTimeOffset(2026, 12, 7, 12, 0, 0, TimeSpan.Zero));
+        var audit = CiliumSettings.Defaults with { HostFirewall = new HostFirewallSettings { Enabled = true, Mode = HostFirewallMode.Audit } };
+        await using var cluster = await SimulatedClusterFixture.StartAsync(o => o with { HubbleTimeProvider = hubble }, audit);
+        var client = cluster.Api.Client;
+        var sim = cluster.Simulator;
+        sim.AddAuditFlow("node-02", "10.4.0.20", 6443, time: hubble.GetUtcNow().AddMinutes(-20));
+        sim.AddAuditFlow("node-02", "10.4.0.21", 10250, time: hubble.GetUtcNow().AddMinutes(-5));
+        sim.AddAuditFlow("node-02", "10.4.0.22", 8472, "UDP", FlowDirection.Egress, hubble.GetUtcNow().AddMinutes(-1));
+        sim.AddAuditFlow("node-03", "10.4.0.10", 6443);
+
+        Task<(int ExitCode, string Stdout, string Stderr)> Observe(params string[] flags) =>
+            ApiServerTests.Exec(client, sim.AgentPod("node-02"), ["hubble", "observe", .. flags]);
+        List<JsonNode> Lines(string stdout) => stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(l => JsonNode.Parse(l)!).ToList();
+
+        var all = Lines((await Observe("--verdict", "AUDIT", "-o", "json")).Stdout);
+        var recent = Lines((await Observe("--verdict", "AUDIT", "-o", "json", "--since", "15m")).Stdout);
+        var last = Lines((await Observe("-o", "json", "--last", "1")).Stdout);
+        var dropped = await Observe("--verdict", "DROPPED", "-o", "json");
+        var unknown = await Observe("--no-such-flag");
+
+        Assert.Equal([6443, 10250, 8472], all.Select(l => (int)l["flow"]!["l4"]!.AsObject().Single().Value!["destination_port"]!));
+        Assert.All(all, l => Assert.Equal(("AUDIT", "node-02"), ((string?)l["flow"]!["verdict"], (string?)l["node_name"])));
+        var ingress = all[1]["flow"]!;
+        // node-02 is 10.4.0.11.
+        Assert.Equal(("INGRESS", "10.4.0.21", "10.4.0.11"), ((string?)ingress["traffic_direction"], (string?)ingress["IP"]!["source"], (string?)ingress["IP"]!["destination"]));
+        Assert.Equal("reserved:host", (string?)ingress["destination"]!["labels"]![0]);
+        Assert.Equal("EGRESS", (string?)all[2]["flow"]!["traffic_direction"]);
+        Assert.Equal([10250, 8472], recent.Select(l => (int)l["flow"]!["l4"]!.AsObject().Single().Value!["destination_port"]!));
+        Assert.Equal(8472, (int)Assert.Single(last)["flow"]!["l4"]!["UDP"]!["destination_port"]!);
+        Assert.Equal((0, ""), (dropped.ExitCode, dropped.Stdout));
+        Assert.Equal(1, unknown.ExitCode);
+
+        hubble.Advance(TimeSpan.FromMinutes(15));
+        Assert.Equal("", (await Observe("--verdict", "AUDIT", "-o", "json", "--since", "900s")).Stdout);
+    }
+
+    [Fact]
     public async Task Migration_leftovers_are_observable_through_the_api()
     {
         await using var cluster = await SimulatedClusterFixture.StartAsync();

@@ -60,6 +60,8 @@ public sealed class CiliumConfigExpectationTests
             ["enable-bgp-control-plane"] = null,
             ["enable-hubble"] = "true",
             ["enable-host-firewall"] = "true",
+            // The seed sets no hostFirewall.mode, so policyAuditMode is not rendered.
+            ["policy-audit-mode"] = null,
             ["enable-bandwidth-manager"] = "true",
             ["enable-bbr"] = "true",
             ["enable-bbr-hostns-only"] = "false",
@@ -96,6 +98,9 @@ public sealed class CiliumConfigExpectationTests
         { "hubble on", Seed, "enable-hubble", "true" },
         { "host firewall off is absent", Seed with { HostFirewall = new HostFirewallSettings() }, "enable-host-firewall", null },
         { "host firewall on", Seed, "enable-host-firewall", "true" },
+        { "no host firewall mode: no audit key", Seed, "policy-audit-mode", null },
+        { "host firewall in audit mode", Seed with { HostFirewall = new HostFirewallSettings { Enabled = true, Mode = HostFirewallMode.Audit } }, "policy-audit-mode", "true" },
+        { "host firewall enforcing by mode", Seed with { HostFirewall = new HostFirewallSettings { Enabled = true, Mode = HostFirewallMode.Enforce } }, "policy-audit-mode", "false" },
         { "bandwidth manager off is absent", Seed with { BandwidthManager = new BandwidthManagerSettings() }, "enable-bandwidth-manager", null },
         { "bandwidth manager off: no BBR key", Seed with { BandwidthManager = new BandwidthManagerSettings() }, "enable-bbr", null },
         { "bandwidth manager off: no host-namespace BBR key", Seed with { BandwidthManager = new BandwidthManagerSettings() }, "enable-bbr-hostns-only", null },
