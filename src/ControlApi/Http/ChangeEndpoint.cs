@@ -26,11 +26,13 @@ public static class ChangeEndpoint
     {
         var (headers, headerError) = ChangeHeaders.Parse(context.Request, limits);
         if (headers is null) return Problems.BadRequest("invalid-header", "Invalid change header", headerError!);
+        var (rollout, rolloutError) = Canary.RolloutHeaders.Parse(context.Request);
+        if (rolloutError is not null) return Problems.BadRequest("invalid-header", "Invalid change header", rolloutError);
 
         var outcome = await changes.ApplyAsync(new ChangeRequest(
             cluster, desire, Caller.Name(context), AuditSources.Api,
             headers.Reason, headers.OnBehalfOf, headers.IfMatchRevision, headers.IdempotencyKey,
-            Fingerprint(context.Request, body.Span)) { NamedMembers = namedMembers }, cancellationToken);
+            Fingerprint(context.Request, body.Span)) { NamedMembers = namedMembers, Canary = rollout }, cancellationToken);
         return Answer(context, cluster, outcome);
     }
 
@@ -63,6 +65,10 @@ public static class ChangeEndpoint
                 return Problems.IdempotencyKeyReused(reused.Key);
             case ChangeOutcome.AdoptionRequired adopt:
                 return Problems.AdoptFirst(cluster.Id, adopt.Reason);
+            case ChangeOutcome.CanaryRefused refused:
+                return Problems.Create(StatusCodes.Status422UnprocessableEntity, "canary-not-possible", "The change cannot be a canary",
+                    $"This change cannot be tried on canary nodes first: {string.Join("; ", refused.Reasons)}. {refused.Advice}",
+                    new() { ["reasons"] = refused.Reasons });
             default:
                 throw new InvalidOperationException($"Unhandled change outcome {outcome.GetType().Name}.");
         }

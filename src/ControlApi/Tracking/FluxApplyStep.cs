@@ -54,7 +54,9 @@ public sealed class FluxApplyStep(
         switch (Decide(progress, revision.StateSince, observedAt, settings.ApplyDeadline))
         {
             case Decision.Apply(var applied):
-                await recorder.MoveAsync(revision.Id, revision.State, RevisionState.Applied, observedAt,
+                // A canary's commit leaves the release as it was: what follows is restarting the
+                // canary nodes' agents (Canary), not a DaemonSet rollout.
+                await recorder.MoveAsync(revision.Id, revision.State, revision.OpenCanary is null ? RevisionState.Applied : RevisionState.Canary, observedAt,
                     $"Flux applied {applied.Revision}; HelmRelease Ready at generation {applied.HelmReleaseGeneration}: {applied.Detail}",
                     AuditKinds.FluxApplied,
                     $"{revision.Name}: Flux applied commit {revision.ShortCommit} ({applied.Revision}); HelmRelease {revision.Cluster.Profile.HelmRelease} Ready at generation {applied.HelmReleaseGeneration}",

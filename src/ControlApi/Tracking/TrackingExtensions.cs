@@ -32,6 +32,8 @@ public static class TrackingExtensions
         services.AddScoped<FluxApplyStep>();
         services.AddScoped<RolloutStep>();
         services.AddScoped<VerifyStep>();
+        services.AddScoped<Canary.CanaryStep>();
+        services.AddScoped<Canary.CanaryPromotion>();
         services.AddScoped<TrackJob>();
         services.AddScoped<ObservationRecorder>();
         services.AddScoped<PollJob>();
