@@ -60,6 +60,9 @@ public sealed class CanaryPromotion(
             message.Attempts = 0;
             message.NextAttemptAt = null;
             message.LastError = null;
+            // The promotion commit is followed from Committed afresh: Flux is asked to reconcile again,
+            // and the rollout is measured from its own start, not from the canary's bookkeeping.
+            await db.RevisionTracking.Where(t => t.RevisionId == revision.Id).ExecuteDeleteAsync(cancellationToken);
             await audit.AppendAsync(db, new AuditEntry(AuditKinds.CanaryPromoted, cluster.Id, number, actor, source,
                 $"{cluster.Id} revision {number}: canary on {revision.CanarySelector} promoted to every node by {person ?? actor}",
                 new { nodeSelector = revision.CanarySelector, keys = CanaryRecords.Keys(revision), nodes = CanaryRecords.RestartedPods(revision).Keys }, person), cancellationToken);
