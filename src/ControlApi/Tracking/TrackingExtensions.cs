@@ -34,6 +34,7 @@ public static class TrackingExtensions
         services.AddScoped<VerifyStep>();
         services.AddScoped<Canary.CanaryStep>();
         services.AddScoped<Canary.CanaryPromotion>();
+        services.AddScoped<Canary.CanarySoak>();
         services.AddScoped<TrackJob>();
         services.AddScoped<ObservationRecorder>();
         services.AddScoped<PollJob>();

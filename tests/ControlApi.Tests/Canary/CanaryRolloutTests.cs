@@ -5,6 +5,7 @@ using ControlApi.Security;
 using ControlApi.Tests.Support;
 using ControlApi.Tests.Tracking.Support;
 using ControlApi.TestCluster.Api;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace ControlApi.Tests.Canary;
 
@@ -145,5 +146,43 @@ public sealed class CanaryRolloutTests
         var stacked = await PatchAsCanaryAsync(cluster.Client, """{"routing":{"tunnelProtocol":"vxlan"}}""");
         Assert.Equal(HttpStatusCode.UnprocessableEntity, stacked.StatusCode);
         Assert.Contains("Promote it first", (string)(await stacked.ReadJsonAsync())["detail"]!);
+    }
+}
+
+/// <summary>Automatic promotion after the cluster's soak time, on the clock ControlApi is given.</summary>
+public sealed class CanarySoakTests
+{
+    [Fact]
+    public async Task A_verified_canary_is_promoted_once_it_has_soaked_for_the_configured_time_and_not_before()
+    {
+        await using var cluster = await TrackedCluster.StartAsync(new()
+        {
+            ["ControlApi:Clusters:0:Canary:AutoPromote"] = "true",
+            ["ControlApi:Clusters:0:Canary:SoakTime"] = "00:30:00",
+            ["ControlApi:Clusters:0:Canary:NodeSelector"] = CanaryRolloutTests.CanaryNodes,
+        });
+        await CanaryRolloutTests.BaselineAsync(cluster);
+        // No X-Rollout-Nodes: the cluster's Canary:NodeSelector picks the nodes.
+        Assert.Equal(System.Net.HttpStatusCode.Accepted, (await CanaryRolloutTests.PatchAsCanaryAsync(cluster.Client, CanaryRolloutTests.Geneve, nodes: null)).StatusCode);
+        var verified = await cluster.WaitForStateAsync(2, "CanaryVerified", TimeSpan.FromSeconds(90));
+        var verifiedAt = TrackedCluster.At(verified, "CanaryVerified");
+        var clock = new Microsoft.Extensions.Time.Testing.FakeTimeProvider(verifiedAt + TimeSpan.FromMinutes(29));
+
+        using var scope = cluster.Service.Services.CreateScope();
+        ControlApi.Canary.CanarySoak Soak() => new(
+            scope.ServiceProvider.GetRequiredService<ControlApi.Data.ControlApiDbContext>(),
+            scope.ServiceProvider.GetRequiredService<ControlApi.Canary.CanaryPromotion>(),
+            clock, Microsoft.Extensions.Logging.Abstractions.NullLogger<ControlApi.Canary.CanarySoak>.Instance);
+        var managed = scope.ServiceProvider.GetRequiredService<ControlApi.Configuration.ClusterCatalog>().Find(TrackedCluster.Cluster)!;
+
+        Assert.Null(await Soak().PromoteDueAsync(managed, CancellationToken.None));
+        Assert.Equal("CanaryVerified", (string)(await cluster.RevisionAsync(2))["state"]!);
+
+        clock.Advance(TimeSpan.FromMinutes(1));
+
+        Assert.Equal(2, await Soak().PromoteDueAsync(managed, CancellationToken.None));
+        await cluster.WaitForStateAsync(2, "Verified", TimeSpan.FromSeconds(90));
+        var promoted = Assert.Single(await cluster.AuditAsync(AuditKinds.CanaryPromoted));
+        Assert.Equal(AuditSources.System, promoted.Actor);
     }
 }
