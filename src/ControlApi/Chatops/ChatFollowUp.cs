@@ -31,7 +31,9 @@ public static class FollowUpDecision
     {
         if (revision.State is not { } state) return new FollowUpStep(null, true);
 
-        var ended = state.IsTerminal() || (state == RevisionState.Committed && !live.TracksRevisions);
+        // A verified canary waits for someone to promote it: the channel is told, and `promote` follows it from there.
+        var ended = state.IsTerminal() || (state == RevisionState.Committed && !live.TracksRevisions)
+            || (state == RevisionState.CanaryVerified && revision.Canary is { PromotedAt: null });
         var news = state != followUp.Reported ? Milestone(revision, state, live) : null;
         if (news is null && !ended && now >= followUp.Deadline)
             return new FollowUpStep(ChatReplies.StillWaiting(revision, now - followUp.Started), true);
@@ -50,6 +52,8 @@ public static class FollowUpDecision
         RevisionState.Committed => ChatReplies.Committed(revision, live),
         RevisionState.Applied => ChatReplies.Applied(revision),
         RevisionState.RolledOut => ChatReplies.RolledOut(revision),
+        RevisionState.Canary => ChatCanary.Restarting(revision),
+        RevisionState.CanaryVerified when revision.Canary is { PromotedAt: null } => ChatCanary.Verified(revision),
         RevisionState.CommitFailed => ChatReplies.CommitFailing(revision),
         _ when state.IsTerminal() => ChatReplies.Ended(revision),
         _ => null,
