@@ -36,6 +36,7 @@ public sealed class AccessMatrixTests(AccessMatrixTests.Service service) : IClas
         ["ReconcileCluster"] = Role.Operator,
         ["RepairCluster"] = Role.Operator,
         ["RetrackRevision"] = Role.Operator,
+        ["PromoteCanary"] = Role.Operator,
         ["CreateApiKey"] = Role.Admin,
         ["ListApiKeys"] = Role.Admin,
         ["RevokeApiKey"] = Role.Admin,
