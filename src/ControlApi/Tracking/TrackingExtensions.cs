@@ -35,6 +35,7 @@ public static class TrackingExtensions
         services.AddScoped<Canary.CanaryStep>();
         services.AddScoped<Canary.CanaryPromotion>();
         services.AddScoped<Canary.CanarySoak>();
+        services.AddScoped<Canary.CanaryLeftovers>();
         services.AddScoped<TrackJob>();
         services.AddScoped<ObservationRecorder>();
         services.AddScoped<PollJob>();

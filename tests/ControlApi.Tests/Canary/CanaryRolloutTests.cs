@@ -117,6 +117,29 @@ public sealed class CanaryRolloutTests
     }
 
     [Fact]
+    public async Task With_automatic_rollback_a_failed_canary_is_rolled_back_the_CiliumNodeConfig_pruned_and_its_nodes_run_the_old_values_again()
+    {
+        await using var cluster = await TrackedCluster.StartAsync(new()
+        {
+            ["ControlApi:Tracking:VerificationGracePeriod"] = "00:00:03",
+            ["ControlApi:Clusters:0:AutoRollback"] = "true",
+        });
+        await BaselineAsync(cluster);
+        cluster.Simulator.FailAgentsWith("tunnel-protocol", "geneve");
+
+        Assert.Equal(HttpStatusCode.Accepted, (await PatchAsCanaryAsync(cluster.Client, Geneve)).StatusCode);
+
+        await cluster.WaitForStateAsync(2, "VerificationFailed", TimeSpan.FromSeconds(90));
+        var rollback = await cluster.WaitForStateAsync(3, "Verified", TimeSpan.FromSeconds(90));
+        Assert.Equal(1, (int?)rollback["rollbackTo"]);
+        Assert.Null(await RepositoryFileAsync(cluster, CanaryFile));
+        Assert.False(NodeConfigInCluster(cluster));
+        Assert.All(cluster.Simulator.Nodes, n => Assert.Equal("vxlan", cluster.Simulator.AgentConfig(n.Name).GetValueOrDefault("tunnel-protocol", "vxlan")));
+        // The rollback restarted the former canary nodes once more, so they dropped the CiliumNodeConfig's values.
+        Assert.Contains(await cluster.AuditAsync(AuditKinds.CanaryRestarted, revision: 3), e => e.Summary.Contains("revision 2's canary", StringComparison.Ordinal));
+    }
+
+    [Fact]
     public async Task Promote_is_for_operators_only_from_CanaryVerified_and_a_change_a_CiliumNodeConfig_cannot_carry_is_refused()
     {
         await using var cluster = await TrackedCluster.StartAsync();
