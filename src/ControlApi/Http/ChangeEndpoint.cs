@@ -74,12 +74,16 @@ public static class ChangeEndpoint
         }
     }
 
-    /// <summary>Method, path and body: what makes two requests "the same" for an Idempotency-Key.</summary>
+    /// <summary>Method, path, body and the rollout headers: what makes two requests "the same" for an Idempotency-Key.</summary>
     public static string Fingerprint(HttpRequest request, ReadOnlySpan<byte> body)
     {
         using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
         hash.AppendData(Encoding.UTF8.GetBytes($"{request.Method}\n{request.Path}\n{request.ContentType}\n"));
         hash.AppendData(body);
+        // A canary and a rollout everywhere are different requests; without the headers the hash is as before.
+        foreach (var header in new[] { Canary.RolloutHeaders.RolloutHeader, Canary.RolloutHeaders.NodesHeader })
+            if (request.Headers.TryGetValue(header, out var value) && !string.IsNullOrWhiteSpace(value))
+                hash.AppendData(Encoding.UTF8.GetBytes($"\n{header}: {value}"));
         return Convert.ToHexStringLower(hash.GetHashAndReset());
     }
 
