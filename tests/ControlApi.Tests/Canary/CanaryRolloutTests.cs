@@ -140,6 +140,25 @@ public sealed class CanaryRolloutTests
     }
 
     [Fact]
+    public async Task A_newer_change_supersedes_a_verified_canary_and_takes_its_CiliumNodeConfig_away()
+    {
+        await using var cluster = await TrackedCluster.StartAsync();
+        await BaselineAsync(cluster);
+        Assert.Equal(HttpStatusCode.Accepted, (await PatchAsCanaryAsync(cluster.Client, Geneve)).StatusCode);
+        await cluster.WaitForStateAsync(2, "CanaryVerified", TimeSpan.FromSeconds(90));
+
+        // Everywhere at once; its settings build on revision 2's (geneve), without the canary.
+        Assert.Equal(HttpStatusCode.Accepted, (await cluster.PatchSettingsAsync("""{"bpf":{"masquerade":true}}""")).StatusCode);
+
+        await cluster.WaitForStateAsync(3, "Verified", TimeSpan.FromSeconds(90));
+        Assert.Equal("Superseded", (string)(await cluster.RevisionAsync(2))["state"]!);
+        Assert.Null(await RepositoryFileAsync(cluster, CanaryFile));
+        Assert.False(NodeConfigInCluster(cluster));
+        Assert.All(cluster.Simulator.Nodes, n => Assert.Equal("geneve", cluster.Simulator.AgentConfig(n.Name)["tunnel-protocol"]));
+        Assert.Equal(409, (int)(await cluster.Client.PostAsync("/api/v1/clusters/local/revisions/2/promote", null)).StatusCode);
+    }
+
+    [Fact]
     public async Task Promote_is_for_operators_only_from_CanaryVerified_and_a_change_a_CiliumNodeConfig_cannot_carry_is_refused()
     {
         await using var cluster = await TrackedCluster.StartAsync();
