@@ -1,5 +1,6 @@
 using ControlApi.Adoption;
 using ControlApi.Audit;
+using ControlApi.Canary;
 using ControlApi.Chatops;
 using ControlApi.Cilium;
 using ControlApi.Clusters;
@@ -66,6 +67,7 @@ api.MapStatusApi();
 api.MapApiKeysApi();
 api.MapChatopsApi();
 api.MapRollbackApi();
+api.MapCanaryApi();
 api.MapAuditApi();
 api.MapEventsApi();
 api.MapWebhooksApi();

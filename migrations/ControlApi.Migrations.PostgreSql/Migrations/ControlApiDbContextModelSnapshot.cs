@@ -498,6 +498,16 @@ namespace ControlApi.Migrations.PostgreSql.Migrations
                         .HasMaxLength(200)
                         .HasColumnType("character varying(200)");
 
+                    b.Property<string>("CanaryKeysJson")
+                        .HasColumnType("text");
+
+                    b.Property<string>("CanaryPodsJson")
+                        .HasColumnType("text");
+
+                    b.Property<string>("CanarySelector")
+                        .HasMaxLength(1024)
+                        .HasColumnType("character varying(1024)");
+
                     b.Property<string>("ClusterId")
                         .IsRequired()
                         .HasMaxLength(63)
@@ -514,6 +524,13 @@ namespace ControlApi.Migrations.PostgreSql.Migrations
                         .HasColumnType("integer");
 
                     b.Property<string>("OnBehalfOf")
+                        .HasMaxLength(200)
+                        .HasColumnType("character varying(200)");
+
+                    b.Property<DateTimeOffset?>("PromotedAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<string>("PromotedBy")
                         .HasMaxLength(200)
                         .HasColumnType("character varying(200)");
 

@@ -479,6 +479,16 @@ namespace ControlApi.Migrations
                         .HasMaxLength(200)
                         .HasColumnType("TEXT");
 
+                    b.Property<string>("CanaryKeysJson")
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("CanaryPodsJson")
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("CanarySelector")
+                        .HasMaxLength(1024)
+                        .HasColumnType("TEXT");
+
                     b.Property<string>("ClusterId")
                         .IsRequired()
                         .HasMaxLength(63)
@@ -495,6 +505,13 @@ namespace ControlApi.Migrations
                         .HasColumnType("INTEGER");
 
                     b.Property<string>("OnBehalfOf")
+                        .HasMaxLength(200)
+                        .HasColumnType("TEXT");
+
+                    b.Property<long?>("PromotedAt")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("PromotedBy")
                         .HasMaxLength(200)
                         .HasColumnType("TEXT");
 

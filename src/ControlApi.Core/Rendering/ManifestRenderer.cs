@@ -1,3 +1,4 @@
+using ControlApi.Core.Canary;
 using ControlApi.Core.Clusters;
 using ControlApi.Core.Rendering.Yaml;
 using ControlApi.Core.Settings;
@@ -21,10 +22,18 @@ public static class ManifestRenderer
     public const string NamespaceFile = "namespace.yaml";
     public const string BgpFile = "bgp.yaml";
 
+    /// <summary>The canary's CiliumNodeConfig, present only while a canary is open (removed by the next render).</summary>
+    public const string CanaryFile = "canary.yaml";
+
     /// <summary>The same for every render, so it never makes a diff on its own.</summary>
     public const string Header = "# Rendered by ControlApi from the cluster's Cilium settings; change them through ControlApi, not here.\n";
 
-    public static RenderedManifests Render(ClusterProfile cluster, CiliumSettings settings)
+    /// <param name="canary">
+    /// A canary: <paramref name="settings"/> are then the cluster-wide settings still in force (the
+    /// HelmRelease stays as it is) and the canary's changed cilium-config keys go into a
+    /// CiliumNodeConfig for its nodes only (<see cref="CanaryFile"/>).
+    /// </param>
+    public static RenderedManifests Render(ClusterProfile cluster, CiliumSettings settings, CanaryOverlay? canary = null)
     {
         ArgumentNullException.ThrowIfNull(cluster);
         ArgumentNullException.ThrowIfNull(settings);
@@ -39,6 +48,8 @@ public static class ManifestRenderer
         var bgp = BgpResourceBuilder.Build(cluster, settings.Bgp);
         if (bgp.Count > 0)
             folder[BgpFile] = bgp;
+        if (canary is not null)
+            folder[CanaryFile] = [CiliumNodeConfigBuilder.Build(cluster, canary)];
         folder[KustomizationBuilder.FileName] = [KustomizationBuilder.Build(folder.Keys)];
 
         var files = folder
@@ -51,7 +62,7 @@ public static class ManifestRenderer
 
     /// <summary>Every path a render of this cluster may write; the rest of the repository is not ControlApi's.</summary>
     public static IReadOnlyList<string> OwnedPaths(ClusterProfile cluster) =>
-        new[] { RepositoryFile, ReleaseFile, NamespaceFile, BgpFile, KustomizationBuilder.FileName }
+        new[] { RepositoryFile, ReleaseFile, NamespaceFile, BgpFile, CanaryFile, KustomizationBuilder.FileName }
             .Select(name => CiliumFilePath(cluster, name))
             .Append(NormalizePath(cluster.TalosPatchPath))
             .Order(StringComparer.Ordinal)

@@ -8,6 +8,12 @@ public enum RevisionState
 {
     Accepted,
     Committed,
+
+    /// <summary>A canary commit is applied: agents on the selected nodes restart with its CiliumNodeConfig and are verified.</summary>
+    Canary,
+
+    /// <summary>The canary nodes run the change and showed it working; it waits to be promoted cluster-wide.</summary>
+    CanaryVerified,
     Applied,
     RolledOut,
     Verified,
@@ -28,11 +34,19 @@ public static class RevisionStates
 
     /// <summary>On the way from the commit to Verified: a tracker follows these.</summary>
     public static bool IsConverging(this RevisionState state) =>
-        state is RevisionState.Committed or RevisionState.Applied or RevisionState.RolledOut;
+        state is RevisionState.Committed or RevisionState.Canary or RevisionState.Applied or RevisionState.RolledOut;
 
     /// <summary>The converging states as stored (queries match on the names).</summary>
     public static IReadOnlyList<string> ConvergingNames { get; } =
-        [nameof(RevisionState.Committed), nameof(RevisionState.Applied), nameof(RevisionState.RolledOut)];
+        [nameof(RevisionState.Committed), nameof(RevisionState.Canary), nameof(RevisionState.Applied), nameof(RevisionState.RolledOut)];
+
+    /// <summary>
+    /// Committed and live somewhere, but not yet everywhere: a canary that passed waits for its
+    /// promotion (not converging: nothing moves until someone promotes it or the soak time ends).
+    /// A newer commit supersedes it like a converging revision.
+    /// </summary>
+    public static IReadOnlyList<string> SupersedableNames { get; } =
+        [.. ConvergingNames, nameof(RevisionState.CanaryVerified)];
 
     /// <summary>
     /// Failures after the commit that the cluster can still put right by itself — Flux retries a

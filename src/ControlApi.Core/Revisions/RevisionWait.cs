@@ -18,13 +18,15 @@ public enum WaitOutcome
 
 /// <summary>
 /// Which states a caller may wait for and when such a wait is over: the success path of SPEC §4,
-/// Accepted → Committed → Applied → RolledOut → Verified. Pure, so each case is a table row in a test.
+/// Accepted → Committed → Applied → RolledOut → Verified, with a canary's Canary → CanaryVerified
+/// after Committed (its promotion commit goes on through Applied to Verified). Pure, so each case is
+/// a table row in a test.
 /// </summary>
 public static class RevisionWait
 {
     /// <summary>The states a caller can wait for, in lifecycle order.</summary>
     public static IReadOnlyList<RevisionState> SuccessPath { get; } =
-        [RevisionState.Accepted, RevisionState.Committed, RevisionState.Applied, RevisionState.RolledOut, RevisionState.Verified];
+        [RevisionState.Accepted, RevisionState.Committed, RevisionState.Canary, RevisionState.CanaryVerified, RevisionState.Applied, RevisionState.RolledOut, RevisionState.Verified];
 
     public static bool CanWaitFor(RevisionState state) => SuccessPath.Contains(state);
 

@@ -19,6 +19,8 @@ internal sealed class RevisionConfiguration : IEntityTypeConfiguration<Revision>
         builder.Property(r => r.Reason).HasMaxLength(1000);
         builder.Property(r => r.Source).HasMaxLength(16);
         builder.Property(r => r.CommitSha).HasMaxLength(64);
+        builder.Property(r => r.CanarySelector).HasMaxLength(1024);
+        builder.Property(r => r.PromotedBy).HasMaxLength(200);
         builder.HasMany(r => r.Timeline).WithOne().HasForeignKey(t => t.RevisionId).OnDelete(DeleteBehavior.Cascade);
     }
 }

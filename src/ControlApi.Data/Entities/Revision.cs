@@ -44,6 +44,27 @@ public sealed class Revision
     /// </summary>
     public string? AdoptedFilesJson { get; set; }
 
+    /// <summary>
+    /// Set on a canary: the node selector (kubectl's text form) of the nodes that try the change
+    /// first. Null for a change rolled out everywhere at once.
+    /// </summary>
+    public string? CanarySelector { get; set; }
+
+    /// <summary>The canary's cilium-config keys with their new values (JSON object), computed once when it was accepted.</summary>
+    public string? CanaryKeysJson { get; set; }
+
+    /// <summary>
+    /// The agent pods the canary deleted, by node (JSON object node → pod), written before they are
+    /// deleted so a tracker that starts again neither deletes twice nor mistakes an old pod for a new one.
+    /// </summary>
+    public string? CanaryPodsJson { get; set; }
+
+    /// <summary>When the canary was promoted: from then on the revision renders cluster-wide, without the CiliumNodeConfig.</summary>
+    public DateTimeOffset? PromotedAt { get; set; }
+
+    /// <summary>Who promoted it (a person, or the platform after the soak time).</summary>
+    public string? PromotedBy { get; set; }
+
     public List<RevisionTransition> Timeline { get; set; } = [];
 }
 

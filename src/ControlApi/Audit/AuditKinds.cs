@@ -23,6 +23,10 @@ public static class AuditKinds
     public const string RolloutStuck = "rollout.stuck";
     public const string VerifyPassed = "verify.passed";
     public const string VerifyFailed = "verify.failed";
+    public const string CanaryRestarted = "canary.restarted";
+    public const string CanaryVerified = "canary.verified";
+    public const string CanaryFailed = "canary.failed";
+    public const string CanaryPromoted = "canary.promoted";
     public const string DriftDetected = "drift.detected";
     public const string DriftCleared = "drift.cleared";
     public const string ClusterUnreachable = "cluster.unreachable";

@@ -73,6 +73,14 @@ public abstract record ChatCommand
         public override ChatRole RequiredRole => ChatRole.Operator;
     }
 
+    /// <summary>Roll a verified canary out to every node.</summary>
+    public sealed record Promote(int Revision, string? ClusterName) : ChatCommand
+    {
+        public override string Verb => ChatVerbs.Promote;
+        public override string? Cluster => ClusterName;
+        public override ChatRole RequiredRole => ChatRole.Operator;
+    }
+
     /// <summary>A known command used the wrong way; <paramref name="Problem"/> says what is wrong.</summary>
     public sealed record Invalid(string Command, string Problem) : ChatCommand
     {
@@ -92,6 +100,7 @@ public static class ChatVerbs
     public const string Rollback = "rollback";
     public const string Repair = "repair";
     public const string Retrack = "retrack";
+    public const string Promote = "promote";
 
     /// <summary>How each command is written; shown by <c>help</c> and after a misuse.</summary>
     public static string Usage(string verb) => verb switch
@@ -105,6 +114,7 @@ public static class ChatVerbs
         Rollback => "rollback <revision> [cluster] [reason…]",
         Repair => "repair [cluster] [reason…]",
         Retrack => "retrack <revision> [cluster]",
+        Promote => "promote <revision> [cluster]",
         _ => "help",
     };
 
@@ -119,6 +129,7 @@ public static class ChatVerbs
         (Usage(Rollback), "a new revision with the settings of an earlier one (operators)"),
         (Usage(Repair), "undo drift: Flux re-applies the Cilium release, as `flux reconcile hr --force` (operators)"),
         (Usage(Retrack), "follow a revision again, e.g. after Flux's own retry (operators)"),
+        (Usage(Promote), "roll a verified canary out to every node (operators)"),
         (Usage(Help), "this list"),
     ];
 }

@@ -23,6 +23,7 @@ public sealed class ChatCommandEngine(
     ILiveStatusSource live,
     Tracking.ClusterRepair repair,
     Tracking.RevisionRetrack retrack,
+    Canary.CanaryPromotion promotion,
     ChatAudit audit,
     IOptions<ChatopsOptions> options,
     IOptions<ControlApiOptions> service)
@@ -72,6 +73,7 @@ public sealed class ChatCommandEngine(
             ChatCommand.Rollback back => await RollbackAsync(cluster, back, request, cancellationToken),
             ChatCommand.Repair asked => await RepairAsync(cluster, asked, request, cancellationToken),
             ChatCommand.Retrack again => await RetrackAsync(cluster, again, request, cancellationToken),
+            ChatCommand.Promote promote => await PromoteAsync(cluster, promote, request, cancellationToken),
             _ => throw new InvalidOperationException($"Unhandled chat command {command.GetType().Name}."),
         };
         return reply with { Cluster = cluster.Id };
@@ -141,6 +143,18 @@ public sealed class ChatCommandEngine(
             Tracking.RepairOutcome.NotConnected => ChatReplies.Failed($"`{cluster.Id}` has no Kubernetes access configured, so Flux cannot be asked to re-apply the release."),
             Tracking.RepairOutcome.Unreachable unreachable => ChatReplies.Failed($"`{cluster.Id}` does not answer ({unreachable.Reason}); try again when `status {cluster.Id}` shows it reachable."),
             _ => throw new InvalidOperationException($"Unhandled repair outcome {outcome.GetType().Name}."),
+        };
+    }
+
+    private async Task<ChatReply> PromoteAsync(ManagedCluster cluster, ChatCommand.Promote promote, ChatRequest request, CancellationToken cancellationToken)
+    {
+        var outcome = await promotion.ApplyAsync(cluster, promote.Revision, request.Platform, AuditSources.Chatops, cancellationToken, Person(request.User));
+        return outcome switch
+        {
+            Canary.PromoteOutcome.Promoted promoted => ChatCanary.Promoted(cluster, promote.Revision, promoted.Revision.Canary?.NodeSelector ?? "", request),
+            Canary.PromoteOutcome.NoSuchRevision missing => ChatReplies.NoSuchRevision(cluster, missing.Target, missing.CurrentRevision),
+            Canary.PromoteOutcome.NotPromotable refused => ChatReplies.Failed(refused.Advice),
+            _ => throw new InvalidOperationException($"Unhandled promote outcome {outcome.GetType().Name}."),
         };
     }
 

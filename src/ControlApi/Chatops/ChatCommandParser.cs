@@ -32,6 +32,7 @@ public static partial class ChatCommandParser
             ChatVerbs.Rollback => Rollback(input, rest, clusters),
             ChatVerbs.Repair => Repair(input, rest, clusters),
             ChatVerbs.Retrack => Retrack(rest, clusters),
+            ChatVerbs.Promote => Promote(rest, clusters),
             _ => new ChatCommand.Help(words[0].Value),
         };
     }
@@ -104,6 +105,18 @@ public static partial class ChatCommandParser
         // Nothing may follow: a word that is not a cluster is a typo, not a reason.
         if (next < rest.Count) return new ChatCommand.Invalid(verb, ChatMessages.TooManyWords(verb));
         return new ChatCommand.Retrack(revision, cluster);
+    }
+
+    private static ChatCommand Promote(List<Token> rest, IReadOnlyCollection<string> clusters)
+    {
+        const string verb = ChatVerbs.Promote;
+        if (rest.Count == 0 || !int.TryParse(rest[0].Value.TrimStart('#'), NumberStyles.None, CultureInfo.InvariantCulture, out var revision))
+            return new ChatCommand.Invalid(verb, ChatMessages.NameARevision);
+        var (cluster, next, problem) = ClusterAt(rest, 1, clusters);
+        if (problem is not null) return new ChatCommand.Invalid(verb, problem);
+        // Nothing may follow: a word that is not a cluster is a typo, and a promotion reaches every node.
+        if (next < rest.Count) return new ChatCommand.Invalid(verb, ChatMessages.TooManyWords(verb));
+        return new ChatCommand.Promote(revision, cluster);
     }
 
     /// <summary>

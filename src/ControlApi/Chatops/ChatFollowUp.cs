@@ -56,7 +56,9 @@ public static class FollowUpDecision
         if (rollback is { Expected: true } && state.MayRecover())
             return AfterFailure(followUp, revision, state, rollback, now);
 
-        var ended = state.IsTerminal() || (state == RevisionState.Committed && !live.TracksRevisions);
+        // A verified canary waits for someone to promote it: the channel is told, and `promote` follows it from there.
+        var ended = state.IsTerminal() || (state == RevisionState.Committed && !live.TracksRevisions)
+            || (state == RevisionState.CanaryVerified && revision.Canary is { PromotedAt: null });
         var news = state != followUp.Reported ? Milestone(followUp, revision, state, live) : null;
         if (news is null && !ended && now >= followUp.Deadline)
             return new FollowUpStep(ChatReplies.StillWaiting(revision, now - followUp.Started), true);
@@ -96,6 +98,8 @@ public static class FollowUpDecision
         RevisionState.Committed => ChatReplies.Committed(revision, live),
         RevisionState.Applied => ChatReplies.Applied(revision),
         RevisionState.RolledOut => ChatReplies.RolledOut(revision),
+        RevisionState.Canary => ChatCanary.Restarting(revision),
+        RevisionState.CanaryVerified when revision.Canary is { PromotedAt: null } => ChatCanary.Verified(revision),
         RevisionState.CommitFailed => ChatReplies.CommitFailing(revision),
         _ when state.IsTerminal() => ChatReplies.Ended(revision),
         _ => null,

@@ -71,6 +71,7 @@ public static class ChatReplies
             facts.Add(new ChatFact("Requested by", RequestedBy(current)));
             if (current.Reason is { } reason) facts.Add(new ChatFact("Reason", Code(reason)));
             facts.Add(new ChatFact("Created", Time(current.CreatedAt)));
+            if (current.Canary is not null) facts.Add(new ChatFact("Canary", ChatCanary.Describe(current)));
         }
         facts.Add(new ChatFact("Kubernetes", live.Summary));
         facts.AddRange(live.Facts);

@@ -168,13 +168,22 @@ public sealed class CommitJob(
         var settings = Settings(revision);
         var previous = await PreviousSettingsAsync(revision, cancellationToken);
         if (RulesNowRefuse(cluster, revision, settings, previous) is { } refused) return new Prepared(null, refused);
-        var rendered = ManifestRenderer.Render(cluster.Profile, settings);
+        // An open canary keeps the release of the revision before it (what every node runs) and adds
+        // the CiliumNodeConfig for its nodes; once promoted, the same revision renders cluster-wide.
+        var canary = Canary.CanaryRecords.IsOpenCanary(revision);
+        var rendered = canary
+            ? ManifestRenderer.Render(cluster.Profile, previous, Canary.CanaryRecords.Overlay(revision))
+            : ManifestRenderer.Render(cluster.Profile, settings);
+        var phrases = revision.Source == AuditSources.Adopt ? ["adopt the Cilium release the cluster runs"] : SettingsChanges.Phrases(previous, settings).ToList();
+        if (canary) phrases.Insert(0, $"canary on {revision.CanarySelector}");
+        else if (revision.PromotedAt is not null) phrases.Insert(0, "promote the canary");
         return new Prepared(new ManifestCommit(
             rendered.Files,
             rendered.OwnedPaths,
             new CommitMessage
             {
-                Changes = revision.Source == AuditSources.Adopt ? ["adopt the Cilium release the cluster runs"] : SettingsChanges.Phrases(previous, settings),
+                Step = revision.PromotedAt is not null ? "promote" : null,
+                Changes = phrases,
                 Values = revision.ValueChangesJson is null ? [] :
                     (System.Text.Json.JsonSerializer.Deserialize<List<Core.Values.ValueChange>>(revision.ValueChangesJson, ApiJson.Options) ?? []).Select(v => v.ToString()).ToList(),
                 ClusterId = cluster.Id,
@@ -261,7 +270,8 @@ public sealed class CommitJob(
 
     private async Task SupersedeOlderAsync(Revision committed, DateTimeOffset now, CancellationToken cancellationToken)
     {
-        var converging = RevisionStates.ConvergingNames;
+        // A verified canary that was not promoted too: the newer commit renders without its CiliumNodeConfig.
+        var converging = RevisionStates.SupersedableNames;
         var older = await db.Revisions.Include(r => r.Timeline)
             .Where(r => r.ClusterId == committed.ClusterId && r.Number < committed.Number && converging.Contains(r.State))
             .ToListAsync(cancellationToken);

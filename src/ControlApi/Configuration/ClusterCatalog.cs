@@ -10,6 +10,9 @@ public sealed record ManagedCluster(ClusterProfile Profile, GitOpsOptions GitOps
 
     /// <summary>The cluster's own automatic-rollback setting; null when it follows the service-wide one.</summary>
     public bool? AutoRollback { get; init; }
+
+    /// <summary>The cluster's canary defaults (a copy of its configuration).</summary>
+    public CanaryOptions Canary { get; init; } = new();
 }
 
 /// <summary>The clusters from configuration, resolved once (paths made absolute against the data directory).</summary>
@@ -53,6 +56,7 @@ public sealed class ClusterCatalog
         return new ManagedCluster(profile, options.GitOps, options.Kubernetes, paths.ResolveRepository(options.GitOps.Repository))
         {
             AutoRollback = options.AutoRollback,
+            Canary = new CanaryOptions { NodeSelector = options.Canary.NodeSelector, SoakTime = options.Canary.SoakTime, AutoPromote = options.Canary.AutoPromote },
         };
     }
 }

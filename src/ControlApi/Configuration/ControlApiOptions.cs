@@ -28,6 +28,22 @@ public sealed class ClusterOptions
 
     /// <summary>Roll back automatically when a revision fails after its commit; null takes <c>ControlApi:Tracking:AutoRollback</c>.</summary>
     public bool? AutoRollback { get; set; }
+
+    /// <summary>The cluster's canary defaults (X-Rollout: canary without X-Rollout-Nodes, soak time, automatic promotion).</summary>
+    public CanaryOptions Canary { get; set; } = new();
+}
+
+/// <summary>How canaries of one cluster run (README "A canary rollout step by step").</summary>
+public sealed class CanaryOptions
+{
+    /// <summary>The nodes a canary runs on when the change names none (kubectl's selector form, e.g. <c>role=canary</c>).</summary>
+    public string? NodeSelector { get; set; }
+
+    /// <summary>How long a verified canary runs before <see cref="AutoPromote"/> promotes it.</summary>
+    public TimeSpan SoakTime { get; set; } = TimeSpan.FromMinutes(30);
+
+    /// <summary>Promote a verified canary by itself once it has soaked for <see cref="SoakTime"/>; off: an operator promotes.</summary>
+    public bool AutoPromote { get; set; }
 }
 
 public sealed class GitOpsOptions

@@ -52,6 +52,10 @@ public sealed class ControlApiOptionsValidator : IValidateOptions<ControlApiOpti
             CheckObjectRef(cluster.Flux.HelmRelease, $"{key}:Flux:HelmRelease", failures);
             if (!string.IsNullOrWhiteSpace(cluster.Flux.DriftDetection) && !Core.Rendering.FluxResourceBuilder.DriftDetectionModes.Contains(cluster.Flux.DriftDetection))
                 failures.Add($"{key}:Flux:DriftDetection '{cluster.Flux.DriftDetection}' is not a helm-controller drift detection mode ({string.Join(", ", Core.Rendering.FluxResourceBuilder.DriftDetectionModes)}); remove it to leave the mode out.");
+            if (!string.IsNullOrWhiteSpace(cluster.Canary.NodeSelector) && Core.Canary.NodeSelector.Parse(cluster.Canary.NodeSelector).Error is { } selectorError)
+                failures.Add($"{key}:Canary:NodeSelector: {selectorError}");
+            if (cluster.Canary.SoakTime < TimeSpan.Zero)
+                failures.Add($"{key}:Canary:SoakTime {cluster.Canary.SoakTime} is negative; give how long a verified canary runs before it is promoted, e.g. 00:30:00.");
 
             if (!Uri.TryCreate(cluster.Chart.Repository, UriKind.Absolute, out var chartUri) || chartUri.Scheme is not ("https" or "http" or "oci"))
                 failures.Add($"{key}:Chart:Repository '{cluster.Chart.Repository}' is not an http(s) or oci URL.");

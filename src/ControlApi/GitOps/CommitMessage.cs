@@ -41,6 +41,12 @@ public sealed record CommitMessage
     /// <summary>A rollback names the revision it restores first in the subject: <c>cilium: rollback to 3, disable encryption</c>.</summary>
     public int? RollbackTo { get; init; }
 
+    /// <summary>
+    /// A second commit of the same revision (a canary's promotion: <c>promote</c>) has a trailer of its
+    /// own, <c>goldentooth/7/promote</c>, so finding the first after a crash never stands in for it.
+    /// </summary>
+    public string? Step { get; init; }
+
     /// <summary>The trailer value identifying this revision, e.g. <c>goldentooth/7</c>.</summary>
     public string RevisionTrailerValue
     {
@@ -52,7 +58,9 @@ public sealed record CommitMessage
                 throw new ArgumentException($"'{ClusterId}' cannot be used as a cluster id in a commit trailer.", nameof(ClusterId));
             }
 
-            return string.Create(CultureInfo.InvariantCulture, $"{cluster}/{Revision}");
+            return Step is { Length: > 0 } step
+                ? string.Create(CultureInfo.InvariantCulture, $"{cluster}/{Revision}/{SingleLine(step).Replace(' ', '-')}")
+                : string.Create(CultureInfo.InvariantCulture, $"{cluster}/{Revision}");
         }
     }
 

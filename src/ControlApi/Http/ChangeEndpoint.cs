@@ -28,6 +28,8 @@ public static class ChangeEndpoint
         var (headers, headerError) = ChangeHeaders.Parse(context.Request, limits);
         if (headers is null) return Problems.BadRequest("invalid-header", "Invalid change header", headerError!);
         if (HostFirewallOverrideHeader.Check(context, headers) is { } overrideProblem) return overrideProblem;
+        var (rollout, rolloutError) = Canary.RolloutHeaders.Parse(context.Request);
+        if (rolloutError is not null) return Problems.BadRequest("invalid-header", "Invalid change header", rolloutError);
 
         var outcome = await changes.ApplyAsync(new ChangeRequest(
             cluster, desire, Caller.Name(context), AuditSources.Api,
@@ -36,6 +38,7 @@ public static class ChangeEndpoint
         {
             NamedMembers = namedMembers,
             HostFirewallOverride = HostFirewallOverrideHeader.Present(context) ? headers.Reason : null,
+            Canary = rollout,
         }, cancellationToken);
         return Answer(context, cluster, outcome);
     }
@@ -71,17 +74,25 @@ public static class ChangeEndpoint
                 return Problems.AdoptFirst(cluster.Id, adopt.Reason);
             case ChangeOutcome.Blocked blocked:
                 return Problems.Blocked(cluster.Id, blocked.Hold);
+            case ChangeOutcome.CanaryRefused refused:
+                return Problems.Create(StatusCodes.Status422UnprocessableEntity, "canary-not-possible", "The change cannot be a canary",
+                    $"This change cannot be tried on canary nodes first: {string.Join("; ", refused.Reasons)}. {refused.Advice}",
+                    new() { ["reasons"] = refused.Reasons });
             default:
                 throw new InvalidOperationException($"Unhandled change outcome {outcome.GetType().Name}.");
         }
     }
 
-    /// <summary>Method, path and body: what makes two requests "the same" for an Idempotency-Key.</summary>
+    /// <summary>Method, path, body and the rollout headers: what makes two requests "the same" for an Idempotency-Key.</summary>
     public static string Fingerprint(HttpRequest request, ReadOnlySpan<byte> body)
     {
         using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
         hash.AppendData(Encoding.UTF8.GetBytes($"{request.Method}\n{request.Path}\n{request.ContentType}\n"));
         hash.AppendData(body);
+        // A canary and a rollout everywhere are different requests; without the headers the hash is as before.
+        foreach (var header in new[] { Canary.RolloutHeaders.RolloutHeader, Canary.RolloutHeaders.NodesHeader })
+            if (request.Headers.TryGetValue(header, out var value) && !string.IsNullOrWhiteSpace(value))
+                hash.AppendData(Encoding.UTF8.GetBytes($"\n{header}: {value}"));
         return Convert.ToHexStringLower(hash.GetHashAndReset());
     }
 

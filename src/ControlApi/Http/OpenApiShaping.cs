@@ -285,6 +285,8 @@ public static class OpenApiShaping
         Header(operation, ChangeHeaders.OnBehalfOfHeader, "The person the caller acts for; recorded in the audit log.");
         Header(operation, HostFirewall.HostFirewallOverrideHeader.Name,
             "Admins only, with X-Change-Reason: 'enforce' enforces the host firewall although its audit gate refuses (host-firewall-audit-shows-drops); audited as hostfirewall.enforce.override. Another role gets 403.");
+        Header(operation, Canary.RolloutHeaders.RolloutHeader, "'canary' tries the change on a few nodes first (a CiliumNodeConfig; promote it afterwards); 'all' or none rolls it out everywhere. A change that is more than cilium-config keys answers 422 canary-not-possible.");
+        Header(operation, Canary.RolloutHeaders.NodesHeader, "With X-Rollout: canary, the canary nodes as a label selector in kubectl's form, e.g. 'kubernetes.io/hostname in (node-01,node-02)' or 'role=canary'; default: the cluster's Canary:NodeSelector.");
 
         foreach (var (status, response) in operation.Responses ?? [])
         {

@@ -46,6 +46,8 @@ public sealed record ChangeRequest(
     /// (<c>X-Host-Firewall-Override</c>); the endpoint checks the role. Audited as its own event.
     /// </summary>
     public string? HostFirewallOverride { get; init; }
+    /// <summary>Set when the change asks for a canary (<c>X-Rollout: canary</c>); null rolls it out everywhere.</summary>
+    public Canary.RolloutRequest? Canary { get; init; }
 }
 
 /// <summary>Every way a change request can end.</summary>
@@ -69,6 +71,8 @@ public abstract record ChangeOutcome
 
     /// <summary>A freeze, or someone else's lock, stops changes to the cluster now.</summary>
     public sealed record Blocked(Holds.HoldResource Hold) : ChangeOutcome;
+    /// <summary>The change asked for a canary it cannot have; each reason says why, <paramref name="Advice"/> what to do.</summary>
+    public sealed record CanaryRefused(IReadOnlyList<string> Reasons, string Advice) : ChangeOutcome;
 }
 
 /// <summary>
@@ -160,6 +164,20 @@ public sealed class ChangeService(
             return new ChangeOutcome.Unchanged(unchanged);
         }
 
+        Core.Canary.NodeSelector? canaryNodes = null;
+        IReadOnlyDictionary<string, string>? canaryKeys = null;
+        if (request.Canary is { } rollout)
+        {
+            switch (await PlanCanaryAsync(request.Cluster, rollout, current, desired, cancellationToken))
+            {
+                case (null, null, var refused):
+                    return refused!;
+                case var (nodes, keys, _):
+                    (canaryNodes, canaryKeys) = (nodes, keys);
+                    break;
+            }
+        }
+
         var values = await baselines.DescribeAsync(request.Cluster, current, desired, chart, cancellationToken);
         var sideEffects = Core.Values.SideEffects.Of(values, current.Settings, desired, request.NamedMembers);
         var risk = ChangeRisks.Assess(request.Cluster.Profile, current.Settings, desired, validation.Warnings);
@@ -174,6 +192,8 @@ public sealed class ChangeService(
             Reason = request.Reason,
             Source = request.Source,
             RollbackTo = request.RollbackTo,
+            CanarySelector = canaryNodes?.ToString(),
+            CanaryKeysJson = canaryKeys is null ? null : Canary.CanaryRecords.Serialize(canaryKeys),
             WarningsJson = JsonSerializer.Serialize(warnings, ApiJson.Options),
             ValueChangesJson = JsonSerializer.Serialize(values, ApiJson.Options),
             CreatedAt = now,
@@ -193,6 +213,7 @@ public sealed class ChangeService(
             {
                 onBehalfOf = request.OnBehalfOf, person = request.PersonOrOnBehalfOf, reason = request.Reason, previousRevision = current.Number,
                 rollbackTo = request.RollbackTo, changes,
+                canary = canaryNodes is null ? null : new { nodeSelector = canaryNodes.ToString(), keys = canaryKeys },
                 values = values.Select(v => v.ToString()), sideEffects = sideEffects.Select(v => v.ToString()),
                 warnings = warnings.Select(w => w.Code),
                 risk = risk.Risk, riskReasons = risk.Reasons.Select(r => $"{r.Subject}: {r.Why}"),
@@ -220,6 +241,34 @@ public sealed class ChangeService(
         commits.ScheduleNow(clusterId);
         logger.LogInformation("Accepted revision {Cluster}/{Revision} from {Actor}: {Changes}", clusterId, revision.Number, request.Actor, changes);
         return new ChangeOutcome.Accepted(accepted);
+    }
+
+    /// <summary>
+    /// The canary's nodes and keys, or why it cannot be one. Its base is the current revision, which
+    /// every node runs unless it is itself a canary that was not promoted — then it must be promoted
+    /// (or rolled back) first.
+    /// </summary>
+    private async Task<(Core.Canary.NodeSelector? Nodes, IReadOnlyDictionary<string, string>? Keys, ChangeOutcome? Refused)> PlanCanaryAsync(
+        ManagedCluster cluster, Canary.RolloutRequest rollout, RevisionResource current, CiliumSettings desired, CancellationToken cancellationToken)
+    {
+        if (rollout.NodesOr(cluster) is not { } nodes)
+            return (null, null, new ChangeOutcome.CanaryRefused(
+                [$"no canary nodes are named: the request has no {Canary.RolloutHeaders.NodesHeader} header and {cluster.Id} has no Canary:NodeSelector configured"],
+                $"Send {Canary.RolloutHeaders.NodesHeader} with a node selector (e.g. 'kubernetes.io/hostname in (node-01,node-02)' or 'role=canary'), or roll out without a canary."));
+        if (current.Number > 0)
+        {
+            var stored = await db.Revisions.AsNoTracking().SingleAsync(r => r.ClusterId == cluster.Id && r.Number == current.Number, cancellationToken);
+            if (Canary.CanaryRecords.Blocks(stored))
+                return (null, null, new ChangeOutcome.CanaryRefused(
+                    [$"revision {current.Number} is still a canary ({stored.State}) on {stored.CanarySelector}: the other nodes do not run its settings yet"],
+                    $"Promote it first (POST {Canary.CanaryLinks.Promote(cluster.Id, current.Number)}) or roll back to the revision before it, then make this change."));
+        }
+        return Core.Canary.CanaryPlan.Decide(cluster.Profile, current.Settings, desired) switch
+        {
+            Core.Canary.CanaryVerdict.Possible possible => (nodes, possible.Keys, null),
+            Core.Canary.CanaryVerdict.Impossible impossible => (null, null, new ChangeOutcome.CanaryRefused(impossible.Reasons, Core.Canary.CanaryPlan.RolloutWithoutCanary)),
+            _ => throw new InvalidOperationException("Unhandled canary verdict."),
+        };
     }
 
     private async Task RememberAsync(ChangeRequest request, RememberedOutcome outcome, ChangeResource change, CancellationToken cancellationToken)

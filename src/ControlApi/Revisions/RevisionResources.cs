@@ -36,6 +36,10 @@ public sealed record RevisionResource(
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
     public int? RollbackTo { get; init; }
 
+    /// <summary>A canary: the nodes that try it first, its cilium-config keys, and its promotion.</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public Canary.CanaryResource? Canary { get; init; }
+
     /// <summary>Only in the answer to <c>?waitFor=</c>: what was waited for and how the wait ended.</summary>
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
     public WaitResource? Wait { get; init; }
@@ -66,6 +70,7 @@ public sealed record RevisionResource(
         {
             Values = revision.ValueChangesJson is null ? [] : JsonSerializer.Deserialize<List<ValueChange>>(revision.ValueChangesJson, ApiJson.Options) ?? [],
             RollbackTo = revision.RollbackTo,
+            Canary = ControlApi.Canary.CanaryResource.From(revision),
         };
     }
 }

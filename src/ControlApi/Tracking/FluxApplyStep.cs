@@ -18,6 +18,7 @@ public sealed class FluxApplyStep(
     CommitAncestry ancestry,
     RolloutMonitor rollout,
     TrackingRecorder recorder,
+    Canary.CanaryLeftovers canaryLeftovers,
     IOptions<TrackingOptions> options,
     TimeProvider time) : ITrackingStep
 {
@@ -54,7 +55,11 @@ public sealed class FluxApplyStep(
         switch (Decide(progress, revision.StateSince, observedAt, settings.ApplyDeadline))
         {
             case Decision.Apply(var applied):
-                await recorder.MoveAsync(revision.Id, revision.State, RevisionState.Applied, observedAt,
+                // Before the move, so a job that dies in between does it again (a second delete is harmless).
+                await canaryLeftovers.RestartAfterCanaryAsync(revision, connection, cancellationToken);
+                // A canary's commit leaves the release as it was: what follows is restarting the
+                // canary nodes' agents (Canary), not a DaemonSet rollout.
+                await recorder.MoveAsync(revision.Id, revision.State, revision.OpenCanary is null ? RevisionState.Applied : RevisionState.Canary, observedAt,
                     $"Flux applied {applied.Revision}; HelmRelease Ready at generation {applied.HelmReleaseGeneration}: {applied.Detail}",
                     AuditKinds.FluxApplied,
                     $"{revision.Name}: Flux applied commit {revision.ShortCommit} ({applied.Revision}); HelmRelease {revision.Cluster.Profile.HelmRelease} Ready at generation {applied.HelmReleaseGeneration}",

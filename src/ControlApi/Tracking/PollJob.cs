@@ -46,6 +46,7 @@ public sealed class PollJob(
     TrackScheduler scheduler,
     AutoRollback autoRollback,
     Microsoft.Extensions.Options.IOptions<TrackingOptions> options,
+    Canary.CanarySoak soak,
     ControlApiMetrics metrics,
     TimeProvider time,
     ILogger<PollJob> logger)
@@ -101,6 +102,8 @@ public sealed class PollJob(
         // A failed newest revision is rolled back if the cluster asks for it (again, should the
         // replica whose tracker recorded the failure have died before it could).
         if (desired.Recovering is { } failed) await autoRollback.AfterFailureAsync(cluster, failed, cancellationToken);
+        // A verified canary that has soaked long enough is promoted, when the cluster says so.
+        await soak.PromoteDueAsync(cluster, cancellationToken);
         // The newest revision in the repository that failed is looked at again on each poll: if the
         // cluster got there after all (Flux retried, agents converged late), its tracker moves it on.
         if (observation.Reachable)
@@ -165,12 +168,18 @@ public sealed class PollJob(
         var inRepository = await db.Revisions.AsNoTracking()
             .Where(r => r.ClusterId == clusterId && !NotInRepository.Contains(r.State))
             .OrderByDescending(r => r.Number)
-            .Select(r => new { r.Number, r.SettingsJson, r.State })
+            .Select(r => new { r.Number, r.SettingsJson, r.State, OpenCanary = r.CanarySelector != null && r.PromotedAt == null })
             .FirstOrDefaultAsync(cancellationToken);
+        // An open canary's commit leaves cilium-config as the revision before it wrote it (only its
+        // nodes run the change, through their CiliumNodeConfig): that is what drift is judged against.
+        var settingsJson = inRepository is { OpenCanary: true }
+            ? await db.Revisions.AsNoTracking().Where(r => r.ClusterId == clusterId && r.Number == inRepository.Number - 1).Select(r => r.SettingsJson).FirstOrDefaultAsync(cancellationToken)
+                ?? SettingsJson.Serialize(CiliumSettings.Defaults)
+            : inRepository?.SettingsJson;
         var converging = await db.Revisions.AsNoTracking()
             .Where(r => r.ClusterId == clusterId && RevisionStates.ConvergingNames.Contains(r.State))
             .OrderBy(r => r.Number).Select(r => r.Number).ToListAsync(cancellationToken);
-        return new Desired(inRepository?.Number, inRepository is null ? null : SettingsJson.Parse(inRepository.SettingsJson).Settings, converging,
+        return new Desired(inRepository?.Number, settingsJson is null ? null : SettingsJson.Parse(settingsJson).Settings, converging,
             inRepository is not null && RevisionStates.Parse(inRepository.State).MayRecover() ? inRepository.Number : null);
     }
 

@@ -52,6 +52,7 @@ public sealed class TrackJob(
     FluxApplyStep apply,
     RolloutStep rollout,
     VerifyStep verify,
+    Canary.CanaryStep canary,
     TrackScheduler scheduler,
     AutoRollback autoRollback,
     IOptions<TrackingOptions> options,
@@ -127,7 +128,7 @@ public sealed class TrackJob(
         var started = time.GetTimestamp();
         DateTimeOffset? unreachableSince = null;
         await using var signals = ClusterSignals.Start(connection, cluster.Profile, time, logger, cancellationToken);
-        ITrackingStep[] steps = [apply, rollout, verify];
+        ITrackingStep[] steps = [apply, canary, rollout, verify];
         RevisionState? before = null;
 
         while (true)
@@ -201,6 +202,9 @@ public sealed class TrackJob(
         var state = RevisionStates.Parse(stored.State);
         var settings = SettingsJson.Parse(stored.SettingsJson).Settings
             ?? throw new InvalidOperationException($"Stored settings of revision {cluster.Id}/{number} no longer parse.");
-        return new TrackedRevision(cluster, stored.Id, stored.Number, stored.CommitSha ?? "", settings, state, stored.StateChangedAt);
+        return new TrackedRevision(cluster, stored.Id, stored.Number, stored.CommitSha ?? "", settings, state, stored.StateChangedAt)
+        {
+            OpenCanary = Canary.CanaryRecords.IsOpenCanary(stored) ? Canary.CanaryRecords.Overlay(stored) : null,
+        };
     }
 }

@@ -33,6 +33,10 @@ public static class TrackingExtensions
         services.AddScoped<RolloutStep>();
         services.AddScoped<VerifyStep>();
         services.AddScoped<HostFirewall.HostFirewallAudits>();
+        services.AddScoped<Canary.CanaryStep>();
+        services.AddScoped<Canary.CanaryPromotion>();
+        services.AddScoped<Canary.CanarySoak>();
+        services.AddScoped<Canary.CanaryLeftovers>();
         services.AddScoped<TrackJob>();
         services.AddScoped<ObservationRecorder>();
         services.AddScoped<PollJob>();

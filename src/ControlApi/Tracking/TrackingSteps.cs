@@ -20,6 +20,9 @@ public sealed record TrackedRevision(
     DateTimeOffset StateSince)
 {
     public string Name => $"{Cluster.Id} revision {Number}";
+
+    /// <summary>A canary not promoted: its commit carries a CiliumNodeConfig for these nodes and keys, not the cluster-wide values.</summary>
+    public Core.Canary.CanaryOverlay? OpenCanary { get; init; }
     public bool Recovering => State.MayRecover();
     public string ShortCommit => GitOps.CommitIds.Short(Commit);
 }

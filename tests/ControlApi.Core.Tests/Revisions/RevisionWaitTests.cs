@@ -16,6 +16,10 @@ public sealed class RevisionWaitTests
     [InlineData(RevisionState.Verified, RevisionState.VerificationFailed, WaitOutcome.Failed)]
     [InlineData(RevisionState.Committed, RevisionState.NoChange, WaitOutcome.Failed)]
     [InlineData(RevisionState.Applied, RevisionState.Superseded, WaitOutcome.Failed)]
+    // A canary waits at CanaryVerified until it is promoted; a wait for Verified goes on through it.
+    [InlineData(RevisionState.CanaryVerified, RevisionState.Canary, null)]
+    [InlineData(RevisionState.CanaryVerified, RevisionState.CanaryVerified, WaitOutcome.Reached)]
+    [InlineData(RevisionState.Verified, RevisionState.CanaryVerified, null)]
     public void A_wait_ends_when_the_state_or_a_later_one_is_reached_or_the_revision_leaves_the_success_path(
         RevisionState requested, RevisionState current, WaitOutcome? expected) =>
         Assert.Equal(expected, RevisionWait.Judge(requested, current));
@@ -23,7 +27,7 @@ public sealed class RevisionWaitTests
     [Fact]
     public void Only_states_of_the_success_path_can_be_waited_for()
     {
-        Assert.Equal(["Accepted", "Committed", "Applied", "RolledOut", "Verified"], RevisionWait.SuccessPath.Select(s => s.ToString()));
+        Assert.Equal(["Accepted", "Committed", "Canary", "CanaryVerified", "Applied", "RolledOut", "Verified"], RevisionWait.SuccessPath.Select(s => s.ToString()));
         Assert.False(RevisionWait.CanWaitFor(RevisionState.ReconcileFailed));
         Assert.Throws<ArgumentOutOfRangeException>(() => RevisionWait.Judge(RevisionState.NoChange, RevisionState.Accepted));
     }

@@ -51,13 +51,15 @@ public static class KubernetesResources
     public static readonly ApiResource CiliumEndpoints = new("cilium.io", "v2", "ciliumendpoints", "CiliumEndpoint", Namespaced: true, TracksGeneration: true, HasStatusSubresource: true);
     public static readonly ApiResource CiliumBgpClusterConfigs = new("cilium.io", "v2", "ciliumbgpclusterconfigs", "CiliumBGPClusterConfig", Namespaced: false, TracksGeneration: true, HasStatusSubresource: true);
     public static readonly ApiResource CiliumBgpPeerConfigs = new("cilium.io", "v2", "ciliumbgppeerconfigs", "CiliumBGPPeerConfig", Namespaced: false, TracksGeneration: true, HasStatusSubresource: true);
+    /// <summary>cilium.io/v2 CiliumNodeConfig (CRD ciliumnodeconfigs.yaml): namespaced, spec only, no status.</summary>
+    public static readonly ApiResource CiliumNodeConfigs = new("cilium.io", "v2", "ciliumnodeconfigs", "CiliumNodeConfig", Namespaced: true, TracksGeneration: true, HasStatusSubresource: false);
     public static readonly ApiResource CiliumBgpAdvertisements = new("cilium.io", "v2", "ciliumbgpadvertisements", "CiliumBGPAdvertisement", Namespaced: false, TracksGeneration: true, HasStatusSubresource: true);
 
     public static IReadOnlyList<ApiResource> All { get; } =
     [
         Namespaces, Nodes, Pods, Services, ConfigMaps, Secrets, DaemonSets, Deployments,
         GitRepositories, HelmRepositories, Kustomizations, HelmReleases,
-        CiliumNodes, CiliumEndpoints, CiliumBgpClusterConfigs, CiliumBgpPeerConfigs, CiliumBgpAdvertisements,
+        CiliumNodes, CiliumEndpoints, CiliumBgpClusterConfigs, CiliumBgpPeerConfigs, CiliumBgpAdvertisements, CiliumNodeConfigs,
     ];
 
     public static ApiResource? Find(string group, string version, string plural) =>

@@ -147,14 +147,20 @@ public sealed class ObjectStore
         }
     }
 
+    /// <summary>Raised after every delete (controllers that recreate what was deleted listen, as a DaemonSet controller watches its pods).</summary>
+    public event Action<ApiResource, StoredObject>? Deleted;
+
     public StoredObject Delete(ApiResource resource, string? @namespace, string name)
     {
+        StoredObject deleted;
         lock (_gate)
         {
             var current = Require(resource, @namespace, name);
             var final = current.ToJsonObject();
-            return Commit(resource, ChangeType.Deleted, current, final);
+            deleted = Commit(resource, ChangeType.Deleted, current, final);
         }
+        Deleted?.Invoke(resource, deleted);
+        return deleted;
     }
 
     public StoredObject? TryDelete(ApiResource resource, string? @namespace, string name)

@@ -123,6 +123,12 @@ public sealed class ClusterSimulator : IAsyncDisposable
         Log.Record(SimulatorStepKind.CiliumConfigUpdated, $"ConfigMap/{ClusterObjects.CiliumNamespace}/{CiliumChart.ConfigMapName}", "restored from the release", null, restored.ResourceVersion);
     }
 
+    /// <summary>An agent that starts with cilium-config (or a CiliumNodeConfig) setting <paramref name="key"/> to <paramref name="value"/> crash-loops.</summary>
+    public void FailAgentsWith(string key, string value) => _rollout.FailAgentsWith(key, value);
+
+    /// <summary>The cilium-config data the agent on <paramref name="node"/> read when it started.</summary>
+    public IReadOnlyDictionary<string, string> AgentConfig(string node) => _fleet.With(node, a => a.Config);
+
     /// <summary>Makes the agent on <paramref name="node"/> report these component states (json and <c>--brief</c>).</summary>
     public void SetAgentHealth(string node, AgentHealth health) => _fleet.With(node, a => a.Health = health);
 

@@ -11,7 +11,11 @@ namespace ControlApi.TestCluster.Simulator;
 /// Terminating, deleted, new pod (new name and uid) Pending, then Running and Ready once its
 /// agent started with the cilium-config it read — and the DaemonSet status counts along. An agent
 /// whose configuration is fatal (e.g. BBR without eBPF host routing) crash-loops and the rollout
-/// halts there, as <c>maxUnavailable</c> would make it.
+/// halts there, as <c>maxUnavailable</c> would make it. An agent pod deleted by someone else
+/// (<c>kubectl delete pod</c>, ControlApi's canary) is recreated on its node at once, as the
+/// DaemonSet controller does; the new agent reads cilium-config overlaid with the <c>defaults</c>
+/// of every CiliumNodeConfig whose <c>nodeSelector</c> matches its node's labels, in name order
+/// (CRD ciliumnodeconfigs.yaml: later ones overwrite), as the agent does when it starts.
 /// </summary>
 internal sealed class RolloutSimulator(
     ObjectStore store,
@@ -25,6 +29,8 @@ internal sealed class RolloutSimulator(
     public static readonly IReadOnlyDictionary<string, string> Selector = new Dictionary<string, string> { ["k8s-app"] = "cilium" };
 
     private readonly Lock _gate = new();
+    private readonly Dictionary<string, string> _fatalConfig = new(StringComparer.Ordinal);
+    private bool _watching;
     private int? _stuckAfter;
     private string? _completedHash;
     private string? _stuckReported;
@@ -48,6 +54,12 @@ internal sealed class RolloutSimulator(
             }
             Changed.Signal();
         }
+    }
+
+    /// <summary>An agent that starts with <paramref name="key"/> set to <paramref name="value"/> crash-loops (a config the node cannot run).</summary>
+    public void FailAgentsWith(string key, string value)
+    {
+        lock (_gate) _fatalConfig[key] = value;
     }
 
     public static string TemplateHash(JsonObject daemonSet) =>
@@ -89,6 +101,11 @@ internal sealed class RolloutSimulator(
 
     public async Task RunAsync(CancellationToken cancellationToken)
     {
+        lock (_gate)
+        {
+            if (!_watching) store.Deleted += (resource, _) => { if (resource == KubernetesResources.Pods) Changed.Signal(); };
+            _watching = true;
+        }
         while (!cancellationToken.IsCancellationRequested)
         {
             var wake = Changed.Next;
@@ -109,7 +126,15 @@ internal sealed class RolloutSimulator(
         foreach (var node in nodes)
         {
             if (cancellationToken.IsCancellationRequested) return;
-            var (onTemplate, phase) = fleet.With(node.Name, a => (a.TemplateHash == hash, a.Phase));
+            var (onTemplate, phase, podName) = fleet.With(node.Name, a => (a.TemplateHash == hash, a.Phase, a.PodName));
+            var podGone = podName is not null && phase != AgentPhase.Terminating && store.Get(KubernetesResources.Pods, ClusterObjects.CiliumNamespace, podName) is null;
+            if (podGone)
+            {
+                // Deleted by someone else: the DaemonSet controller creates the node's pod again at once (same template).
+                Record(SimulatorStepKind.PodDeleted, $"Pod/{ClusterObjects.CiliumNamespace}/{podName}", $"on {node.Name}, deleted by a client");
+                await ReplacePodAsync(node, ds, fleet.With(node.Name, a => a.TemplateHash) ?? hash, generation, cancellationToken);
+                continue;
+            }
             if (onTemplate && phase == AgentPhase.Running) continue;
             if (onTemplate && phase == AgentPhase.CrashLooping)
             {
@@ -171,9 +196,9 @@ internal sealed class RolloutSimulator(
         Record(SimulatorStepKind.PodCreated, $"Pod/{ClusterObjects.CiliumNamespace}/{name}", $"on {node.Name}, template {hash}");
         await Task.Delay(options.PodStartDelay, options.TimeProvider, cancellationToken);
 
-        // The agent reads cilium-config once, at start.
-        var config = CurrentConfig();
-        var fatal = AgentStatusFactory.FatalStartError(config);
+        // The agent reads cilium-config and its node's CiliumNodeConfigs once, at start.
+        var config = ConfigFor(node);
+        var fatal = AgentStatusFactory.FatalStartError(config) ?? FatalByKnob(config);
         var now = options.TimeProvider.GetUtcNow();
         store.Mutate(KubernetesResources.Pods, ClusterObjects.CiliumNamespace, name, p =>
             ClusterObjects.SetPodRunning(p, ClusterObjects.AgentContainer, node.InternalIp, now, ready: fatal is null, crashMessage: fatal, restarts: fatal is null ? 0 : 3));
@@ -208,6 +233,33 @@ internal sealed class RolloutSimulator(
         });
         if (after is not null && after.ResourceVersion != before)
             Record(on ? SimulatorStepKind.WireguardKeyPublished : SimulatorStepKind.WireguardKeyRemoved, $"CiliumNode/{node.Name}", on ? key : "");
+    }
+
+    private string? FatalByKnob(IReadOnlyDictionary<string, string> config)
+    {
+        lock (_gate)
+        {
+            return _fatalConfig.FirstOrDefault(f => config.GetValueOrDefault(f.Key) == f.Value) is { Key: not null } hit
+                ? $"level=fatal msg=\"agent cannot start with {hit.Key}={hit.Value} on this node\""
+                : null;
+        }
+    }
+
+    /// <summary>cilium-config, overlaid with the defaults of the CiliumNodeConfigs in the Cilium namespace that select the node, in name order.</summary>
+    private Dictionary<string, string> ConfigFor(SimulatedNode node)
+    {
+        var config = CurrentConfig().ToDictionary(p => p.Key, p => p.Value, StringComparer.Ordinal);
+        var labels = (store.Get(KubernetesResources.Nodes, null, node.Name)?.ToJsonObject()["metadata"]?["labels"] as JsonObject ?? [])
+            .ToDictionary(p => p.Key, p => p.Value?.GetValue<string>() ?? "", StringComparer.Ordinal);
+        foreach (var (_, stored) in store.Snapshot(KubernetesResources.CiliumNodeConfigs).Objects.OrderBy(o => o.Value.Name, StringComparer.Ordinal))
+        {
+            var nodeConfig = stored.ToJsonObject();
+            if (nodeConfig["metadata"]?["namespace"]?.GetValue<string>() != ClusterObjects.CiliumNamespace) continue;
+            if (!NodeConfigSelector.Selects(nodeConfig["spec"]?["nodeSelector"] as JsonObject, labels)) continue;
+            foreach (var (key, value) in nodeConfig["spec"]?["defaults"] as JsonObject ?? [])
+                config[key] = value?.GetValue<string>() ?? "";
+        }
+        return config;
     }
 
     private IReadOnlyDictionary<string, string> CurrentConfig()

@@ -6,7 +6,7 @@ namespace ControlApi.Tests.Deploy;
 
 /// <summary>
 /// deploy/base/rbac.yaml against the calls the code really makes: a change is followed to Verified
-/// a poll and a repair run against the test API server, which records every request as the RBAC verb and
+/// a poll, a repair, a canary and its promotion run against the test API server, which records every request as the RBAC verb and
 /// resource it needs. Every call must be allowed, and every rule must be used — so a new call
 /// without a rule, or a rule nothing needs, fails here.
 /// </summary>
@@ -25,6 +25,11 @@ public sealed class RbacCoverageTests
         // A repair (the forced re-apply patches the HelmRelease's annotations), followed to its end.
         Assert.Equal(System.Net.HttpStatusCode.Accepted, (await cluster.Client.PostAsync("/api/v1/clusters/local/repair", null)).StatusCode);
         await cluster.WaitForAuditAsync(ControlApi.Audit.AuditKinds.RepairCompleted, timeout: TimeSpan.FromSeconds(60));
+        // A canary (nodes listed, the canary nodes' agent pods deleted) and its promotion.
+        Assert.Equal(System.Net.HttpStatusCode.Accepted, (await Canary.CanaryRolloutTests.PatchAsCanaryAsync(cluster.Client, Canary.CanaryRolloutTests.Geneve)).StatusCode);
+        await cluster.WaitForStateAsync(2, "CanaryVerified", TimeSpan.FromSeconds(90));
+        Assert.Equal(System.Net.HttpStatusCode.Accepted, (await cluster.Client.PostAsync("/api/v1/clusters/local/revisions/2/promote", null)).StatusCode);
+        await cluster.WaitForStateAsync(2, "Verified", TimeSpan.FromSeconds(90));
 
         var calls = cluster.Server.Requests.Snapshot().Keys
             .Where(k => k.Resource != "version") // discovery, allowed to every authenticated user

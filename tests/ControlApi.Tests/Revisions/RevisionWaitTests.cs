@@ -96,8 +96,8 @@ public sealed class RevisionWaitTests
     [InlineData("waitFor=Verified&timeout=1h", "invalid-timeout", "10m")]
     [InlineData("waitFor=Verified&timeout=soon", "invalid-timeout", "1m30s")]
     [InlineData("waitFor=Verified&timeout=0s", "invalid-timeout", "30s")]
-    [InlineData("waitFor=Deployed&timeout=30s", "invalid-wait-state", "Accepted, Committed, Applied, RolledOut, Verified")]
-    [InlineData("waitFor=ReconcileFailed", "invalid-wait-state", "Accepted, Committed, Applied, RolledOut, Verified")]
+    [InlineData("waitFor=Deployed&timeout=30s", "invalid-wait-state", "Accepted, Committed, Canary, CanaryVerified, Applied, RolledOut, Verified")]
+    [InlineData("waitFor=ReconcileFailed", "invalid-wait-state", "Accepted, Committed, Canary, CanaryVerified, Applied, RolledOut, Verified")]
     [InlineData("timeout=30s", "invalid-wait", "waitFor")]
     public async Task A_bad_wait_is_a_400_that_says_what_is_valid(string query, string code, string mentioned)
     {

@@ -43,6 +43,7 @@ public sealed class AccessMatrixTests(AccessMatrixTests.Service service) : IClas
         ["UnlockCluster"] = Role.Operator,
         ["GetClusterPolicy"] = Role.Viewer,
         ["PutClusterPolicy"] = Role.Admin,
+        ["PromoteCanary"] = Role.Operator,
         ["CreateApiKey"] = Role.Admin,
         ["ListApiKeys"] = Role.Admin,
         ["RevokeApiKey"] = Role.Admin,
