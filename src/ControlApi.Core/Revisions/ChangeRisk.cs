@@ -70,8 +70,9 @@ public static class ChangeRisks
             reasons.Add(new(ChangeRisk.Dangerous, "encryption.type", RiskMessages.EncryptionSwitch));
         // Host firewall enforcement: a missing host policy drops the node's own traffic — API server,
         // kubelet, etcd (cilium #17505, #33277).
-        if (desired.HostFirewall.Enabled && !current.HostFirewall.Enabled)
-            reasons.Add(new(ChangeRisk.Dangerous, "hostFirewall.enabled", RiskMessages.HostFirewallEnforced));
+        // Audit mode only logs would-be drops (policyAuditMode), so only the step to enforcing is dangerous.
+        if (desired.HostFirewall.Enforcing && !current.HostFirewall.Enforcing)
+            reasons.Add(new(ChangeRisk.Dangerous, current.HostFirewall.Auditing ? "hostFirewall.mode" : "hostFirewall.enabled", RiskMessages.HostFirewallEnforced));
         foreach (var warning in warnings ?? [])
         {
             if (DangerousWarnings.Contains(warning.Code) && !reasons.Any(r => r.Risk == ChangeRisk.Dangerous && r.Why == warning.Message))

@@ -29,6 +29,8 @@ public sealed class ChangeRiskTests
         { "IPAM mode", s => s with { Ipam = new IpamSettings { Mode = IpamMode.ClusterPool } }, ChangeRisk.Dangerous, "ipam.mode" },
         { "encryption type switch", s => s with { Encryption = s.Encryption with { Type = EncryptionType.Ipsec, IpsecKeySecret = "cilium-ipsec-keys" } }, ChangeRisk.Dangerous, "encryption.type" },
         { "host firewall on", s => s with { HostFirewall = new HostFirewallSettings { Enabled = true } }, ChangeRisk.Dangerous, "hostFirewall.enabled" },
+        { "host firewall enforcing", s => s with { HostFirewall = new HostFirewallSettings { Enabled = true, Mode = HostFirewallMode.Enforce } }, ChangeRisk.Dangerous, "hostFirewall.enabled" },
+        { "host firewall in audit mode", s => s with { HostFirewall = new HostFirewallSettings { Enabled = true, Mode = HostFirewallMode.Audit } }, ChangeRisk.Disruptive, "cilium-config" },
     };
 
     [Theory]
@@ -62,6 +64,17 @@ public sealed class ChangeRiskTests
         Assert.Equal(ChangeRisk.Dangerous, assessment.Risk);
         Assert.Equal([ChangeRisk.Dangerous, ChangeRisk.Dangerous, ChangeRisk.Disruptive], assessment.Reasons.Select(r => r.Risk));
         Assert.Equal("routing-change-disrupts-pod-traffic", assessment.Reasons[1].Subject);
+    }
+
+    [Fact]
+    public void Leaving_audit_mode_for_enforce_is_dangerous()
+    {
+        var auditing = Seed with { HostFirewall = new HostFirewallSettings { Enabled = true, Mode = HostFirewallMode.Audit } };
+
+        var assessment = ChangeRisks.Assess(Cluster, auditing, auditing with { HostFirewall = auditing.HostFirewall with { Mode = HostFirewallMode.Enforce } });
+
+        Assert.Equal(ChangeRisk.Dangerous, assessment.Risk);
+        Assert.Equal("hostFirewall.mode", assessment.Reasons[0].Subject);
     }
 
     [Fact]
