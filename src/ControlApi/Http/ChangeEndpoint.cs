@@ -30,7 +30,7 @@ public static class ChangeEndpoint
         var outcome = await changes.ApplyAsync(new ChangeRequest(
             cluster, desire, Caller.Name(context), AuditSources.Api,
             headers.Reason, headers.OnBehalfOf, headers.IfMatchRevision, headers.IdempotencyKey,
-            Fingerprint(context.Request, body.Span)) { NamedMembers = namedMembers }, cancellationToken);
+            Fingerprint(context.Request, body.Span)) { NamedMembers = namedMembers, WindowOverride = headers.WindowOverrideOf(context) }, cancellationToken);
         return Answer(context, cluster, outcome);
     }
 
@@ -65,6 +65,10 @@ public static class ChangeEndpoint
                 return Problems.AdoptFirst(cluster.Id, adopt.Reason);
             case ChangeOutcome.Blocked blocked:
                 return Problems.Blocked(cluster.Id, blocked.Hold);
+            case ChangeOutcome.OutsideWindow outside:
+                return Problems.OutsideWindow(cluster.Id, outside.Window);
+            case ChangeOutcome.WindowOverrideForbidden forbidden:
+                return Problems.WindowOverrideForbidden(forbidden.Actor);
             default:
                 throw new InvalidOperationException($"Unhandled change outcome {outcome.GetType().Name}.");
         }
@@ -84,6 +88,7 @@ public static class ChangeEndpoint
         .WithMetadata(new ChangeOperation())
         .Produces<ChangeResource>(StatusCodes.Status202Accepted)
         .ProducesProblem(StatusCodes.Status400BadRequest)
+        .ProducesProblem(StatusCodes.Status403Forbidden)
         .ProducesProblem(StatusCodes.Status404NotFound)
         .ProducesProblem(StatusCodes.Status409Conflict)
         .ProducesProblem(StatusCodes.Status412PreconditionFailed)

@@ -31,6 +31,9 @@ public sealed record ChangeRequest(
     int? RollbackTo = null,
     IReadOnlyList<string>? NamedMembers = null)
 {
+    /// <summary>An admin's reason to commit at once although the change window is closed (X-Change-Window-Override).</summary>
+    public Governance.WindowOverride? WindowOverride { get; init; }
+
     /// <summary>The human behind the change for <c>person=</c> searches: a chat user's name, else X-On-Behalf-Of.</summary>
     public string? PersonOrOnBehalfOf => Person ?? OnBehalfOf;
 
@@ -63,6 +66,12 @@ public abstract record ChangeOutcome
 
     /// <summary>A freeze, or someone else's lock, stops changes to the cluster now.</summary>
     public sealed record Blocked(Holds.HoldResource Hold) : ChangeOutcome;
+
+    /// <summary>The change window is closed and the cluster's policy refuses changes outside it (423); nothing stored.</summary>
+    public sealed record OutsideWindow(Core.Governance.WindowState Window) : ChangeOutcome;
+
+    /// <summary>A window override from someone who is not an admin (403); nothing stored.</summary>
+    public sealed record WindowOverrideForbidden(string Actor) : ChangeOutcome;
 }
 
 /// <summary>
@@ -79,6 +88,7 @@ public sealed class ChangeService(
     Adoption.AdoptionStatus adoption,
     RevisionBaselines baselines,
     Holds.ClusterHolds holds,
+    Governance.ChangeWindowGate windows,
     TimeProvider time,
     ILogger<ChangeService> logger)
 {
@@ -148,6 +158,16 @@ public sealed class ChangeService(
             return new ChangeOutcome.Unchanged(unchanged);
         }
 
+        // Inside the turn, after the rules: a change the rules refuse is told so first, and a policy replacement cannot cross it.
+        var window = await windows.DecideAsync(request, cancellationToken);
+        if (await windows.RefusalAsync(request, window, cancellationToken) is { } refused)
+        {
+            await turn.CommitAsync(cancellationToken);
+            return refused;
+        }
+        var state = window.Waits ? RevisionState.Scheduled : RevisionState.Accepted;
+        var waits = window is Governance.WindowDecision.Wait wait ? Governance.WindowMessages.Waits(wait.Window) : null;
+
         var values = await baselines.DescribeAsync(request.Cluster, current, desired, chart, cancellationToken);
         var sideEffects = Core.Values.SideEffects.Of(values, current.Settings, desired, request.NamedMembers);
         var risk = ChangeRisks.Assess(request.Cluster.Profile, current.Settings, desired, validation.Warnings);
@@ -165,18 +185,20 @@ public sealed class ChangeService(
             WarningsJson = JsonSerializer.Serialize(warnings, ApiJson.Options),
             ValueChangesJson = JsonSerializer.Serialize(values, ApiJson.Options),
             CreatedAt = now,
-            State = nameof(RevisionState.Accepted),
+            State = state.ToString(),
+            StateReason = waits,
             StateChangedAt = now,
-            Timeline = [new RevisionTransition { State = nameof(RevisionState.Accepted), At = now, Message = request.Reason }],
+            Timeline = [new RevisionTransition { State = state.ToString(), At = now, Message = waits ?? request.Reason }],
         };
         db.Revisions.Add(revision);
         await db.SaveChangesAsync(cancellationToken);
-        db.Outbox.Add(new OutboxMessage { ClusterId = clusterId, RevisionId = revision.Id, RevisionNumber = revision.Number, CreatedAt = now });
+        // A scheduled revision gets its outbox row when its window opens (ScheduledReleases).
+        if (!window.Waits) db.Outbox.Add(new OutboxMessage { ClusterId = clusterId, RevisionId = revision.Id, RevisionNumber = revision.Number, CreatedAt = now });
 
         var changes = Core.Settings.SettingsChanges.Describe(current.Settings, desired);
         await audit.AppendAsync(db, new AuditEntry(
-            AuditKinds.ChangeAccepted, clusterId, revision.Number, request.Actor, request.Source,
-            $"{clusterId} revision {revision.Number}: {changes}",
+            window.Waits ? AuditKinds.ChangeScheduled : AuditKinds.ChangeAccepted, clusterId, revision.Number, request.Actor, request.Source,
+            $"{clusterId} revision {revision.Number}: {changes}{(waits is null ? "" : $" — {waits}")}",
             new
             {
                 onBehalfOf = request.OnBehalfOf, person = request.PersonOrOnBehalfOf, reason = request.Reason, previousRevision = current.Number,
@@ -188,13 +210,16 @@ public sealed class ChangeService(
             request.PersonOrOnBehalfOf),
             cancellationToken);
 
-        var accepted = new ChangeResource(clusterId, false, RevisionResource.From(revision) with { Changes = changes }, warnings) { SideEffects = sideEffects, Risk = risk };
+        await windows.AfterGoingAsync(request, window, revision, cancellationToken);
+
+        var shown = RevisionResource.From(revision) with { Changes = changes, ScheduledFor = Governance.ChangeWindowGate.ScheduledFor(window) };
+        var accepted = new ChangeResource(clusterId, false, shown, warnings) { SideEffects = sideEffects, Risk = risk };
         await RememberAsync(request, RememberedOutcome.Accepted, accepted, cancellationToken);
         await turn.CommitAsync(cancellationToken);
 
         // After the commit: the outbox row is durable, so a lost enqueue is only a delay (the sweep finds it).
-        commits.ScheduleNow(clusterId);
-        logger.LogInformation("Accepted revision {Cluster}/{Revision} from {Actor}: {Changes}", clusterId, revision.Number, request.Actor, changes);
+        if (!window.Waits) commits.ScheduleNow(clusterId);
+        logger.LogInformation("{State} revision {Cluster}/{Revision} from {Actor}: {Changes}", state, clusterId, revision.Number, request.Actor, changes);
         return new ChangeOutcome.Accepted(accepted);
     }
 

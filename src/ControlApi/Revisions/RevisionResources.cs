@@ -36,6 +36,13 @@ public sealed record RevisionResource(
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
     public int? RollbackTo { get; init; }
 
+    /// <summary>
+    /// A Scheduled revision: when its change window next opens, under the policy in force now, and so
+    /// when it is committed (at the first outbox sweep from then on). Null for every other state.
+    /// </summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public DateTimeOffset? ScheduledFor { get; init; }
+
     /// <summary>Only in the answer to <c>?waitFor=</c>: what was waited for and how the wait ended.</summary>
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
     public WaitResource? Wait { get; init; }
