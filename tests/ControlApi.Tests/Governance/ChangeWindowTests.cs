@@ -183,6 +183,27 @@ public sealed class ChangeWindowTests : IAsyncLifetime, IDisposable
     }
 
     [Fact]
+    public async Task An_open_window_does_not_lift_a_freeze_the_scheduled_revision_goes_after_the_unfreeze()
+    {
+        await SetPolicyAsync($$"""{"windows": [{{Nightly}}]}""");
+        await _operator.PutAsync(Settings, Json("""{"hostFirewall":{"enabled":true}}"""));
+        Assert.Equal(HttpStatusCode.OK, (await _admin.PostAsync(Cluster + "/freeze", Json("""{"reason":"etcd restore in progress"}"""))).StatusCode);
+
+        _time.Advance(Opens + TimeSpan.FromMinutes(1) - _time.GetUtcNow());
+
+        Assert.Equal(0, await ReleaseDueAsync());
+        var held = await RevisionAsync(1);
+        Assert.Equal("Scheduled", (string?)held["state"]);
+        Assert.Contains("etcd restore in progress", (string?)held["stateReason"]);
+        Assert.Equal(1, await _git.CountCommitsAsync(_remote, "main"));
+
+        Assert.Equal(HttpStatusCode.OK, (await _admin.PostAsync(Cluster + "/unfreeze", Json("""{"reason":"restore done"}"""))).StatusCode);
+        _time.Advance(TimeSpan.FromSeconds(5));
+
+        await WaitForStateAsync(1, "Committed");
+    }
+
+    [Fact]
     public async Task A_scheduled_revision_is_released_once_however_many_sweeps_race()
     {
         await SetPolicyAsync($$"""{"windows": [{{Nightly}}]}""");
