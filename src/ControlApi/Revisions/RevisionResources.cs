@@ -55,6 +55,8 @@ public sealed record RevisionResource(
     {
         var timeline = revision.Timeline.OrderBy(t => t.Id).Select(t => new TimelineEntry(RevisionStates.Parse(t.State), t.At, t.Message)).ToList();
         var verified = timeline.FirstOrDefault(t => t.State == RevisionState.Verified);
+        // A scheduled revision is timed from its release: the hours it waited for its window are not time to converge.
+        var accepted = timeline.FirstOrDefault(t => t.State == RevisionState.Accepted)?.At ?? revision.CreatedAt;
         return new RevisionResource(
             revision.ClusterId,
             revision.Number,
@@ -69,7 +71,7 @@ public sealed record RevisionResource(
             revision.CommitSha,
             JsonSerializer.Deserialize<List<IssueResource>>(revision.WarningsJson, ApiJson.Options) ?? [],
             timeline,
-            verified is null ? null : (verified.At - revision.CreatedAt).TotalSeconds)
+            verified is null ? null : (verified.At - accepted).TotalSeconds)
         {
             Values = revision.ValueChangesJson is null ? [] : JsonSerializer.Deserialize<List<ValueChange>>(revision.ValueChangesJson, ApiJson.Options) ?? [],
             RollbackTo = revision.RollbackTo,
