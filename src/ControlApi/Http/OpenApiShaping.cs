@@ -283,6 +283,8 @@ public static class OpenApiShaping
         Header(operation, ChangeHeaders.IdempotencyKeyHeader, "A key unique to this change; a retry with the same key and request answers the first answer again.");
         Header(operation, ChangeHeaders.ReasonHeader, "Why the change is made; recorded in the revision, the audit log and the commit message.");
         Header(operation, ChangeHeaders.OnBehalfOfHeader, "The person the caller acts for; recorded in the audit log.");
+        Header(operation, Governance.WindowOverride.Header,
+            "Admins only: why the change is committed now although the cluster's change window is closed (audited as change.window_overridden). Other keys get 403; without it a change outside the window waits as Scheduled or is refused with 423, as the cluster's policy says.");
 
         foreach (var (status, response) in operation.Responses ?? [])
         {

@@ -163,6 +163,37 @@ public sealed class ChangeWindowTests : IAsyncLifetime, IDisposable
     }
 
     [Fact]
+    public async Task A_rollback_waits_for_the_window_like_any_change_but_an_automatic_rollback_goes_at_once()
+    {
+        await SetPolicyAsync($$"""{"windows": [{{Nightly}}]}""");
+        await _admin.SendAsync(Request(HttpMethod.Put, Settings, Json("""{"hostFirewall":{"enabled":true}}"""), (WindowOverride.Header, "hotfix")));
+        await WaitForStateAsync(1, "Committed");
+        await _operator.PatchAsync(Settings, MergePatch("""{"l7Proxy":false}"""));
+
+        var manual = await _operator.PostAsync(Cluster + "/revisions/1/rollback", null);
+
+        Assert.Equal(HttpStatusCode.Accepted, manual.StatusCode);
+        Assert.Equal("Scheduled", (string?)(await manual.ReadJsonAsync())["revision"]!["state"]);
+
+        // As the tracker's AutoRollback makes it after a failure: through RevisionRollback, source auto-rollback.
+        await using (var scope = _factory.Services.CreateAsyncScope())
+        {
+            var cluster = scope.ServiceProvider.GetRequiredService<ControlApi.Configuration.ClusterCatalog>().Find("local")!;
+            var outcome = await scope.ServiceProvider.GetRequiredService<ControlApi.Revisions.RevisionRollback>().ApplyAsync(
+                cluster, 0, ControlApi.Tracking.AutoRollback.Actor, AuditSources.AutoRollback, null, "automatic: revision 3 ended RolloutStuck", CancellationToken.None);
+            var ran = Assert.IsType<ControlApi.Revisions.RollbackOutcome.Ran>(outcome);
+            Assert.Equal(ControlApi.Core.Revisions.RevisionState.Accepted, Assert.IsType<ControlApi.Revisions.ChangeOutcome.Accepted>(ran.Change).Change.Revision.State);
+        }
+
+        await WaitForStateAsync(4, "Committed");
+        Assert.Equal("Superseded", (string?)(await RevisionAsync(2))["state"]);
+        Assert.Equal("Superseded", (string?)(await RevisionAsync(3))["state"]);
+        var overridden = (await AuditAsync()).Last(e => (string?)e["kind"] == AuditKinds.ChangeWindowOverridden);
+        Assert.Equal((4, "controlapi"), ((int?)overridden["revision"], (string?)overridden["actor"]));
+        Assert.Contains("automatic rollback", (string?)overridden["summary"]);
+    }
+
+    [Fact]
     public async Task A_deny_window_inside_the_allow_window_holds_changes_until_it_ends()
     {
         // Allowed 20:00–24:00 UTC, but not 21:00–22:00 (a deny window wins).
@@ -217,6 +248,19 @@ public sealed class ChangeWindowTests : IAsyncLifetime, IDisposable
         await WaitForStateAsync(1, "Committed");
         Assert.Single(await AuditKindsAsync(), k => k == AuditKinds.ChangeReleased);
         Assert.Equal(2, await _git.CountCommitsAsync(_remote, "main"));
+    }
+
+    [Fact]
+    public async Task The_OpenAPI_document_shows_the_override_header_the_Scheduled_state_and_the_403_and_423_answers()
+    {
+        var document = await (await _operator.GetAsync("/openapi/v1.json")).ReadJsonAsync();
+
+        var put = document["paths"]![Settings.Replace("local", "{cluster}", StringComparison.Ordinal)]!["put"]!;
+        Assert.Contains(WindowOverride.Header, put["parameters"]!.AsArray().Where(p => (string?)p!["in"] == "header").Select(p => (string?)p!["name"]));
+        Assert.NotNull(put["responses"]!["403"]);
+        Assert.NotNull(put["responses"]!["423"]);
+        Assert.Contains("Scheduled", document["components"]!["schemas"]!["RevisionState"]!["enum"]!.AsArray().Select(v => (string?)v));
+        Assert.NotNull(document["components"]!["schemas"]!["RevisionResource"]!["properties"]!["scheduledFor"]);
     }
 
     private async Task SetPolicyAsync(string policy) =>
