@@ -13,4 +13,6 @@ public static class ExitCodes
     public const int TimedOut = 3;
     /// <summary>No answer from the service at all.</summary>
     public const int Unreachable = 4;
+    /// <summary>The revision waits for its cluster's change window (Scheduled): not failed, but not going before the window opens.</summary>
+    public const int Scheduled = 5;
 }

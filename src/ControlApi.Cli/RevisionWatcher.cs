@@ -57,6 +57,8 @@ public sealed class RevisionWatcher(CliContext context)
 
             var done = outcome.ToLowerInvariant() switch
             {
+                // Hours may pass before the window opens: a waiting terminal is no use, the person hears when it goes.
+                _ when current == "Scheduled" => ExitCodes.Scheduled,
                 "reached" => ExitCodes.Done,
                 "failed" => ExitCodes.Failed,
                 _ when timeout - elapsed < TimeSpan.FromMilliseconds(50) => ExitCodes.TimedOut,
@@ -70,6 +72,8 @@ public sealed class RevisionWatcher(CliContext context)
             {
                 ExitCodes.Done => $"revision {number} is {current} ({Duration.Elapsed(elapsed)})",
                 ExitCodes.Failed => $"revision {number} failed: {current}{(reason is null ? "" : $": {reason}")}",
+                ExitCodes.Scheduled => $"revision {number} is Scheduled: it waits for the change window and is committed at {Renderer.Text(revision?["scheduledFor"]) ?? "its next opening"}; "
+                    + $"wait for it then with 'controlapi wait {number} --cluster {cluster}'",
                 _ => $"timed out after {Duration.Elapsed(elapsed)}: revision {number} is {current}, not yet {state}; wait more with 'controlapi wait {number} --cluster {cluster}'",
             });
             if (!people) render.Data(revision);

@@ -23,6 +23,13 @@ public enum RevisionState
     VerificationFailed,
     Superseded,
     NoChange,
+
+    /// <summary>
+    /// Accepted outside the cluster's change window: stored and current (later changes build on it),
+    /// but not committed until the window opens; then it moves on to Accepted. Neither terminal nor
+    /// converging. Listed last so stored names and older clients keep their meaning.
+    /// </summary>
+    Scheduled,
 }
 
 public static class RevisionStates

@@ -33,11 +33,14 @@ public static class RevisionWait
     /// <summary>
     /// Null while the wait goes on. Any state off the success path ends it as failed — CommitFailed
     /// too: it is retried, but a caller blocked on a deploy should hear at once that the remote refuses.
+    /// Scheduled comes before the success path (it becomes Accepted when its change window opens), so
+    /// a wait on it goes on until its timeout, which then shows the revision still Scheduled.
     /// </summary>
     public static WaitOutcome? Judge(RevisionState requested, RevisionState current)
     {
         var wanted = IndexOf(requested);
         if (wanted < 0) throw new ArgumentOutOfRangeException(nameof(requested), requested, "Only states of the success path can be waited for.");
+        if (current == RevisionState.Scheduled) return null;
         var now = IndexOf(current);
         if (now < 0) return WaitOutcome.Failed;
         return now >= wanted ? WaitOutcome.Reached : null;

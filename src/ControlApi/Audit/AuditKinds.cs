@@ -49,6 +49,14 @@ public static class AuditKinds
 
     /// <summary>An admin enforced the host firewall although its audit gate refused (reason and would-be drops in the details).</summary>
     public const string HostFirewallEnforceOverride = "hostfirewall.enforce.override";
+    /// <summary>A change accepted outside the change window: stored as Scheduled (instead of change.accepted), not committed yet.</summary>
+    public const string ChangeScheduled = "change.scheduled";
+
+    /// <summary>A scheduled revision's window opened: it is Accepted and goes to the commit job.</summary>
+    public const string ChangeReleased = "change.released";
+
+    /// <summary>An admin (or an automatic rollback) sent a change through a closed window at once.</summary>
+    public const string ChangeWindowOverridden = "change.window_overridden";
 }
 
 /// <summary>Where a change came from.</summary>

@@ -190,6 +190,8 @@ public sealed class ChatCommandEngine(
                 return ChatReplies.AdoptFirst(cluster, adopt.Reason);
             case ChangeOutcome.Blocked blocked:
                 return ChatReplies.Blocked(cluster, blocked.Hold);
+            case ChangeOutcome.OutsideWindow outside:
+                return ChatReplies.OutsideWindow(cluster, outside.Window);
             case ChangeOutcome.Replayed replayed:
                 return await AnswerAsync(cluster, request, replayed.First, cancellationToken);
             default:

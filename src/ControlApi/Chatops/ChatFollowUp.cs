@@ -89,7 +89,8 @@ public static class FollowUpDecision
 
     /// <summary>
     /// Every state a person waits for: committed, applied by Flux, rolled out, then verified or the
-    /// failure with its reason. Looks are spaced out, so a step passed between two looks is not told:
+    /// failure with its reason. Scheduled is not news (the change's answer said when it goes) and not
+    /// an end: it is followed on, and a follow-up that stops at its deadline says when it goes. Looks are spaced out, so a step passed between two looks is not told:
     /// the channel hears the newest state. At most five posts fit: Committed … Verified take four.
     /// </summary>
     private static ChatReply? Milestone(ChatFollowUp followUp, RevisionResource revision, RevisionState state, LiveStatus live) => state switch

@@ -129,13 +129,16 @@ public static class ChatReplies
     public static ChatReply Accepted(ManagedCluster cluster, ChatRequest request, ChangeResource change, string changes)
     {
         var revision = change.Revision;
+        var scheduled = revision.State == RevisionState.Scheduled;
         var blocks = new List<ChatBlock>
         {
             new ChatBlock.Facts(
             [
                 new ChatFact("Requested by", Code(request.User.Display)),
                 new ChatFact("Reason", Code(revision.Reason)),
-                new ChatFact("State", "Accepted — being committed to the GitOps repository"),
+                new ChatFact("State", scheduled
+                    ? $"Scheduled — waits for the change window, committed at {Time(revision.ScheduledFor)}"
+                    : "Accepted — being committed to the GitOps repository"),
                 new ChatFact("Risk", RiskFact(change.Risk)),
             ]),
         };
@@ -144,7 +147,8 @@ public static class ChatReplies
         if (change.Warnings.Count > 0)
             blocks.Add(new ChatBlock.Bullets(change.Warnings.Select(w => $"⚠️ `{w.Code}` {w.Message}").ToList()));
         blocks.Add(new ChatBlock.Note($"Follow it with `status {cluster.Id}` or `history {cluster.Id}`."));
-        return new ChatReply(ChatVisibility.Channel, ChatTone.Success, $"Revision {revision.Number} of `{cluster.Id}` accepted: {changes}", blocks)
+        return new ChatReply(ChatVisibility.Channel, ChatTone.Success,
+            scheduled ? $"Revision {revision.Number} of `{cluster.Id}` scheduled for {Time(revision.ScheduledFor)}: {changes}" : $"Revision {revision.Number} of `{cluster.Id}` accepted: {changes}", blocks)
         {
             Tracking = new TrackedRevision(cluster.Id, revision.Number),
         };
@@ -278,9 +282,18 @@ public static class ChatReplies
         return new ChatReply(ChatVisibility.Channel, ChatTone.Failure, $"Revision {failed.Number} of `{failed.Cluster}` failed and its automatic rollback was refused", blocks);
     }
 
-    public static ChatReply StillWaiting(RevisionResource revision, TimeSpan followedFor) => new(
-        ChatVisibility.Channel, ChatTone.Warning, $"Revision {revision.Number} of `{revision.Cluster}` is still {revision.State} after {Duration(followedFor)}",
-        [new ChatBlock.Note($"I stop following it here; `status {revision.Cluster}` shows where it is.")]);
+    public static ChatReply StillWaiting(RevisionResource revision, TimeSpan followedFor) => revision.State == RevisionState.Scheduled
+        ? new(ChatVisibility.Channel, ChatTone.Info, $"Revision {revision.Number} of `{revision.Cluster}` is scheduled for {Time(revision.ScheduledFor)}",
+            [new ChatBlock.Note($"It waits for the change window and is committed when it opens; I stop following it here. `status {revision.Cluster}` shows where it is.")])
+        : new(ChatVisibility.Channel, ChatTone.Warning, $"Revision {revision.Number} of `{revision.Cluster}` is still {revision.State} after {Duration(followedFor)}",
+            [new ChatBlock.Note($"I stop following it here; `status {revision.Cluster}` shows where it is.")]);
+
+    public static ChatReply OutsideWindow(ManagedCluster cluster, Core.Governance.WindowState window) => new(
+        ChatVisibility.OnlyYou, ChatTone.Failure, $"`{cluster.Id}` takes no changes outside its change window: nothing was changed",
+        [
+            new ChatBlock.Paragraph(Governance.WindowMessages.Refused(cluster.Id, window)),
+            new ChatBlock.Note("Send it again when the window is open, or ask an admin to send it now or to let changes wait for the window."),
+        ]);
 
     private static void AddIssues(List<ChatBlock> blocks, ValidationResult validation)
     {

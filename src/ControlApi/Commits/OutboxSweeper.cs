@@ -7,6 +7,7 @@ namespace ControlApi.Commits;
 /// <summary>
 /// Finds outbox rows no job is working on — after a crash or a lost enqueue — and schedules their
 /// cluster's commit job. Runs at start (crash recovery) and then every <see cref="CommitOptions.SweepInterval"/>.
+/// Each pass also releases Scheduled revisions whose change window has opened (<see cref="Governance.ScheduledReleases"/>).
 /// </summary>
 public sealed class OutboxSweeper(IServiceScopeFactory scopes, CommitScheduler scheduler, IOptions<CommitOptions> options, TimeProvider time, ILogger<OutboxSweeper> logger)
     : BackgroundService
@@ -43,5 +44,7 @@ public sealed class OutboxSweeper(IServiceScopeFactory scopes, CommitScheduler s
             if (due <= now) scheduler.ScheduleNow(cluster.Key);
             else scheduler.ScheduleAt(cluster.Key, due);
         }
+        // After the outbox: a release wakes its own commit job.
+        await scope.ServiceProvider.GetRequiredService<Governance.ScheduledReleases>().ReleaseDueAsync(cancellationToken);
     }
 }

@@ -39,6 +39,7 @@ public static class ChangeEndpoint
             NamedMembers = namedMembers,
             HostFirewallOverride = HostFirewallOverrideHeader.Present(context) ? headers.Reason : null,
             Canary = rollout,
+            WindowOverride = headers.WindowOverrideOf(context),
         }, cancellationToken);
         return Answer(context, cluster, outcome);
     }
@@ -78,6 +79,10 @@ public static class ChangeEndpoint
                 return Problems.Create(StatusCodes.Status422UnprocessableEntity, "canary-not-possible", "The change cannot be a canary",
                     $"This change cannot be tried on canary nodes first: {string.Join("; ", refused.Reasons)}. {refused.Advice}",
                     new() { ["reasons"] = refused.Reasons });
+            case ChangeOutcome.OutsideWindow outside:
+                return Problems.OutsideWindow(cluster.Id, outside.Window);
+            case ChangeOutcome.WindowOverrideForbidden forbidden:
+                return Problems.WindowOverrideForbidden(forbidden.Actor);
             default:
                 throw new InvalidOperationException($"Unhandled change outcome {outcome.GetType().Name}.");
         }
@@ -101,6 +106,7 @@ public static class ChangeEndpoint
         .WithMetadata(new ChangeOperation())
         .Produces<ChangeResource>(StatusCodes.Status202Accepted)
         .ProducesProblem(StatusCodes.Status400BadRequest)
+        .ProducesProblem(StatusCodes.Status403Forbidden)
         .ProducesProblem(StatusCodes.Status404NotFound)
         .ProducesProblem(StatusCodes.Status409Conflict)
         .ProducesProblem(StatusCodes.Status412PreconditionFailed)

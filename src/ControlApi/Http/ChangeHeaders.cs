@@ -5,6 +5,9 @@ namespace ControlApi.Http;
 /// <summary>The headers that accompany a change: why, for whom, preconditions and retry safety.</summary>
 public sealed record ChangeHeaders(string? Reason, string? OnBehalfOf, int? IfMatchRevision, string? IdempotencyKey)
 {
+    /// <summary><c>X-Change-Window-Override</c>: an admin's reason to commit now although the change window is closed.</summary>
+    public string? WindowOverride { get; init; }
+
     public const string ReasonHeader = "X-Change-Reason";
     public const string OnBehalfOfHeader = "X-On-Behalf-Of";
     public const string IdempotencyKeyHeader = "Idempotency-Key";
@@ -22,6 +25,11 @@ public sealed record ChangeHeaders(string? Reason, string? OnBehalfOf, int? IfMa
         var key = Single(request, IdempotencyKeyHeader);
         if (Check(key, IdempotencyKeyHeader, limits.MaxIdempotencyKeyLength) is { } keyError) return (null, keyError);
 
+        var windowOverride = Single(request, Governance.WindowOverride.Header);
+        if (Check(windowOverride, Governance.WindowOverride.Header, limits.MaxReasonLength) is { } overrideError) return (null, overrideError);
+        if (windowOverride is not null && string.IsNullOrWhiteSpace(windowOverride))
+            return (null, $"{Governance.WindowOverride.Header} needs a reason, e.g. '{Governance.WindowOverride.Header}: hotfix for the outage in INC-123'; leave it out to have the change wait for its window.");
+
         int? ifMatch = null;
         var ifMatchRaw = request.Headers.IfMatch.ToString();
         if (!string.IsNullOrWhiteSpace(ifMatchRaw) && ifMatchRaw.Trim() != "*")
@@ -30,8 +38,13 @@ public sealed record ChangeHeaders(string? Reason, string? OnBehalfOf, int? IfMa
                 return (null, $"If-Match '{ifMatchRaw}' is not a revision ETag; send the ETag from GET .../cilium, e.g. If-Match: \"3\".");
             ifMatch = revision;
         }
-        return (new ChangeHeaders(Empty(reason), Empty(onBehalfOf), ifMatch, Empty(key)), null);
+        return (new ChangeHeaders(Empty(reason), Empty(onBehalfOf), ifMatch, Empty(key)) { WindowOverride = Empty(windowOverride) }, null);
     }
+
+    /// <summary>The window override as the change path takes it: the reason, and whether the caller is an admin (only they may use it).</summary>
+    public Governance.WindowOverride? WindowOverrideOf(HttpContext context) => WindowOverride is { } why
+        ? new Governance.WindowOverride(why, Security.MinimumRoleHandler.RoleOf(context.User) == Security.Role.Admin)
+        : null;
 
     private static string? Single(HttpRequest request, string name) =>
         request.Headers.TryGetValue(name, out var values) ? string.Join(",", values.ToArray()) : null;

@@ -287,6 +287,8 @@ public static class OpenApiShaping
             "Admins only, with X-Change-Reason: 'enforce' enforces the host firewall although its audit gate refuses (host-firewall-audit-shows-drops); audited as hostfirewall.enforce.override. Another role gets 403.");
         Header(operation, Canary.RolloutHeaders.RolloutHeader, "'canary' tries the change on a few nodes first (a CiliumNodeConfig; promote it afterwards); 'all' or none rolls it out everywhere. A change that is more than cilium-config keys answers 422 canary-not-possible.");
         Header(operation, Canary.RolloutHeaders.NodesHeader, "With X-Rollout: canary, the canary nodes as a label selector in kubectl's form, e.g. 'kubernetes.io/hostname in (node-01,node-02)' or 'role=canary'; default: the cluster's Canary:NodeSelector.");
+        Header(operation, Governance.WindowOverride.Header,
+            "Admins only: why the change is committed now although the cluster's change window is closed (audited as change.window_overridden). Other keys get 403; without it a change outside the window waits as Scheduled or is refused with 423, as the cluster's policy says.");
 
         foreach (var (status, response) in operation.Responses ?? [])
         {

@@ -72,6 +72,17 @@ public static class Problems
         $"{Holds.HoldMessages.Describe(cluster, hold)} Nothing was stored. {Holds.HoldMessages.Advice(cluster, hold)}",
         Holds.HoldMessages.Extensions(hold));
 
+    /// <summary>423: the change window is closed and the policy refuses changes outside it; names the next opening and what to do.</summary>
+    public static ProblemHttpResult OutsideWindow(string cluster, Core.Governance.WindowState window) => Create(
+        StatusCodes.Status423Locked, "outside-change-window", "Outside the change window",
+        $"{Governance.WindowMessages.Refused(cluster, window)} {Governance.WindowMessages.RefusedAdvice(cluster)}",
+        new() { ["nextOpen"] = window.NextOpen, ["window"] = window.Why });
+
+    /// <summary>403: only admins may send a change through a closed window.</summary>
+    public static ProblemHttpResult WindowOverrideForbidden(string actor) => Create(
+        StatusCodes.Status403Forbidden, "window-override-forbidden", "Only admins may override the change window",
+        Governance.WindowMessages.OverrideForbidden(actor));
+
     public static ProblemHttpResult AdoptFirst(string cluster, string reason) => Create(
         StatusCodes.Status409Conflict, "adopt-first", "Adopt the existing Cilium release first",
         reason, new() { ["adoptUrl"] = Adoption.AdoptionLinks.Adopt(cluster) });

@@ -37,9 +37,9 @@ public static class SlackMessage
     public static NotificationOutcome OutcomeOf(string kind) => kind switch
     {
         "verify.passed" or "rollout.completed" or "drift.cleared" or "cluster.reachable" or AuditKinds.RevisionRecovered or AuditKinds.CanaryVerified => NotificationOutcome.Succeeded,
-        AuditKinds.ChangeAccepted or AuditKinds.GitCommitted or "flux.reconcile_requested" or "flux.applied" or "rollout.progress"
+        AuditKinds.ChangeAccepted or AuditKinds.ChangeReleased or AuditKinds.GitCommitted or "flux.reconcile_requested" or "flux.applied" or "rollout.progress"
             or AuditKinds.CanaryRestarted or AuditKinds.CanaryPromoted => NotificationOutcome.InProgress,
-        "drift.detected" or "migration.leftover" or AuditKinds.RollbackAutomatic => NotificationOutcome.Warning,
+        "drift.detected" or "migration.leftover" or AuditKinds.RollbackAutomatic or AuditKinds.ChangeWindowOverridden => NotificationOutcome.Warning,
         AuditKinds.ChangeRejected or AuditKinds.GitPushFailed or AuditKinds.WebhookFailed or "flux.failed" or "rollout.stuck"
             or "verify.failed" or "cluster.unreachable" or "auth.denied" => NotificationOutcome.Failed,
         _ when kind.EndsWith("failed", StringComparison.Ordinal) || kind.EndsWith(".stuck", StringComparison.Ordinal) => NotificationOutcome.Failed,

@@ -31,6 +31,9 @@ public sealed record ChangeRequest(
     int? RollbackTo = null,
     IReadOnlyList<string>? NamedMembers = null)
 {
+    /// <summary>An admin's reason to commit at once although the change window is closed (X-Change-Window-Override).</summary>
+    public Governance.WindowOverride? WindowOverride { get; init; }
+
     /// <summary>The human behind the change for <c>person=</c> searches: a chat user's name, else X-On-Behalf-Of.</summary>
     public string? PersonOrOnBehalfOf => Person ?? OnBehalfOf;
 
@@ -73,6 +76,12 @@ public abstract record ChangeOutcome
     public sealed record Blocked(Holds.HoldResource Hold) : ChangeOutcome;
     /// <summary>The change asked for a canary it cannot have; each reason says why, <paramref name="Advice"/> what to do.</summary>
     public sealed record CanaryRefused(IReadOnlyList<string> Reasons, string Advice) : ChangeOutcome;
+
+    /// <summary>The change window is closed and the cluster's policy refuses changes outside it (423); nothing stored.</summary>
+    public sealed record OutsideWindow(Core.Governance.WindowState Window) : ChangeOutcome;
+
+    /// <summary>A window override from someone who is not an admin (403); nothing stored.</summary>
+    public sealed record WindowOverrideForbidden(string Actor) : ChangeOutcome;
 }
 
 /// <summary>
@@ -90,6 +99,7 @@ public sealed class ChangeService(
     RevisionBaselines baselines,
     Holds.ClusterHolds holds,
     HostFirewall.HostFirewallAudits hostFirewallAudits,
+    Governance.ChangeWindowGate windows,
     TimeProvider time,
     ILogger<ChangeService> logger)
 {
@@ -170,13 +180,23 @@ public sealed class ChangeService(
         {
             switch (await PlanCanaryAsync(request.Cluster, rollout, current, desired, cancellationToken))
             {
-                case (null, null, var refused):
-                    return refused!;
+                case (null, null, var canaryRefused):
+                    return canaryRefused!;
                 case var (nodes, keys, _):
                     (canaryNodes, canaryKeys) = (nodes, keys);
                     break;
             }
         }
+
+        // Inside the turn, after the rules: a change the rules refuse is told so first, and a policy replacement cannot cross it.
+        var window = await windows.DecideAsync(request, cancellationToken);
+        if (await windows.RefusalAsync(request, window, cancellationToken) is { } refused)
+        {
+            await turn.CommitAsync(cancellationToken);
+            return refused;
+        }
+        var state = window.Waits ? RevisionState.Scheduled : RevisionState.Accepted;
+        var waits = window is Governance.WindowDecision.Wait wait ? Governance.WindowMessages.Waits(wait.Window) : null;
 
         var values = await baselines.DescribeAsync(request.Cluster, current, desired, chart, cancellationToken);
         var sideEffects = Core.Values.SideEffects.Of(values, current.Settings, desired, request.NamedMembers);
@@ -197,18 +217,20 @@ public sealed class ChangeService(
             WarningsJson = JsonSerializer.Serialize(warnings, ApiJson.Options),
             ValueChangesJson = JsonSerializer.Serialize(values, ApiJson.Options),
             CreatedAt = now,
-            State = nameof(RevisionState.Accepted),
+            State = state.ToString(),
+            StateReason = waits,
             StateChangedAt = now,
-            Timeline = [new RevisionTransition { State = nameof(RevisionState.Accepted), At = now, Message = request.Reason }],
+            Timeline = [new RevisionTransition { State = state.ToString(), At = now, Message = waits ?? request.Reason }],
         };
         db.Revisions.Add(revision);
         await db.SaveChangesAsync(cancellationToken);
-        db.Outbox.Add(new OutboxMessage { ClusterId = clusterId, RevisionId = revision.Id, RevisionNumber = revision.Number, CreatedAt = now });
+        // A scheduled revision gets its outbox row when its window opens (ScheduledReleases).
+        if (!window.Waits) db.Outbox.Add(new OutboxMessage { ClusterId = clusterId, RevisionId = revision.Id, RevisionNumber = revision.Number, CreatedAt = now });
 
         var changes = Core.Settings.SettingsChanges.Describe(current.Settings, desired);
         await audit.AppendAsync(db, new AuditEntry(
-            AuditKinds.ChangeAccepted, clusterId, revision.Number, request.Actor, request.Source,
-            $"{clusterId} revision {revision.Number}: {changes}",
+            window.Waits ? AuditKinds.ChangeScheduled : AuditKinds.ChangeAccepted, clusterId, revision.Number, request.Actor, request.Source,
+            $"{clusterId} revision {revision.Number}: {changes}{(waits is null ? "" : $" — {waits}")}",
             new
             {
                 onBehalfOf = request.OnBehalfOf, person = request.PersonOrOnBehalfOf, reason = request.Reason, previousRevision = current.Number,
@@ -233,13 +255,16 @@ public sealed class ChangeService(
                 request.PersonOrOnBehalfOf),
                 cancellationToken);
 
-        var accepted = new ChangeResource(clusterId, false, RevisionResource.From(revision) with { Changes = changes }, warnings) { SideEffects = sideEffects, Risk = risk };
+        await windows.AfterGoingAsync(request, window, revision, cancellationToken);
+
+        var shown = RevisionResource.From(revision) with { Changes = changes, ScheduledFor = Governance.ChangeWindowGate.ScheduledFor(window) };
+        var accepted = new ChangeResource(clusterId, false, shown, warnings) { SideEffects = sideEffects, Risk = risk };
         await RememberAsync(request, RememberedOutcome.Accepted, accepted, cancellationToken);
         await turn.CommitAsync(cancellationToken);
 
         // After the commit: the outbox row is durable, so a lost enqueue is only a delay (the sweep finds it).
-        commits.ScheduleNow(clusterId);
-        logger.LogInformation("Accepted revision {Cluster}/{Revision} from {Actor}: {Changes}", clusterId, revision.Number, request.Actor, changes);
+        if (!window.Waits) commits.ScheduleNow(clusterId);
+        logger.LogInformation("{State} revision {Cluster}/{Revision} from {Actor}: {Changes}", state, clusterId, revision.Number, request.Actor, changes);
         return new ChangeOutcome.Accepted(accepted);
     }
 

@@ -9,7 +9,7 @@ using Microsoft.EntityFrameworkCore;
 namespace ControlApi.Revisions;
 
 /// <summary>Reads revisions; the current one is the highest number (revision 0, the defaults, before any).</summary>
-public sealed class RevisionReader(Lazy<ControlApiDbContext> database, CurrentRevisionCache cache, RequestDatabaseVersion requestVersion, StorageHealth storage)
+public sealed class RevisionReader(Lazy<ControlApiDbContext> database, CurrentRevisionCache cache, RequestDatabaseVersion requestVersion, StorageHealth storage, TimeProvider time)
 {
     /// <summary>Made on first use: a read answered from <see cref="CurrentRevisionCache"/> never builds a context.</summary>
     private ControlApiDbContext Db => database.Value;
@@ -58,7 +58,23 @@ public sealed class RevisionReader(Lazy<ControlApiDbContext> database, CurrentRe
             .Where(r => r.ClusterId == clusterId)
             .OrderByDescending(r => r.Number)
             .FirstOrDefaultAsync(cancellationToken);
-        return latest is null ? RevisionResource.Initial(clusterId) : Shown(latest);
+        return latest is null ? RevisionResource.Initial(clusterId) : await ScheduledAsync(Shown(latest), cancellationToken);
+    }
+
+    /// <summary>
+    /// A Scheduled revision with when it goes: the next opening of its cluster's windows under the
+    /// policy in force now (a policy replaced meanwhile moves it), or now when they are open (the next
+    /// sweep releases it). Read, not stored, so it can never disagree with the policy.
+    /// </summary>
+    private async Task<RevisionResource> ScheduledAsync(RevisionResource revision, CancellationToken cancellationToken)
+    {
+        if (revision.State != RevisionState.Scheduled) return revision;
+        var json = await Db.ClusterPolicies.AsNoTracking().Where(p => p.ClusterId == revision.Cluster)
+            .OrderByDescending(p => p.Version).Select(p => p.PolicyJson).FirstOrDefaultAsync(cancellationToken);
+        var policy = json is null ? Core.Governance.ClusterPolicy.Default : Core.Governance.PolicyJson.Parse(Encoding.UTF8.GetBytes(json)).Policy ?? Core.Governance.ClusterPolicy.Default;
+        var now = time.GetUtcNow();
+        var window = Core.Governance.ChangeWindows.Evaluate(policy.Windows, now);
+        return revision with { ScheduledFor = window.Open ? now : window.NextOpen };
     }
 
     /// <summary>One revision, with <see cref="RevisionResource.Changes"/> against the revision before it.</summary>
@@ -68,7 +84,7 @@ public sealed class RevisionReader(Lazy<ControlApiDbContext> database, CurrentRe
         var revision = await Db.Revisions.AsNoTracking().Include(r => r.Timeline)
             .FirstOrDefaultAsync(r => r.ClusterId == clusterId && r.Number == number, cancellationToken);
         if (revision is null) return null;
-        var found = Shown(revision);
+        var found = await ScheduledAsync(Shown(revision), cancellationToken);
         return found with { Changes = SettingsChanges.Describe(await SettingsAsync(clusterId, number - 1, cancellationToken), found.Settings) };
     }
 
@@ -87,7 +103,8 @@ public sealed class RevisionReader(Lazy<ControlApiDbContext> database, CurrentRe
         var query = Db.Revisions.AsNoTracking().Include(r => r.Timeline).Where(r => r.ClusterId == clusterId);
         if (before is { } b) query = query.Where(r => r.Number < b);
         var rows = await query.OrderByDescending(r => r.Number).Take(limit + 1).ToListAsync(cancellationToken);
-        var resources = rows.Select(Shown).ToList();
+        var resources = new List<RevisionResource>(rows.Count);
+        foreach (var row in rows) resources.Add(await ScheduledAsync(Shown(row), cancellationToken));
         // Numbers are gap-free, so the row after each is the revision before it; the oldest shown needs one more read.
         var beforeOldest = resources.Count > limit ? resources[limit].Settings
             : resources.Count > 0 ? await SettingsAsync(clusterId, resources[^1].Number - 1, cancellationToken) : CiliumSettings.Defaults;

@@ -39,6 +39,12 @@ public sealed record RevisionResource(
     /// <summary>A canary: the nodes that try it first, its cilium-config keys, and its promotion.</summary>
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
     public Canary.CanaryResource? Canary { get; init; }
+    /// <summary>
+    /// A Scheduled revision: when its change window next opens, under the policy in force now, and so
+    /// when it is committed (at the first outbox sweep from then on). Null for every other state.
+    /// </summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public DateTimeOffset? ScheduledFor { get; init; }
 
     /// <summary>Only in the answer to <c>?waitFor=</c>: what was waited for and how the wait ended.</summary>
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
@@ -52,6 +58,8 @@ public sealed record RevisionResource(
     {
         var timeline = revision.Timeline.OrderBy(t => t.Id).Select(t => new TimelineEntry(RevisionStates.Parse(t.State), t.At, t.Message)).ToList();
         var verified = timeline.FirstOrDefault(t => t.State == RevisionState.Verified);
+        // A scheduled revision is timed from its release: the hours it waited for its window are not time to converge.
+        var accepted = timeline.FirstOrDefault(t => t.State == RevisionState.Accepted)?.At ?? revision.CreatedAt;
         return new RevisionResource(
             revision.ClusterId,
             revision.Number,
@@ -66,7 +74,7 @@ public sealed record RevisionResource(
             revision.CommitSha,
             JsonSerializer.Deserialize<List<IssueResource>>(revision.WarningsJson, ApiJson.Options) ?? [],
             timeline,
-            verified is null ? null : (verified.At - revision.CreatedAt).TotalSeconds)
+            verified is null ? null : (verified.At - accepted).TotalSeconds)
         {
             Values = revision.ValueChangesJson is null ? [] : JsonSerializer.Deserialize<List<ValueChange>>(revision.ValueChangesJson, ApiJson.Options) ?? [],
             RollbackTo = revision.RollbackTo,

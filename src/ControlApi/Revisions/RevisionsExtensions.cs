@@ -18,6 +18,8 @@ public static class RevisionsExtensions
         services.AddScoped<ChangeService>();
         services.AddScoped<Holds.ClusterHolds>();
         services.AddScoped<Governance.ClusterPolicies>();
+        services.AddScoped<Governance.ChangeWindowGate>();
+        services.AddScoped<Governance.ScheduledReleases>();
         services.AddScoped<ChangePreviewer>();
         services.AddScoped<RevisionBaselines>();
         services.AddScoped<Adoption.AdoptionStatus>();

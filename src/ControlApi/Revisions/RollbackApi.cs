@@ -26,6 +26,8 @@ public static class RollbackApi
             .ProducesProblem(StatusCodes.Status404NotFound)
             .ProducesProblem(StatusCodes.Status412PreconditionFailed)
             .ProducesProblem(StatusCodes.Status422UnprocessableEntity)
+            .ProducesProblem(StatusCodes.Status403Forbidden)
+            .ProducesProblem(StatusCodes.Status423Locked)
             // A rollback is a change like any other.
             .RequireRole(Role.Operator);
         return api;
@@ -41,7 +43,7 @@ public static class RollbackApi
 
         // Validated again like any change: rules (or the cluster's Talos version) may have moved on since.
         var outcome = await rollback.ApplyAsync(managed, number, Caller.Name(context), AuditSources.Api, headers.OnBehalfOf, headers.Reason,
-            cancellationToken, headers.IfMatchRevision, headers.IdempotencyKey, ChangeEndpoint.Fingerprint(context.Request, []));
+            cancellationToken, headers.IfMatchRevision, headers.IdempotencyKey, ChangeEndpoint.Fingerprint(context.Request, []), windowOverride: headers.WindowOverrideOf(context));
         return outcome switch
         {
             RollbackOutcome.NoSuchRevision missing => Problems.RevisionNotFound(managed.Id, missing.Target, missing.CurrentRevision),

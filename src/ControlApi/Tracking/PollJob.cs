@@ -51,7 +51,8 @@ public sealed class PollJob(
     TimeProvider time,
     ILogger<PollJob> logger)
 {
-    private static readonly string[] NotInRepository = [nameof(RevisionState.Accepted), nameof(RevisionState.CommitFailed)];
+    // Scheduled: waiting for its change window, so the cluster is not meant to run it yet (no drift against it).
+    private static readonly string[] NotInRepository = [nameof(RevisionState.Accepted), nameof(RevisionState.CommitFailed), nameof(RevisionState.Scheduled)];
 
     /// <param name="reconcileRequestedBy">Set by <c>POST /reconcile</c>: ask Flux to reconcile first, audited as this caller.</param>
     [AutomaticRetry(Attempts = 0)] // The next interval is the retry.

@@ -20,6 +20,8 @@ public sealed class RevisionWaitTests
     [InlineData(RevisionState.CanaryVerified, RevisionState.Canary, null)]
     [InlineData(RevisionState.CanaryVerified, RevisionState.CanaryVerified, WaitOutcome.Reached)]
     [InlineData(RevisionState.Verified, RevisionState.CanaryVerified, null)]
+    [InlineData(RevisionState.Committed, RevisionState.Scheduled, null)]
+    [InlineData(RevisionState.Accepted, RevisionState.Scheduled, null)]
     public void A_wait_ends_when_the_state_or_a_later_one_is_reached_or_the_revision_leaves_the_success_path(
         RevisionState requested, RevisionState current, WaitOutcome? expected) =>
         Assert.Equal(expected, RevisionWait.Judge(requested, current));
@@ -30,5 +32,14 @@ public sealed class RevisionWaitTests
         Assert.Equal(["Accepted", "Committed", "Canary", "CanaryVerified", "Applied", "RolledOut", "Verified"], RevisionWait.SuccessPath.Select(s => s.ToString()));
         Assert.False(RevisionWait.CanWaitFor(RevisionState.ReconcileFailed));
         Assert.Throws<ArgumentOutOfRangeException>(() => RevisionWait.Judge(RevisionState.NoChange, RevisionState.Accepted));
+    }
+
+    [Fact]
+    public void A_scheduled_revision_is_neither_ended_nor_converging_nor_recovering()
+    {
+        Assert.False(RevisionState.Scheduled.IsTerminal());
+        Assert.False(RevisionState.Scheduled.IsConverging());
+        Assert.False(RevisionState.Scheduled.MayRecover());
+        Assert.False(RevisionWait.CanWaitFor(RevisionState.Scheduled));
     }
 }
