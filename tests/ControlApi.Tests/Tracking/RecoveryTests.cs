@@ -22,10 +22,11 @@ public sealed class RecoveryTests
         await cluster.PutSettingsAsync(WireGuardOn);
         await cluster.WaitForStateAsync(1, "ReconcileFailed");
 
-        // helm-controller's remediation retry upgrades the same generation again, and this time it works.
+        // helm-controller's remediation retry upgrades the same generation again, and this time it works;
+        // the Kustomization is Ready once the release is, after all 17 agents rolled (slow on a loaded machine).
         var retried = cluster.Simulator.Steps.Count;
         cluster.Simulator.RetryFailedUpgrade();
-        await cluster.Simulator.WaitForStepAsync(s => s.Kind == SimulatorStepKind.KustomizationReady, TimeSpan.FromSeconds(60), afterSequence: retried);
+        await cluster.Simulator.WaitForStepAsync(s => s.Kind == SimulatorStepKind.KustomizationReady, TimeSpan.FromSeconds(180), afterSequence: retried);
 
         // The next poll looks at the failed revision again and its tracker follows it to the end.
         await cluster.PollNowAsync();
