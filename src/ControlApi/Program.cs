@@ -1,4 +1,5 @@
 using ControlApi.Adoption;
+using ControlApi.Approvals;
 using ControlApi.Audit;
 using ControlApi.Chatops;
 using ControlApi.Cilium;
@@ -62,6 +63,7 @@ api.MapCiliumApi();
 api.MapAdoptionApi();
 api.MapFeaturesApi();
 api.MapRevisionsApi();
+api.MapApprovalsApi();
 api.MapStatusApi();
 api.MapApiKeysApi();
 api.MapChatopsApi();

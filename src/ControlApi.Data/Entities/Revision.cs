@@ -44,6 +44,12 @@ public sealed class Revision
     /// </summary>
     public string? AdoptedFilesJson { get; set; }
 
+    /// <summary>
+    /// For a change the cluster's policy held for approval: the request and its approvals so far
+    /// (JSON, see ControlApi.Approvals.ApprovalRecord). Null for a change that needed none.
+    /// </summary>
+    public string? ApprovalJson { get; set; }
+
     public List<RevisionTransition> Timeline { get; set; } = [];
 }
 

@@ -42,6 +42,10 @@ public static class AuditKinds
     public const string ClusterUnlocked = "cluster.unlocked";
     public const string ChangeBlocked = "change.blocked";
     public const string PolicyChanged = "policy.changed";
+    public const string ApprovalRequested = "approval.requested";
+    public const string ApprovalGranted = "approval.granted";
+    public const string ApprovalRejected = "approval.rejected";
+    public const string ApprovalExpired = "approval.expired";
 }
 
 /// <summary>Where a change came from.</summary>

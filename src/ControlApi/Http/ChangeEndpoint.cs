@@ -30,7 +30,7 @@ public static class ChangeEndpoint
         var outcome = await changes.ApplyAsync(new ChangeRequest(
             cluster, desire, Caller.Name(context), AuditSources.Api,
             headers.Reason, headers.OnBehalfOf, headers.IfMatchRevision, headers.IdempotencyKey,
-            Fingerprint(context.Request, body.Span)) { NamedMembers = namedMembers }, cancellationToken);
+            Fingerprint(context.Request, body.Span)) { NamedMembers = namedMembers, AuthenticatedPerson = Security.ApiKeyClaims.PersonOf(context.User) }, cancellationToken);
         return Answer(context, cluster, outcome);
     }
 

@@ -35,6 +35,15 @@ public sealed record ChangeRequest(
     public string? PersonOrOnBehalfOf => Person ?? OnBehalfOf;
 
     /// <summary>
+    /// The authenticated person (an API key's person, a chat user's mapped person), never
+    /// X-On-Behalf-Of: the author an approver must differ from. Null: <see cref="Person"/>, else the actor.
+    /// </summary>
+    public string? AuthenticatedPerson { get; init; }
+
+    /// <summary>Who made the change, as approvals count people.</summary>
+    public string Author => AuthenticatedPerson ?? Person ?? Actor;
+
+    /// <summary>
     /// The settings members the request names (pointers such as <c>/encryption/enabled</c>); a rendered
     /// value decided by anything else is a side effect the answer points out. Null: a whole replacement,
     /// which names every member it changes.
@@ -79,6 +88,7 @@ public sealed class ChangeService(
     Adoption.AdoptionStatus adoption,
     RevisionBaselines baselines,
     Holds.ClusterHolds holds,
+    Approvals.ApprovalGate approvals,
     TimeProvider time,
     ILogger<ChangeService> logger)
 {
@@ -152,10 +162,13 @@ public sealed class ChangeService(
         var sideEffects = Core.Values.SideEffects.Of(values, current.Settings, desired, request.NamedMembers);
         var risk = ChangeRisks.Assess(request.Cluster.Profile, current.Settings, desired, validation.Warnings);
         var now = time.GetUtcNow();
+        // A change the policy holds for approval is stored and numbered, but is not the settings until approved.
+        var approval = await approvals.HoldAsync(clusterId, risk.Risk, current.Number, request.Author, now, cancellationToken);
+        var state = approval is null ? RevisionState.Accepted : RevisionState.PendingApproval;
         var revision = new Revision
         {
             ClusterId = clusterId,
-            Number = current.Number + 1,
+            Number = await reader.NextNumberAsync(clusterId, cancellationToken),
             SettingsJson = SettingsJson.Serialize(desired),
             Author = request.Actor,
             OnBehalfOf = request.OnBehalfOf,
@@ -165,18 +178,20 @@ public sealed class ChangeService(
             WarningsJson = JsonSerializer.Serialize(warnings, ApiJson.Options),
             ValueChangesJson = JsonSerializer.Serialize(values, ApiJson.Options),
             CreatedAt = now,
-            State = nameof(RevisionState.Accepted),
+            State = state.ToString(),
+            StateReason = approval is null ? null : Approvals.ApprovalMessages.Waiting(approval),
             StateChangedAt = now,
-            Timeline = [new RevisionTransition { State = nameof(RevisionState.Accepted), At = now, Message = request.Reason }],
+            ApprovalJson = approval?.Serialize(),
+            Timeline = [new RevisionTransition { State = state.ToString(), At = now, Message = request.Reason }],
         };
         db.Revisions.Add(revision);
         await db.SaveChangesAsync(cancellationToken);
-        db.Outbox.Add(new OutboxMessage { ClusterId = clusterId, RevisionId = revision.Id, RevisionNumber = revision.Number, CreatedAt = now });
+        if (approval is null) db.Outbox.Add(new OutboxMessage { ClusterId = clusterId, RevisionId = revision.Id, RevisionNumber = revision.Number, CreatedAt = now });
 
         var changes = Core.Settings.SettingsChanges.Describe(current.Settings, desired);
         await audit.AppendAsync(db, new AuditEntry(
-            AuditKinds.ChangeAccepted, clusterId, revision.Number, request.Actor, request.Source,
-            $"{clusterId} revision {revision.Number}: {changes}",
+            approval is null ? AuditKinds.ChangeAccepted : AuditKinds.ApprovalRequested, clusterId, revision.Number, request.Actor, request.Source,
+            approval is null ? $"{clusterId} revision {revision.Number}: {changes}" : $"{clusterId} revision {revision.Number} waits for approval: {changes} ({Approvals.ApprovalMessages.Needs(approval)})",
             new
             {
                 onBehalfOf = request.OnBehalfOf, person = request.PersonOrOnBehalfOf, reason = request.Reason, previousRevision = current.Number,
@@ -184,6 +199,7 @@ public sealed class ChangeService(
                 values = values.Select(v => v.ToString()), sideEffects = sideEffects.Select(v => v.ToString()),
                 warnings = warnings.Select(w => w.Code),
                 risk = risk.Risk, riskReasons = risk.Reasons.Select(r => $"{r.Subject}: {r.Why}"),
+                author = request.Author, approval,
             },
             request.PersonOrOnBehalfOf),
             cancellationToken);
@@ -193,7 +209,7 @@ public sealed class ChangeService(
         await turn.CommitAsync(cancellationToken);
 
         // After the commit: the outbox row is durable, so a lost enqueue is only a delay (the sweep finds it).
-        commits.ScheduleNow(clusterId);
+        if (approval is null) commits.ScheduleNow(clusterId);
         logger.LogInformation("Accepted revision {Cluster}/{Revision} from {Actor}: {Changes}", clusterId, revision.Number, request.Actor, changes);
         return new ChangeOutcome.Accepted(accepted);
     }

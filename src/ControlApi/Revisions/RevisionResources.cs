@@ -36,6 +36,10 @@ public sealed record RevisionResource(
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
     public int? RollbackTo { get; init; }
 
+    /// <summary>A change held for approval (now or before): how many approvals it needs, from whom, until when, and who approved.</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public Approvals.ApprovalRecord? Approval { get; init; }
+
     /// <summary>Only in the answer to <c>?waitFor=</c>: what was waited for and how the wait ended.</summary>
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
     public WaitResource? Wait { get; init; }
@@ -66,6 +70,7 @@ public sealed record RevisionResource(
         {
             Values = revision.ValueChangesJson is null ? [] : JsonSerializer.Deserialize<List<ValueChange>>(revision.ValueChangesJson, ApiJson.Options) ?? [],
             RollbackTo = revision.RollbackTo,
+            Approval = Approvals.ApprovalRecord.Parse(revision.ApprovalJson),
         };
     }
 }

@@ -31,7 +31,8 @@ public sealed class RevisionRollback(RevisionReader revisions, ChangeService cha
         int? ifMatchRevision = null,
         string? idempotencyKey = null,
         string? requestFingerprint = null,
-        string? person = null)
+        string? person = null,
+        string? authenticatedPerson = null)
     {
         // Stored settings never change, so reading the target outside the write turn is safe.
         if (target < 0 || await revisions.FindAsync(cluster.Id, target, cancellationToken) is not { } earlier)
@@ -39,7 +40,7 @@ public sealed class RevisionRollback(RevisionReader revisions, ChangeService cha
 
         var outcome = await changes.ApplyAsync(new ChangeRequest(
             cluster, _ => SettingsParseResult.Ok(earlier.Settings), actor, source, Reason(target, why), onBehalfOf,
-            ifMatchRevision, idempotencyKey, requestFingerprint, person, RollbackTo: target), cancellationToken);
+            ifMatchRevision, idempotencyKey, requestFingerprint, person, RollbackTo: target) { AuthenticatedPerson = authenticatedPerson }, cancellationToken);
         return new RollbackOutcome.Ran(outcome);
     }
 }

@@ -49,7 +49,8 @@ public sealed class PollJob(
     TimeProvider time,
     ILogger<PollJob> logger)
 {
-    private static readonly string[] NotInRepository = [nameof(RevisionState.Accepted), nameof(RevisionState.CommitFailed)];
+    private static readonly string[] NotInRepository =
+        [nameof(RevisionState.Accepted), nameof(RevisionState.CommitFailed), .. RevisionStates.NeverInEffectNames];
 
     /// <param name="reconcileRequestedBy">Set by <c>POST /reconcile</c>: ask Flux to reconcile first, audited as this caller.</param>
     [AutomaticRetry(Attempts = 0)] // The next interval is the retry.
