@@ -168,7 +168,7 @@ public static class ChatReplies
     };
 
     /// <summary>Why a dangerous change is dangerous, one line each (a disruptive one says it in its fact).</summary>
-    private static void AddRiskReasons(List<ChatBlock> blocks, RiskAssessment risk)
+    internal static void AddRiskReasons(List<ChatBlock> blocks, RiskAssessment risk)
     {
         var dangers = risk.Reasons.Where(r => r.Risk == ChangeRisk.Dangerous).Select(r => $"🔴 `{r.Subject}` {r.Why}").ToList();
         if (dangers.Count > 0) blocks.Add(new ChatBlock.Bullets(dangers));
