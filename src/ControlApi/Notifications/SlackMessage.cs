@@ -39,6 +39,10 @@ public static class SlackMessage
         "verify.passed" or "rollout.completed" or "drift.cleared" or "cluster.reachable" or AuditKinds.RevisionRecovered => NotificationOutcome.Succeeded,
         AuditKinds.ChangeAccepted or AuditKinds.GitCommitted or "flux.reconcile_requested" or "flux.applied" or "rollout.progress" => NotificationOutcome.InProgress,
         "drift.detected" or "migration.leftover" or AuditKinds.RollbackAutomatic => NotificationOutcome.Warning,
+        // A held change waits for people (attention); a decision either lets it go on or ends it.
+        AuditKinds.ApprovalRequested or AuditKinds.ApprovalExpired => NotificationOutcome.Warning,
+        AuditKinds.ApprovalGranted => NotificationOutcome.InProgress,
+        AuditKinds.ApprovalRejected => NotificationOutcome.Failed,
         AuditKinds.ChangeRejected or AuditKinds.GitPushFailed or AuditKinds.WebhookFailed or "flux.failed" or "rollout.stuck"
             or "verify.failed" or "cluster.unreachable" or "auth.denied" => NotificationOutcome.Failed,
         _ when kind.EndsWith("failed", StringComparison.Ordinal) || kind.EndsWith(".stuck", StringComparison.Ordinal) => NotificationOutcome.Failed,
