@@ -66,6 +66,8 @@ public sealed class RevisionRetrack(ControlApiDbContext db, WriteTurns writeTurn
             $"Revision {number} is {state} and a newer revision is in the repository: the cluster is meant to run that one. Retrack the newest revision instead (GET /api/v1/clusters/{cluster}/revisions).",
         RevisionState.Accepted or RevisionState.CommitFailed =>
             $"Revision {number} is {state}: it has no commit for Flux to apply yet. The commit job retries it on its own; its reason is on GET /api/v1/clusters/{cluster}/revisions/{number}.",
+        RevisionState.PendingApproval =>
+            $"Revision {number} waits for approval: nothing is committed until someone else approves it (POST /api/v1/clusters/{cluster}/revisions/{number}/approve).",
         RevisionState.Verified =>
             $"Revision {number} is already Verified. To look at the cluster now, POST /api/v1/clusters/{cluster}/reconcile.",
         _ => $"Revision {number} is {state}: nothing about it goes live any more. Retrack the newest revision instead (GET /api/v1/clusters/{cluster}/revisions).",
