@@ -169,8 +169,9 @@ public sealed class ChatCommandEngine(
                 return ChatApprovals.Pending(cluster, request, held.Change, held.Change.Revision.Changes ?? "new settings");
             case ChangeOutcome.Accepted accepted:
                 var revision = accepted.Change.Revision;
-                var before = await revisions.FindAsync(cluster.Id, revision.Number - 1, cancellationToken);
-                var described = before is null ? "new settings" : SettingsChanges.Describe(before.Settings, revision.Settings);
+                // Described against the revision it was built on (a held request in between never took effect).
+                var before = revision.Changes is null ? await revisions.FindAsync(cluster.Id, await revisions.BaseOfAsync(cluster.Id, revision.Number, cancellationToken), cancellationToken) : null;
+                var described = revision.Changes ?? (before is null ? "new settings" : SettingsChanges.Describe(before.Settings, revision.Settings));
                 return ChatReplies.Accepted(cluster, request, accepted.Change, described);
             case ChangeOutcome.Unchanged unchanged:
                 return ChatReplies.AlreadySo(cluster, unchanged.Change);
