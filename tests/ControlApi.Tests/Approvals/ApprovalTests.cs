@@ -242,7 +242,9 @@ public sealed class ApprovalTests : IAsyncLifetime
         Assert.Matches("""controlapi_approval_decisions_total\{[^}]*cluster="local"[^}]*decision="requested"[^}]*\} 1\b""", pending);
 
         Assert.Equal(HttpStatusCode.OK, (await _bob.PostAsync(Cluster + "/revisions/1/approve", null)).StatusCode);
-        var decided = await scraper.GetStringAsync("/metrics");
+        // The exporter may answer a scrape from its short cache: wait for the next exposition.
+        var decided = await Eventually.WaitAsync(() => scraper.GetStringAsync("/metrics")!,
+            text => text is not null && text.Contains("decision=\"approved\"", StringComparison.Ordinal), TimeSpan.FromSeconds(10), "the approval in /metrics");
         Assert.Matches("""controlapi_approval_decisions_total\{[^}]*cluster="local"[^}]*decision="approved"[^}]*\} 1\b""", decided);
         Assert.Matches("""controlapi_revisions\{[^}]*cluster="local"[^}]*state="PendingApproval"[^}]*\} 0\b""", decided);
     }
