@@ -1,4 +1,5 @@
 using ControlApi.Adoption;
+using ControlApi.Approvals;
 using ControlApi.Audit;
 using ControlApi.Canary;
 using ControlApi.Chatops;
@@ -63,6 +64,7 @@ api.MapCiliumApi();
 api.MapAdoptionApi();
 api.MapFeaturesApi();
 api.MapRevisionsApi();
+api.MapApprovalsApi();
 api.MapStatusApi();
 api.MapApiKeysApi();
 api.MapChatopsApi();

@@ -44,6 +44,10 @@ namespace ControlApi.Migrations.PostgreSql.Migrations
                         .HasMaxLength(64)
                         .HasColumnType("character varying(64)");
 
+                    b.Property<string>("Person")
+                        .HasMaxLength(200)
+                        .HasColumnType("character varying(200)");
+
                     b.Property<DateTimeOffset?>("RevokedAt")
                         .HasColumnType("timestamp with time zone");
 
@@ -491,6 +495,9 @@ namespace ControlApi.Migrations.PostgreSql.Migrations
                     NpgsqlPropertyBuilderExtensions.UseIdentityByDefaultColumn(b.Property<long>("Id"));
 
                     b.Property<string>("AdoptedFilesJson")
+                        .HasColumnType("text");
+
+                    b.Property<string>("ApprovalJson")
                         .HasColumnType("text");
 
                     b.Property<string>("Author")

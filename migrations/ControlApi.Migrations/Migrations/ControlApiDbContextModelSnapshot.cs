@@ -38,6 +38,10 @@ namespace ControlApi.Migrations
                         .HasMaxLength(64)
                         .HasColumnType("TEXT");
 
+                    b.Property<string>("Person")
+                        .HasMaxLength(200)
+                        .HasColumnType("TEXT");
+
                     b.Property<long?>("RevokedAt")
                         .HasColumnType("INTEGER");
 
@@ -472,6 +476,9 @@ namespace ControlApi.Migrations
                         .HasColumnType("INTEGER");
 
                     b.Property<string>("AdoptedFilesJson")
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("ApprovalJson")
                         .HasColumnType("TEXT");
 
                     b.Property<string>("Author")

@@ -30,6 +30,15 @@ public enum RevisionState
     /// converging. Listed last so stored names and older clients keep their meaning.
     /// </summary>
     Scheduled,
+
+    /// <summary>Stored and numbered, waiting for the approvals its cluster's policy asks for; not the cluster's settings.</summary>
+    PendingApproval,
+
+    /// <summary>Nobody approved it in time; it never became the cluster's settings.</summary>
+    Expired,
+
+    /// <summary>Rejected (or withdrawn by its author) with a reason; it never became the cluster's settings.</summary>
+    Rejected,
 }
 
 public static class RevisionStates
@@ -37,7 +46,20 @@ public static class RevisionStates
     /// <summary>States after which nothing more happens to a revision.</summary>
     public static bool IsTerminal(this RevisionState state) =>
         state is RevisionState.Verified or RevisionState.Superseded or RevisionState.NoChange
-            or RevisionState.ReconcileFailed or RevisionState.RolloutStuck or RevisionState.VerificationFailed;
+            or RevisionState.ReconcileFailed or RevisionState.RolloutStuck or RevisionState.VerificationFailed
+            or RevisionState.Expired or RevisionState.Rejected;
+
+    /// <summary>
+    /// A revision that is, or was, the cluster's desired settings. Pending, expired and rejected
+    /// requests keep their number but never were: the current revision and "the revision before"
+    /// skip them.
+    /// </summary>
+    public static bool TookEffect(this RevisionState state) =>
+        state is not (RevisionState.PendingApproval or RevisionState.Expired or RevisionState.Rejected);
+
+    /// <summary>The states of revisions that never took effect, as stored (queries skip them).</summary>
+    public static IReadOnlyList<string> NeverInEffectNames { get; } =
+        [nameof(RevisionState.PendingApproval), nameof(RevisionState.Expired), nameof(RevisionState.Rejected)];
 
     /// <summary>On the way from the commit to Verified: a tracker follows these.</summary>
     public static bool IsConverging(this RevisionState state) =>

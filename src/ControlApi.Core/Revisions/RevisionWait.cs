@@ -41,6 +41,8 @@ public static class RevisionWait
         var wanted = IndexOf(requested);
         if (wanted < 0) throw new ArgumentOutOfRangeException(nameof(requested), requested, "Only states of the success path can be waited for.");
         if (current == RevisionState.Scheduled) return null;
+        // Waiting for approval comes before Accepted: the wait goes on until someone decides.
+        if (current == RevisionState.PendingApproval) return null;
         var now = IndexOf(current);
         if (now < 0) return WaitOutcome.Failed;
         return now >= wanted ? WaitOutcome.Reached : null;

@@ -13,6 +13,7 @@ internal sealed class ApiKeyConfiguration : IEntityTypeConfiguration<ApiKey>
         builder.Property(k => k.Id).HasMaxLength(32);
         builder.Property(k => k.Name).HasMaxLength(64);
         builder.Property(k => k.Role).HasMaxLength(16);
+        builder.Property(k => k.Person).HasMaxLength(200);
         builder.Property(k => k.SecretHash).HasMaxLength(64);
         builder.Property(k => k.CreatedBy).HasMaxLength(200);
         builder.Property(k => k.RevokedBy).HasMaxLength(200);

@@ -12,6 +12,12 @@ public sealed class ApiKey
     /// <summary>Who or what holds the key; becomes the author of the revisions it makes.</summary>
     public required string Name { get; set; }
 
+    /// <summary>
+    /// The person who holds the key, as approvals count people: two keys of one person are one
+    /// approver. Null: the key's name.
+    /// </summary>
+    public string? Person { get; set; }
+
     /// <summary><c>viewer</c>, <c>operator</c> or <c>admin</c>.</summary>
     public required string Role { get; set; }
 

@@ -65,6 +65,12 @@ public sealed class Revision
     /// <summary>Who promoted it (a person, or the platform after the soak time).</summary>
     public string? PromotedBy { get; set; }
 
+    /// <summary>
+    /// For a change the cluster's policy held for approval: the request and its approvals so far
+    /// (JSON, see ControlApi.Approvals.ApprovalRecord). Null for a change that needed none.
+    /// </summary>
+    public string? ApprovalJson { get; set; }
+
     public List<RevisionTransition> Timeline { get; set; } = [];
 }
 

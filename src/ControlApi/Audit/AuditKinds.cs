@@ -57,6 +57,10 @@ public static class AuditKinds
 
     /// <summary>An admin (or an automatic rollback) sent a change through a closed window at once.</summary>
     public const string ChangeWindowOverridden = "change.window_overridden";
+    public const string ApprovalRequested = "approval.requested";
+    public const string ApprovalGranted = "approval.granted";
+    public const string ApprovalRejected = "approval.rejected";
+    public const string ApprovalExpired = "approval.expired";
 }
 
 /// <summary>Where a change came from.</summary>

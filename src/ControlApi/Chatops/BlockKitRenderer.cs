@@ -15,7 +15,18 @@ public sealed record SlackBlock(
     [property: JsonPropertyName("type")] string Type,
     [property: JsonPropertyName("text"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] SlackText? Text = null,
     [property: JsonPropertyName("fields"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] IReadOnlyList<SlackText>? Fields = null,
-    [property: JsonPropertyName("elements"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] IReadOnlyList<SlackText>? Elements = null);
+    [property: JsonPropertyName("elements"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] IReadOnlyList<object>? Elements = null);
+
+/// <summary>A Block Kit button in an <c>actions</c> block; its <c>action_id</c> and <c>value</c> come back in the interaction payload.</summary>
+public sealed record SlackButton(
+    [property: JsonPropertyName("action_id")] string ActionId,
+    [property: JsonPropertyName("text")] SlackText Text,
+    [property: JsonPropertyName("value")] string Value,
+    [property: JsonPropertyName("style"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? Style = null)
+{
+    [JsonPropertyName("type")]
+    public string Type => "button";
+}
 
 public sealed record SlackText(
     [property: JsonPropertyName("type")] string Type,
@@ -60,6 +71,16 @@ public static class BlockKitRenderer
                     break;
                 case ChatBlock.Note note:
                     blocks.Add(new SlackBlock("context", Elements: [SlackText.Markdown(Cut(Escape(note.Text), MaxSectionText))]));
+                    break;
+                case ChatBlock.Decision decision:
+                    // value "cluster:revision" comes back with the click (SlackInteraction); the buttons act as the person who clicks.
+                    var value = SlackInteraction.ValueOf(decision.Cluster, decision.Revision);
+                    blocks.Add(new SlackBlock("actions", Elements:
+                    [
+                        new SlackButton(SlackInteraction.ApproveAction, new SlackText("plain_text", "Approve"), value, "primary"),
+                        new SlackButton(SlackInteraction.RejectAction, new SlackText("plain_text", "Reject"), value, "danger"),
+                    ]));
+                    blocks.Add(new SlackBlock("context", Elements: [SlackText.Markdown(Cut(Escape(decision.Text), MaxSectionText))]));
                     break;
             }
         }

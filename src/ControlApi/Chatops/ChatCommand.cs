@@ -81,6 +81,22 @@ public abstract record ChatCommand
         public override ChatRole RequiredRole => ChatRole.Operator;
     }
 
+    /// <summary>Approve a change held for approval (the service checks who may).</summary>
+    public sealed record Approve(int Revision, string? ClusterName) : ChatCommand
+    {
+        public override string Verb => ChatVerbs.Approve;
+        public override string? Cluster => ClusterName;
+        public override ChatRole RequiredRole => ChatRole.Operator;
+    }
+
+    /// <summary>Reject (or, as its author, withdraw) a change held for approval; the reason is required.</summary>
+    public sealed record Reject(int Revision, string? ClusterName, string Reason) : ChatCommand
+    {
+        public override string Verb => ChatVerbs.Reject;
+        public override string? Cluster => ClusterName;
+        public override ChatRole RequiredRole => ChatRole.Operator;
+    }
+
     /// <summary>A known command used the wrong way; <paramref name="Problem"/> says what is wrong.</summary>
     public sealed record Invalid(string Command, string Problem) : ChatCommand
     {
@@ -101,6 +117,8 @@ public static class ChatVerbs
     public const string Repair = "repair";
     public const string Retrack = "retrack";
     public const string Promote = "promote";
+    public const string Approve = "approve";
+    public const string Reject = "reject";
 
     /// <summary>How each command is written; shown by <c>help</c> and after a misuse.</summary>
     public static string Usage(string verb) => verb switch
@@ -115,6 +133,8 @@ public static class ChatVerbs
         Repair => "repair [cluster] [reason…]",
         Retrack => "retrack <revision> [cluster]",
         Promote => "promote <revision> [cluster]",
+        Approve => "approve <revision> [cluster]",
+        Reject => "reject <revision> [cluster] <reason…>",
         _ => "help",
     };
 
@@ -130,6 +150,8 @@ public static class ChatVerbs
         (Usage(Repair), "undo drift: Flux re-applies the Cilium release, as `flux reconcile hr --force` (operators)"),
         (Usage(Retrack), "follow a revision again, e.g. after Flux's own retry (operators)"),
         (Usage(Promote), "roll a verified canary out to every node (operators)"),
+        (Usage(Approve), "approve someone else's change that waits for approval (approvers, or operators where the policy says so)"),
+        (Usage(Reject), "reject a change that waits for approval, or withdraw your own"),
         (Usage(Help), "this list"),
     ];
 }

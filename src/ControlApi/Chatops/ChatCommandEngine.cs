@@ -24,6 +24,7 @@ public sealed class ChatCommandEngine(
     Tracking.ClusterRepair repair,
     Tracking.RevisionRetrack retrack,
     Canary.CanaryPromotion promotion,
+    Approvals.ApprovalService approvals,
     ChatAudit audit,
     IOptions<ChatopsOptions> options,
     IOptions<ControlApiOptions> service)
@@ -74,6 +75,9 @@ public sealed class ChatCommandEngine(
             ChatCommand.Repair asked => await RepairAsync(cluster, asked, request, cancellationToken),
             ChatCommand.Retrack again => await RetrackAsync(cluster, again, request, cancellationToken),
             ChatCommand.Promote promote => await PromoteAsync(cluster, promote, request, cancellationToken),
+            ChatCommand.Approve approve => ChatApprovals.Decided(cluster, await approvals.ApproveAsync(cluster, approve.Revision, Approver(request), cancellationToken)),
+            ChatCommand.Reject reject => ChatApprovals.Decided(cluster,
+                await approvals.RejectAsync(cluster, reject.Revision, Approver(request), Reason(reject.Reason), cancellationToken)),
             _ => throw new InvalidOperationException($"Unhandled chat command {command.GetType().Name}."),
         };
         return reply with { Cluster = cluster.Id };
@@ -115,7 +119,7 @@ public sealed class ChatCommandEngine(
             AuditSources.Chatops,
             Reason(change.Reason ?? $"{change.Verb} {feature.Name} from {request.Platform}"),
             OnBehalfOf(request.User),
-            Person: Person(request.User)) { NamedMembers = [feature.Member] }, cancellationToken);
+            Person: Person(request.User)) { NamedMembers = [feature.Member], AuthenticatedPerson = users.PersonOf(request.Platform, request.User) }, cancellationToken);
         return await AnswerAsync(cluster, request, outcome, cancellationToken);
     }
 
@@ -123,7 +127,7 @@ public sealed class ChatCommandEngine(
     {
         var why = back.Reason is null ? null : Reason(back.Reason);
         var outcome = await rollback.ApplyAsync(cluster, back.Revision, request.Platform, AuditSources.Chatops, OnBehalfOf(request.User), why, cancellationToken,
-            person: Person(request.User));
+            person: Person(request.User), authenticatedPerson: users.PersonOf(request.Platform, request.User));
         return outcome switch
         {
             RollbackOutcome.NoSuchRevision missing => ChatReplies.NoSuchRevision(cluster, missing.Target, missing.CurrentRevision),
@@ -175,10 +179,13 @@ public sealed class ChatCommandEngine(
     {
         switch (outcome)
         {
+            case ChangeOutcome.Accepted held when held.Change.Revision.State == Core.Revisions.RevisionState.PendingApproval:
+                return ChatApprovals.Pending(cluster, request, held.Change, held.Change.Revision.Changes ?? "new settings");
             case ChangeOutcome.Accepted accepted:
                 var revision = accepted.Change.Revision;
-                var before = await revisions.FindAsync(cluster.Id, revision.Number - 1, cancellationToken);
-                var described = before is null ? "new settings" : SettingsChanges.Describe(before.Settings, revision.Settings);
+                // Described against the revision it was built on (a held request in between never took effect).
+                var before = revision.Changes is null ? await revisions.FindAsync(cluster.Id, await revisions.BaseOfAsync(cluster.Id, revision.Number, cancellationToken), cancellationToken) : null;
+                var described = revision.Changes ?? (before is null ? "new settings" : SettingsChanges.Describe(before.Settings, revision.Settings));
                 return ChatReplies.Accepted(cluster, request, accepted.Change, described);
             case ChangeOutcome.Unchanged unchanged:
                 return ChatReplies.AlreadySo(cluster, unchanged.Change);
@@ -199,6 +206,11 @@ public sealed class ChatCommandEngine(
                 return ChatReplies.Failed($"Unexpected outcome {outcome.GetType().Name}; nothing was changed.");
         }
     }
+
+    /// <summary>The chat user as an approver: the mapped person (never a name they typed), the platform as actor, their chat role.</summary>
+    private Approvals.ApprovalCaller Approver(ChatRequest request) => new(
+        users.PersonOf(request.Platform, request.User), request.Platform, AuditSources.Chatops,
+        users.RoleOf(request.Platform, request.User.Id) is { } role ? ChatRoles.ToRole(role) : Security.Role.Viewer);
 
     /// <summary>What a revision stores as its reason and on-behalf-of: one line, within the API's limits.</summary>
     private string Reason(string text) => OneLine(text, service.Value.Limits.MaxReasonLength);

@@ -33,6 +33,8 @@ public static partial class ChatCommandParser
             ChatVerbs.Repair => Repair(input, rest, clusters),
             ChatVerbs.Retrack => Retrack(rest, clusters),
             ChatVerbs.Promote => Promote(rest, clusters),
+            ChatVerbs.Approve => Approve(rest, clusters),
+            ChatVerbs.Reject => Reject(input, rest, clusters),
             _ => new ChatCommand.Help(words[0].Value),
         };
     }
@@ -117,6 +119,29 @@ public static partial class ChatCommandParser
         // Nothing may follow: a word that is not a cluster is a typo, and a promotion reaches every node.
         if (next < rest.Count) return new ChatCommand.Invalid(verb, ChatMessages.TooManyWords(verb));
         return new ChatCommand.Promote(revision, cluster);
+    }
+
+    private static ChatCommand Approve(List<Token> rest, IReadOnlyCollection<string> clusters)
+    {
+        const string verb = ChatVerbs.Approve;
+        if (rest.Count == 0 || !int.TryParse(rest[0].Value.TrimStart('#'), NumberStyles.None, CultureInfo.InvariantCulture, out var revision))
+            return new ChatCommand.Invalid(verb, ChatMessages.NameARevisionToDecide(verb));
+        var (cluster, next, problem) = ClusterAt(rest, 1, clusters);
+        if (problem is not null) return new ChatCommand.Invalid(verb, problem);
+        // Nothing may follow: a word that is not a cluster is a typo, and an approval must not land on the default cluster by one.
+        if (next < rest.Count) return new ChatCommand.Invalid(verb, ChatMessages.TooManyWords(verb));
+        return new ChatCommand.Approve(revision, cluster);
+    }
+
+    private static ChatCommand Reject(string input, List<Token> rest, IReadOnlyCollection<string> clusters)
+    {
+        const string verb = ChatVerbs.Reject;
+        if (rest.Count == 0 || !int.TryParse(rest[0].Value.TrimStart('#'), NumberStyles.None, CultureInfo.InvariantCulture, out var revision))
+            return new ChatCommand.Invalid(verb, ChatMessages.NameARevisionToDecide(verb));
+        var (cluster, next, problem) = ClusterAt(rest, 1, clusters);
+        if (problem is not null) return new ChatCommand.Invalid(verb, problem);
+        if (next >= rest.Count) return new ChatCommand.Invalid(verb, ChatMessages.SayWhyYouReject);
+        return new ChatCommand.Reject(revision, cluster, input[rest[next].Index..].Trim());
     }
 
     /// <summary>

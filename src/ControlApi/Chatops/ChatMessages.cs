@@ -11,6 +11,10 @@ public static class ChatMessages
     public const string NameARevision = "Name the revision to go back to by its number, e.g. `rollback 3`.";
     public const string AuditedRefusal = "This refusal is recorded in the audit log.";
 
+    public static string NameARevisionToDecide(string verb) => $"Name the revision that waits for approval by its number, e.g. `{verb} 3`.";
+
+    public const string SayWhyYouReject = "Say why after the revision, e.g. `reject 3 not during the sale`: the author reads it.";
+
     public static string TooManyWords(string verb) => $"Too many words: `{verb}` takes at most a cluster name.";
 
     public static string UnknownFeature(string word, string? suggestion) =>

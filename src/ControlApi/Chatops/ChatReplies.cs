@@ -173,7 +173,7 @@ public static class ChatReplies
     };
 
     /// <summary>Why a dangerous change is dangerous, one line each (a disruptive one says it in its fact).</summary>
-    private static void AddRiskReasons(List<ChatBlock> blocks, RiskAssessment risk)
+    internal static void AddRiskReasons(List<ChatBlock> blocks, RiskAssessment risk)
     {
         var dangers = risk.Reasons.Where(r => r.Risk == ChangeRisk.Dangerous).Select(r => $"🔴 `{r.Subject}` {r.Why}").ToList();
         if (dangers.Count > 0) blocks.Add(new ChatBlock.Bullets(dangers));
@@ -252,6 +252,10 @@ public static class ChatReplies
             [new ChatBlock.Paragraph(revision.StateReason ?? "The repository already holds exactly these files.")]),
         RevisionState.Superseded => new ChatReply(ChatVisibility.Channel, ChatTone.Info, $"Revision {revision.Number} of `{revision.Cluster}` was superseded",
             [new ChatBlock.Paragraph(revision.StateReason ?? "A newer revision was committed before this one converged.")]),
+        // Held changes that never went ahead: nothing reached the cluster, so this is news, not a failure.
+        RevisionState.Rejected or RevisionState.Expired => new ChatReply(ChatVisibility.Channel, ChatTone.Warning,
+            $"Revision {revision.Number} of `{revision.Cluster}` was {(revision.State == RevisionState.Rejected ? "rejected" : "not approved in time")}; nothing was committed",
+            [new ChatBlock.Paragraph(revision.StateReason ?? "It never became the cluster's settings.")]),
         _ => new ChatReply(ChatVisibility.Channel, ChatTone.Failure, $"Revision {revision.Number} of `{revision.Cluster}` failed: {revision.State}",
             [new ChatBlock.Paragraph(revision.StateReason ?? "No reason was recorded."), new ChatBlock.Note($"`status {revision.Cluster}` shows the details.")]),
     };

@@ -42,6 +42,12 @@ public abstract record ChatBlock
 
     /// <summary>A quiet line at the end (hints, what happens next).</summary>
     public sealed record Note(string Text) : ChatBlock;
+
+    /// <summary>
+    /// A decision someone can take on a held revision: Slack shows Approve and Reject buttons, the
+    /// text platforms show <paramref name="Text"/>, which names the commands.
+    /// </summary>
+    public sealed record Decision(string Cluster, int Revision, string Text) : ChatBlock;
 }
 
 public sealed record ChatFact(string Label, string Value);

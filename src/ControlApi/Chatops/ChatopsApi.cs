@@ -22,6 +22,12 @@ public static class ChatopsApi
             .WithDescription("Form-urlencoded slash command (user_id, user_name, text, command, response_url, channel_id). Headers X-Slack-Request-Timestamp and X-Slack-Signature.")
             .WithChatProblems();
 
+        group.MapPost("/slack/interactions", SlackInteractions)
+            .WithName("SlackInteraction")
+            .WithSummary("A click on a button of a ControlApi Slack message (Approve / Reject of a change held for approval), verified by X-Slack-Signature.")
+            .WithDescription("Form-urlencoded with one field 'payload': Slack's block_actions JSON (type, user.id, user.username, actions[0].action_id approve|reject, actions[0].value 'cluster:revision', response_url). Verified and replay-checked like the slash command; the click runs as `approve <n> <cluster>` or `reject <n> <cluster>` by the user who clicked (role and person from Chatops:Users and Chatops:People) and is answered at once; the outcome is also posted to response_url.")
+            .WithChatProblems();
+
         group.MapPost("/mattermost", Mattermost)
             .WithName("MattermostCommand")
             .WithSummary("A Mattermost slash command or outgoing webhook, verified by its token.")
@@ -54,6 +60,33 @@ public static class ChatopsApi
         var reply = await engine.ExecuteAsync(command.ToRequest(), cancellationToken);
         if (reply.Tracking is { } tracking) followUps.Start(ChatPlatforms.Slack, command.ResponseUrl, tracking);
         return TypedResults.Ok(BlockKitRenderer.Render(reply));
+    }
+
+    public static async Task<Results<Ok<SlackMessage>, ProblemHttpResult>> SlackInteractions(
+        HttpContext context, SlackSignatureVerifier verifier, ChatCommandEngine engine, ChatAudit audit, ChatFollowUps followUps, ResponseUrlClient responses,
+        IOptions<ChatopsOptions> options, CancellationToken cancellationToken)
+    {
+        if (!verifier.IsConfigured) return ChatProblems.NotConfigured("Slack", "Slack:SigningSecret");
+        var (body, tooLarge) = await ReadBodyAsync(context, options.Value, cancellationToken);
+        if (tooLarge is not null) return tooLarge;
+
+        var headers = context.Request.Headers;
+        var check = await verifier.VerifyAsync(headers[SlackSignatureVerifier.TimestampHeader].ToString(), headers[SlackSignatureVerifier.SignatureHeader].ToString(), body, cancellationToken);
+        if (check != RequestCheck.Valid) return await RefuseAsync(ChatPlatforms.Slack, check, context, audit, cancellationToken);
+
+        if (SlackInteraction.Parse(body) is not { } interaction)
+            return Problems.BadRequest("malformed-interaction", "Not a Slack interaction", "The body carries no JSON 'payload' field.");
+        if (string.IsNullOrEmpty(interaction.UserId)) return ChatProblems.NoUser("user.id");
+        if (interaction.ToRequest() is not { } request)
+            return Problems.BadRequest("unknown-interaction", "Not a ControlApi button", "Only the Approve and Reject buttons of a change held for approval are handled here.");
+
+        // A decision is a few database writes: it is made before the answer, well within Slack's 3 seconds.
+        var reply = await engine.ExecuteAsync(request, cancellationToken);
+        if (reply.Tracking is { } tracking) followUps.Start(ChatPlatforms.Slack, interaction.ResponseUrl, tracking);
+        // Slack shows a click's outcome only through response_url: posted once the answer is sent, never holding it up.
+        if (interaction.ResponseUrl is { Length: > 0 } responseUrl)
+            context.Response.OnCompleted(() => responses.PostAsync(ChatPlatforms.Slack, responseUrl, reply, CancellationToken.None));
+        return TypedResults.Ok(BlockKitRenderer.Render(reply, followUp: true));
     }
 
     public static async Task<Results<Ok<MattermostMessage>, ProblemHttpResult>> Mattermost(

@@ -14,6 +14,13 @@ public sealed class ChatopsOptions
     /// <summary>Platform → user id → role (<c>viewer</c> or <c>operator</c>), e.g. <c>Users:slack:U2CERLKJA = operator</c>.</summary>
     public Dictionary<string, Dictionary<string, string>> Users { get; set; } = new(StringComparer.OrdinalIgnoreCase);
 
+    /// <summary>
+    /// Platform → user id → person, e.g. <c>People:slack:U2CERLKJA = alice</c>: who the chat user is
+    /// when approvals count people (the same name as an API key's person makes them one person).
+    /// Unmapped users are their platform user name.
+    /// </summary>
+    public Dictionary<string, Dictionary<string, string>> People { get; set; } = new(StringComparer.OrdinalIgnoreCase);
+
     /// <summary>Largest accepted request body; slash commands and Teams activities are a few KiB.</summary>
     public int MaxBodyBytes { get; set; } = 64 * 1024;
 

@@ -25,7 +25,7 @@ public sealed class ChatopsOptionsValidator(IOptions<ControlApiOptions> service)
             foreach (var (user, role) in users)
             {
                 if (ChatRoles.Parse(role) is null)
-                    failures.Add($"{root}:Users:{platform}:{user} '{role}' is not a role ({ChatRoles.Viewer} or {ChatRoles.Operator}).");
+                    failures.Add($"{root}:Users:{platform}:{user} '{role}' is not a role ({ChatRoles.Viewer}, {ChatRoles.Operator}, {ChatRoles.Approver} or {ChatRoles.Admin}).");
             }
         }
 

@@ -47,6 +47,9 @@ public static class MarkdownRenderer
                 case ChatBlock.Note note:
                     text.Append('_').Append(escape(note.Text)).Append('_');
                     break;
+                case ChatBlock.Decision decision:
+                    text.Append(escape(decision.Text));
+                    break;
             }
         }
         return text.ToString();

@@ -339,7 +339,9 @@ public sealed class CommitJob(
     private async Task<CiliumSettings> PreviousSettingsAsync(Revision revision, CancellationToken cancellationToken)
     {
         var json = await db.Revisions.AsNoTracking()
-            .Where(r => r.ClusterId == revision.ClusterId && r.Number == revision.Number - 1)
+            // The revision before that took effect: a held, expired or rejected request in between never did.
+            .Where(r => r.ClusterId == revision.ClusterId && r.Number < revision.Number && !RevisionStates.NeverInEffectNames.Contains(r.State))
+            .OrderByDescending(r => r.Number)
             .Select(r => r.SettingsJson)
             .FirstOrDefaultAsync(cancellationToken);
         return json is null ? CiliumSettings.Defaults : SettingsJson.Parse(json).Settings ?? CiliumSettings.Defaults;

@@ -40,6 +40,7 @@ public static class ChangeEndpoint
             HostFirewallOverride = HostFirewallOverrideHeader.Present(context) ? headers.Reason : null,
             Canary = rollout,
             WindowOverride = headers.WindowOverrideOf(context),
+            AuthenticatedPerson = Security.ApiKeyClaims.PersonOf(context.User),
         }, cancellationToken);
         return Answer(context, cluster, outcome);
     }

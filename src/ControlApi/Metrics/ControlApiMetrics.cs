@@ -15,6 +15,7 @@ public sealed class ControlApiMetrics
     private readonly Histogram<double> _timeToVerified;
     private readonly Histogram<double> _pollDuration;
     private readonly Gauge<long> _drift;
+    private readonly Counter<long> _approvalDecisions;
 
     public ControlApiMetrics(IMeterFactory meters)
     {
@@ -30,7 +31,14 @@ public sealed class ControlApiMetrics
             advice: Buckets(0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30));
         _drift = meter.CreateGauge<long>("controlapi.cluster.drift", "{key}",
             "cilium-config keys whose live value differs from the desired one, at the last poll.");
+        // Pending approvals are the controlapi.revisions gauge's PendingApproval series.
+        _approvalDecisions = meter.CreateCounter<long>("controlapi.approval.decisions", "{decision}",
+            "Decisions on changes held for approval: requested, granted (one approver), approved (enough approvers, the change goes ahead), rejected, expired.");
     }
+
+    /// <param name="decision">One of <see cref="ApprovalDecisions"/>.</param>
+    public void RecordApprovalDecision(string cluster, string decision) =>
+        _approvalDecisions.Add(1, new("cluster", cluster), new("decision", decision));
 
     /// <param name="outcome">committed, no_change or failed.</param>
     public void RecordCommit(string cluster, string outcome, TimeSpan duration) =>
@@ -48,6 +56,16 @@ public sealed class ControlApiMetrics
         _drift.Record(driftedKeys, new KeyValuePair<string, object?>("cluster", cluster));
 
     private static InstrumentAdvice<double> Buckets(params double[] boundaries) => new() { HistogramBucketBoundaries = boundaries };
+}
+
+/// <summary>The <c>decision</c> tag of <c>controlapi.approval.decisions</c>.</summary>
+public static class ApprovalDecisions
+{
+    public const string Requested = "requested";
+    public const string Granted = "granted";
+    public const string Approved = "approved";
+    public const string Rejected = "rejected";
+    public const string Expired = "expired";
 }
 
 /// <summary>Outcome tag values, written once.</summary>

@@ -40,6 +40,10 @@ public static class SlackMessage
         AuditKinds.ChangeAccepted or AuditKinds.ChangeReleased or AuditKinds.GitCommitted or "flux.reconcile_requested" or "flux.applied" or "rollout.progress"
             or AuditKinds.CanaryRestarted or AuditKinds.CanaryPromoted => NotificationOutcome.InProgress,
         "drift.detected" or "migration.leftover" or AuditKinds.RollbackAutomatic or AuditKinds.ChangeWindowOverridden => NotificationOutcome.Warning,
+        // A held change waits for people (attention); a decision either lets it go on or ends it.
+        AuditKinds.ApprovalRequested or AuditKinds.ApprovalExpired => NotificationOutcome.Warning,
+        AuditKinds.ApprovalGranted => NotificationOutcome.InProgress,
+        AuditKinds.ApprovalRejected => NotificationOutcome.Failed,
         AuditKinds.ChangeRejected or AuditKinds.GitPushFailed or AuditKinds.WebhookFailed or "flux.failed" or "rollout.stuck"
             or "verify.failed" or "cluster.unreachable" or "auth.denied" => NotificationOutcome.Failed,
         _ when kind.EndsWith("failed", StringComparison.Ordinal) || kind.EndsWith(".stuck", StringComparison.Ordinal) => NotificationOutcome.Failed,

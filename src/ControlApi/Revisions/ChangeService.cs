@@ -38,6 +38,15 @@ public sealed record ChangeRequest(
     public string? PersonOrOnBehalfOf => Person ?? OnBehalfOf;
 
     /// <summary>
+    /// The authenticated person (an API key's person, a chat user's mapped person), never
+    /// X-On-Behalf-Of: the author an approver must differ from. Null: <see cref="Person"/>, else the actor.
+    /// </summary>
+    public string? AuthenticatedPerson { get; init; }
+
+    /// <summary>Who made the change, as approvals count people.</summary>
+    public string Author => AuthenticatedPerson ?? Person ?? Actor;
+
+    /// <summary>
     /// The settings members the request names (pointers such as <c>/encryption/enabled</c>); a rendered
     /// value decided by anything else is a side effect the answer points out. Null: a whole replacement,
     /// which names every member it changes.
@@ -100,6 +109,7 @@ public sealed class ChangeService(
     Holds.ClusterHolds holds,
     HostFirewall.HostFirewallAudits hostFirewallAudits,
     Governance.ChangeWindowGate windows,
+    Approvals.ApprovalGate approvals,
     TimeProvider time,
     ILogger<ChangeService> logger)
 {
@@ -195,17 +205,21 @@ public sealed class ChangeService(
             await turn.CommitAsync(cancellationToken);
             return refused;
         }
-        var state = window.Waits ? RevisionState.Scheduled : RevisionState.Accepted;
-        var waits = window is Governance.WindowDecision.Wait wait ? Governance.WindowMessages.Waits(wait.Window) : null;
 
         var values = await baselines.DescribeAsync(request.Cluster, current, desired, chart, cancellationToken);
         var sideEffects = Core.Values.SideEffects.Of(values, current.Settings, desired, request.NamedMembers);
         var risk = ChangeRisks.Assess(request.Cluster.Profile, current.Settings, desired, validation.Warnings);
         var now = time.GetUtcNow();
+        // A change the policy holds for approval is stored and numbered, but is not the settings until approved.
+        var approval = await approvals.HoldAsync(clusterId, risk.Risk, current.Number, request.Author, now, cancellationToken);
+        // Approval first: a held change is judged by the window again when it is approved.
+        var waits = approval is null && window is Governance.WindowDecision.Wait wait ? Governance.WindowMessages.Waits(wait.Window) : null;
+        var state = approval is not null ? RevisionState.PendingApproval : waits is not null ? RevisionState.Scheduled : RevisionState.Accepted;
+        var goesNow = state == RevisionState.Accepted;
         var revision = new Revision
         {
             ClusterId = clusterId,
-            Number = current.Number + 1,
+            Number = await reader.NextNumberAsync(clusterId, cancellationToken),
             SettingsJson = SettingsJson.Serialize(desired),
             Author = request.Actor,
             OnBehalfOf = request.OnBehalfOf,
@@ -218,19 +232,23 @@ public sealed class ChangeService(
             ValueChangesJson = JsonSerializer.Serialize(values, ApiJson.Options),
             CreatedAt = now,
             State = state.ToString(),
-            StateReason = waits,
+            StateReason = approval is null ? waits : Approvals.ApprovalMessages.Waiting(approval),
             StateChangedAt = now,
+            ApprovalJson = approval?.Serialize(),
             Timeline = [new RevisionTransition { State = state.ToString(), At = now, Message = waits ?? request.Reason }],
         };
         db.Revisions.Add(revision);
         await db.SaveChangesAsync(cancellationToken);
-        // A scheduled revision gets its outbox row when its window opens (ScheduledReleases).
-        if (!window.Waits) db.Outbox.Add(new OutboxMessage { ClusterId = clusterId, RevisionId = revision.Id, RevisionNumber = revision.Number, CreatedAt = now });
+        // A held revision gets its outbox row when approved, a scheduled one when its window opens (ScheduledReleases).
+        if (goesNow) db.Outbox.Add(new OutboxMessage { ClusterId = clusterId, RevisionId = revision.Id, RevisionNumber = revision.Number, CreatedAt = now });
 
         var changes = Core.Settings.SettingsChanges.Describe(current.Settings, desired);
         await audit.AppendAsync(db, new AuditEntry(
-            window.Waits ? AuditKinds.ChangeScheduled : AuditKinds.ChangeAccepted, clusterId, revision.Number, request.Actor, request.Source,
-            $"{clusterId} revision {revision.Number}: {changes}{(waits is null ? "" : $" — {waits}")}",
+            approval is not null ? AuditKinds.ApprovalRequested : waits is not null ? AuditKinds.ChangeScheduled : AuditKinds.ChangeAccepted,
+            clusterId, revision.Number, request.Actor, request.Source,
+            approval is not null
+                ? $"{clusterId} revision {revision.Number} waits for approval: {changes} ({Approvals.ApprovalMessages.Needs(approval)})"
+                : $"{clusterId} revision {revision.Number}: {changes}{(waits is null ? "" : $" — {waits}")}",
             new
             {
                 onBehalfOf = request.OnBehalfOf, person = request.PersonOrOnBehalfOf, reason = request.Reason, previousRevision = current.Number,
@@ -239,6 +257,7 @@ public sealed class ChangeService(
                 values = values.Select(v => v.ToString()), sideEffects = sideEffects.Select(v => v.ToString()),
                 warnings = warnings.Select(w => w.Code),
                 risk = risk.Risk, riskReasons = risk.Reasons.Select(r => $"{r.Subject}: {r.Why}"),
+                author = request.Author, approval,
             },
             request.PersonOrOnBehalfOf),
             cancellationToken);
@@ -255,15 +274,15 @@ public sealed class ChangeService(
                 request.PersonOrOnBehalfOf),
                 cancellationToken);
 
-        await windows.AfterGoingAsync(request, window, revision, cancellationToken);
+        if (approval is null) await windows.AfterGoingAsync(request, window, revision, cancellationToken);
 
-        var shown = RevisionResource.From(revision) with { Changes = changes, ScheduledFor = Governance.ChangeWindowGate.ScheduledFor(window) };
+        var shown = RevisionResource.From(revision) with { Changes = changes, ScheduledFor = waits is null ? null : Governance.ChangeWindowGate.ScheduledFor(window) };
         var accepted = new ChangeResource(clusterId, false, shown, warnings) { SideEffects = sideEffects, Risk = risk };
         await RememberAsync(request, RememberedOutcome.Accepted, accepted, cancellationToken);
         await turn.CommitAsync(cancellationToken);
 
         // After the commit: the outbox row is durable, so a lost enqueue is only a delay (the sweep finds it).
-        if (!window.Waits) commits.ScheduleNow(clusterId);
+        if (goesNow) commits.ScheduleNow(clusterId);
         logger.LogInformation("{State} revision {Cluster}/{Revision} from {Actor}: {Changes}", state, clusterId, revision.Number, request.Actor, changes);
         return new ChangeOutcome.Accepted(accepted);
     }

@@ -29,10 +29,10 @@ public abstract record RevisionDiffOutcome
 
 public sealed class RevisionDiffer(RevisionReader revisions)
 {
-    /// <param name="against">The revision to compare with; by default the one before <paramref name="number"/> (0: the defaults).</param>
+    /// <param name="against">The revision to compare with; by default the one <paramref name="number"/> was built on (0: the defaults).</param>
     public async Task<RevisionDiffOutcome> DiffAsync(ManagedCluster cluster, int number, int? against, CancellationToken cancellationToken)
     {
-        var baseline = against ?? Math.Max(0, number - 1);
+        var baseline = against ?? await revisions.BaseOfAsync(cluster.Id, number, cancellationToken);
         var after = number < 0 ? null : await revisions.FindAsync(cluster.Id, number, cancellationToken);
         var before = baseline < 0 ? null : await revisions.FindAsync(cluster.Id, baseline, cancellationToken);
         if (after is null || before is null)

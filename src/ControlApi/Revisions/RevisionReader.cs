@@ -8,7 +8,11 @@ using Microsoft.EntityFrameworkCore;
 
 namespace ControlApi.Revisions;
 
-/// <summary>Reads revisions; the current one is the highest number (revision 0, the defaults, before any).</summary>
+/// <summary>
+/// Reads revisions; the current one is the highest number that took effect (revision 0, the
+/// defaults, before any): a change waiting for approval, expired or rejected has a number but never
+/// was the cluster's settings, so the current revision and "the revision before" skip it.
+/// </summary>
 public sealed class RevisionReader(Lazy<ControlApiDbContext> database, CurrentRevisionCache cache, RequestDatabaseVersion requestVersion, StorageHealth storage, TimeProvider time)
 {
     /// <summary>Made on first use: a read answered from <see cref="CurrentRevisionCache"/> never builds a context.</summary>
@@ -55,7 +59,7 @@ public sealed class RevisionReader(Lazy<ControlApiDbContext> database, CurrentRe
     public async Task<RevisionResource> CurrentAsync(string clusterId, CancellationToken cancellationToken)
     {
         var latest = await Db.Revisions.AsNoTracking().Include(r => r.Timeline)
-            .Where(r => r.ClusterId == clusterId)
+            .Where(r => r.ClusterId == clusterId && !RevisionStates.NeverInEffectNames.Contains(r.State))
             .OrderByDescending(r => r.Number)
             .FirstOrDefaultAsync(cancellationToken);
         return latest is null ? RevisionResource.Initial(clusterId) : await ScheduledAsync(Shown(latest), cancellationToken);
@@ -77,7 +81,26 @@ public sealed class RevisionReader(Lazy<ControlApiDbContext> database, CurrentRe
         return revision with { ScheduledFor = window.Open ? now : window.NextOpen };
     }
 
-    /// <summary>One revision, with <see cref="RevisionResource.Changes"/> against the revision before it.</summary>
+    /// <summary>The number the next revision takes: numbers stay gap-free and unique, held requests included.</summary>
+    public async Task<int> NextNumberAsync(string clusterId, CancellationToken cancellationToken) =>
+        (await Db.Revisions.AsNoTracking().Where(r => r.ClusterId == clusterId).MaxAsync(r => (int?)r.Number, cancellationToken) ?? 0) + 1;
+
+    /// <summary>
+    /// The revision a revision was built on: for a change held for approval the one current when it
+    /// was asked; otherwise the newest revision before it that took effect (0: the defaults).
+    /// </summary>
+    public async Task<int> BaseOfAsync(string clusterId, int number, CancellationToken cancellationToken)
+    {
+        if (number <= 0) return 0;
+        var approval = await Db.Revisions.AsNoTracking().Where(r => r.ClusterId == clusterId && r.Number == number)
+            .Select(r => r.ApprovalJson).FirstOrDefaultAsync(cancellationToken);
+        if (Approvals.ApprovalRecord.Parse(approval) is { } held) return held.RequestedOn;
+        return await Db.Revisions.AsNoTracking()
+            .Where(r => r.ClusterId == clusterId && r.Number < number && !RevisionStates.NeverInEffectNames.Contains(r.State))
+            .MaxAsync(r => (int?)r.Number, cancellationToken) ?? 0;
+    }
+
+    /// <summary>One revision, with <see cref="RevisionResource.Changes"/> against the revision it was built on.</summary>
     public async Task<RevisionResource?> FindAsync(string clusterId, int number, CancellationToken cancellationToken)
     {
         if (number == 0) return RevisionResource.Initial(clusterId);
@@ -85,7 +108,7 @@ public sealed class RevisionReader(Lazy<ControlApiDbContext> database, CurrentRe
             .FirstOrDefaultAsync(r => r.ClusterId == clusterId && r.Number == number, cancellationToken);
         if (revision is null) return null;
         var found = await ScheduledAsync(Shown(revision), cancellationToken);
-        return found with { Changes = SettingsChanges.Describe(await SettingsAsync(clusterId, number - 1, cancellationToken), found.Settings) };
+        return found with { Changes = SettingsChanges.Describe(await SettingsAsync(clusterId, await BaseOfAsync(clusterId, number, cancellationToken), cancellationToken), found.Settings) };
     }
 
     /// <summary>The settings of revision <paramref name="number"/> (0: the defaults); the caller knows it exists.</summary>
@@ -105,12 +128,17 @@ public sealed class RevisionReader(Lazy<ControlApiDbContext> database, CurrentRe
         var rows = await query.OrderByDescending(r => r.Number).Take(limit + 1).ToListAsync(cancellationToken);
         var resources = new List<RevisionResource>(rows.Count);
         foreach (var row in rows) resources.Add(await ScheduledAsync(Shown(row), cancellationToken));
-        // Numbers are gap-free, so the row after each is the revision before it; the oldest shown needs one more read.
-        var beforeOldest = resources.Count > limit ? resources[limit].Settings
-            : resources.Count > 0 ? await SettingsAsync(clusterId, resources[^1].Number - 1, cancellationToken) : CiliumSettings.Defaults;
-        var items = resources.Take(limit)
-            .Select((r, i) => r with { Changes = SettingsChanges.Describe(i + 1 < resources.Count ? resources[i + 1].Settings : beforeOldest, r.Settings) })
-            .ToList();
+        // Each is described against the revision it was built on: the next older one that took effect
+        // in the page when there is one (held requests are skipped), else one more read.
+        var items = new List<RevisionResource>(Math.Min(limit, resources.Count));
+        foreach (var (r, i) in resources.Take(limit).Select((r, i) => (r, i)))
+        {
+            var builtOn = r.Approval?.RequestedOn is { } requestedOn
+                ? resources.FirstOrDefault(o => o.Number == requestedOn)
+                : resources.Skip(i + 1).FirstOrDefault(o => o.State is not { } s || s.TookEffect());
+            var baseline = builtOn?.Settings ?? await SettingsAsync(clusterId, await BaseOfAsync(clusterId, r.Number, cancellationToken), cancellationToken);
+            items.Add(r with { Changes = SettingsChanges.Describe(baseline, r.Settings) });
+        }
         var next = resources.Count > limit ? EncodeCursor(items[^1].Number) : null;
         return new RevisionPage(items, next);
     }

@@ -45,6 +45,9 @@ public sealed record RevisionResource(
     /// </summary>
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
     public DateTimeOffset? ScheduledFor { get; init; }
+    /// <summary>A change held for approval (now or before): how many approvals it needs, from whom, until when, and who approved.</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public Approvals.ApprovalRecord? Approval { get; init; }
 
     /// <summary>Only in the answer to <c>?waitFor=</c>: what was waited for and how the wait ended.</summary>
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
@@ -79,6 +82,7 @@ public sealed record RevisionResource(
             Values = revision.ValueChangesJson is null ? [] : JsonSerializer.Deserialize<List<ValueChange>>(revision.ValueChangesJson, ApiJson.Options) ?? [],
             RollbackTo = revision.RollbackTo,
             Canary = ControlApi.Canary.CanaryResource.From(revision),
+            Approval = Approvals.ApprovalRecord.Parse(revision.ApprovalJson),
         };
     }
 }

@@ -32,7 +32,8 @@ public sealed class RevisionRollback(RevisionReader revisions, ChangeService cha
         string? idempotencyKey = null,
         string? requestFingerprint = null,
         string? person = null,
-        Governance.WindowOverride? windowOverride = null)
+        Governance.WindowOverride? windowOverride = null,
+        string? authenticatedPerson = null)
     {
         // Stored settings never change, so reading the target outside the write turn is safe.
         if (target < 0 || await revisions.FindAsync(cluster.Id, target, cancellationToken) is not { } earlier)
@@ -40,7 +41,7 @@ public sealed class RevisionRollback(RevisionReader revisions, ChangeService cha
 
         var outcome = await changes.ApplyAsync(new ChangeRequest(
             cluster, _ => SettingsParseResult.Ok(earlier.Settings), actor, source, Reason(target, why), onBehalfOf,
-            ifMatchRevision, idempotencyKey, requestFingerprint, person, RollbackTo: target) { WindowOverride = windowOverride }, cancellationToken);
+            ifMatchRevision, idempotencyKey, requestFingerprint, person, RollbackTo: target) { WindowOverride = windowOverride, AuthenticatedPerson = authenticatedPerson }, cancellationToken);
         return new RollbackOutcome.Ran(outcome);
     }
 }

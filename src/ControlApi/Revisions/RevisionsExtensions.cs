@@ -16,6 +16,7 @@ public static class RevisionsExtensions
         services.AddScoped<RevisionReader>();
         services.AddSingleton<CurrentRevisionCache>();
         services.AddScoped<ChangeService>();
+        Approvals.ApprovalsExtensions.AddApprovals(services);
         services.AddScoped<Holds.ClusterHolds>();
         services.AddScoped<Governance.ClusterPolicies>();
         services.AddScoped<Governance.ChangeWindowGate>();

@@ -43,7 +43,8 @@ public static class RollbackApi
 
         // Validated again like any change: rules (or the cluster's Talos version) may have moved on since.
         var outcome = await rollback.ApplyAsync(managed, number, Caller.Name(context), AuditSources.Api, headers.OnBehalfOf, headers.Reason,
-            cancellationToken, headers.IfMatchRevision, headers.IdempotencyKey, ChangeEndpoint.Fingerprint(context.Request, []), windowOverride: headers.WindowOverrideOf(context));
+            cancellationToken, headers.IfMatchRevision, headers.IdempotencyKey, ChangeEndpoint.Fingerprint(context.Request, []), windowOverride: headers.WindowOverrideOf(context),
+            authenticatedPerson: Security.ApiKeyClaims.PersonOf(context.User));
         return outcome switch
         {
             RollbackOutcome.NoSuchRevision missing => Problems.RevisionNotFound(managed.Id, missing.Target, missing.CurrentRevision),

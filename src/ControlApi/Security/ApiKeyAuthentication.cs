@@ -30,6 +30,13 @@ public sealed record AuthenticationAttempt(string Reason, string? KeyId = null, 
 public static class ApiKeyClaims
 {
     public const string KeyId = "controlapi:key_id";
+
+    /// <summary>The person who holds the key (its <c>person</c>, else its name): who approves, and who may not approve their own change.</summary>
+    public const string Person = "controlapi:person";
+
+    /// <summary>The authenticated person of a request; never X-On-Behalf-Of, which anyone may send.</summary>
+    public static string? PersonOf(System.Security.Claims.ClaimsPrincipal user) =>
+        user.Identity?.IsAuthenticated == true ? user.FindFirst(Person)?.Value ?? user.Identity.Name : null;
 }
 
 /// <summary>
@@ -73,7 +80,7 @@ public sealed class ApiKeyAuthenticationHandler(
             return Refuse(new AuthenticationAttempt(DenialReasons.MalformedKey), countsAsFailure: true);
 
         if (bootstrap.Matches(text))
-            return Admit(BootstrapAdminKey.KeyId, BootstrapAdminKey.KeyName, Role.Admin);
+            return Admit(BootstrapAdminKey.KeyId, BootstrapAdminKey.KeyName, Role.Admin, BootstrapAdminKey.KeyName);
 
         if (!ApiKeyTokens.TryParse(text, out var id, out var secret))
             return Refuse(new AuthenticationAttempt(DenialReasons.MalformedKey), countsAsFailure: true);
@@ -97,7 +104,7 @@ public sealed class ApiKeyAuthenticationHandler(
             Context.RequestServices.GetRequiredService<Persistence.StorageHealth>().Report(fault);
             Logger.LogWarning(ex, "The use of key {Key} was not recorded: {Fault}", key.Name, fault.What);
         }
-        return Admit(key.Id, key.Name, role);
+        return Admit(key.Id, key.Name, role, key.Person ?? key.Name);
     }
 
     protected override Task HandleChallengeAsync(AuthenticationProperties properties)
@@ -108,11 +115,11 @@ public sealed class ApiKeyAuthenticationHandler(
         return Task.CompletedTask;
     }
 
-    private AuthenticateResult Admit(string keyId, string name, Role role)
+    private AuthenticateResult Admit(string keyId, string name, Role role, string person)
     {
         Context.Features.Set(new AuthenticationAttempt("", keyId, name, role));
         var identity = new ClaimsIdentity(
-            [new Claim(ClaimTypes.Name, name), new Claim(ClaimTypes.Role, role.Name()), new Claim(ApiKeyClaims.KeyId, keyId)],
+            [new Claim(ClaimTypes.Name, name), new Claim(ClaimTypes.Role, role.Name()), new Claim(ApiKeyClaims.KeyId, keyId), new Claim(ApiKeyClaims.Person, person)],
             SchemeName, ClaimTypes.Name, ClaimTypes.Role);
         return AuthenticateResult.Success(new AuthenticationTicket(new ClaimsPrincipal(identity), SchemeName));
     }

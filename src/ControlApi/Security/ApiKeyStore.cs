@@ -57,7 +57,7 @@ public sealed class ApiKeyStore(Lazy<ControlApiDbContext> database, WriteTurns w
 
     public Task<bool> AnyAsync(CancellationToken cancellationToken) => Db.ApiKeys.AnyAsync(cancellationToken);
 
-    public async Task<KeyCreation> CreateAsync(string name, Role role, string actor, string source, CancellationToken cancellationToken)
+    public async Task<KeyCreation> CreateAsync(string name, Role role, string actor, string source, CancellationToken cancellationToken, string? person = null)
     {
         await using var turn = await writeTurns.BeginAsync(Db, WriteScope.Global, cancellationToken);
         if (await Db.ApiKeys.AnyAsync(k => k.Name == name && k.RevokedAt == null, cancellationToken))
@@ -69,6 +69,7 @@ public sealed class ApiKeyStore(Lazy<ControlApiDbContext> database, WriteTurns w
             Id = issued.Id,
             Name = name,
             Role = role.Name(),
+            Person = person,
             SecretHash = issued.SecretHash,
             CreatedAt = time.GetUtcNow(),
             CreatedBy = actor,
@@ -77,7 +78,7 @@ public sealed class ApiKeyStore(Lazy<ControlApiDbContext> database, WriteTurns w
         await audit.AppendAsync(Db, new AuditEntry(
             AuditKinds.ApiKeyCreated, null, null, actor, source,
             $"API key '{name}' ({key.Id}) created with role {key.Role}",
-            new { keyId = key.Id, name, role = key.Role }), cancellationToken);
+            new { keyId = key.Id, name, role = key.Role, person = key.Person ?? name }), cancellationToken);
         await turn.CommitAsync(cancellationToken);
         return new KeyCreation.Created(key, issued.Text);
     }

@@ -20,7 +20,7 @@ public static partial class ApiKeysApi
 
         group.MapPost("", CreateKey)
             .WithName("CreateApiKey")
-            .WithDescription("Send {\"name\", \"role\"} with role viewer (reads), operator (changes) or admin (keys, webhooks). The answer's 'key' is the secret itself: store it now, it is kept only as a hash. A name already in use answers 409.")
+            .WithDescription("Send {\"name\", \"role\", \"person\"} with role viewer (reads), operator (changes), approver (changes, and approving others' changes where a cluster's policy asks for approvers) or admin (keys, webhooks, and everything an approver does). 'person' (optional, default: the name) is the human who holds the key: approvals count people, so two keys of one person approve once, and nobody approves a change made with a key of theirs. The answer's 'key' is the secret itself: store it now, it is kept only as a hash. A name already in use answers 409.")
             .WithSummary("Create a key with a name and a role; the answer carries the key itself, shown only this once.")
             .ProducesProblem(StatusCodes.Status400BadRequest)
             .ProducesProblem(StatusCodes.Status409Conflict)
@@ -57,8 +57,13 @@ public static partial class ApiKeysApi
         if (!Roles.TryParse(request.Role, out var role))
             return Problems.BadRequest("invalid-role", "Invalid role",
                 $"role must be one of {string.Join(", ", Roles.All)}.", "/role");
+        var person = request.Person?.Trim();
+        if (person is { Length: 0 }) person = null;
+        if (person is not null && !KeyName().IsMatch(person))
+            return Problems.BadRequest("invalid-person", "Invalid person",
+                "person must be 1-64 characters: letters, digits and . _ @ - (e.g. alice@example.org), starting with a letter or digit; leave it out to use the key's name.", "/person");
 
-        var outcome = await keys.CreateAsync(name, role, Caller.Name(context), AuditSources.Api, cancellationToken);
+        var outcome = await keys.CreateAsync(name, role, Caller.Name(context), AuditSources.Api, cancellationToken, person);
         switch (outcome)
         {
             case KeyCreation.Created created:
@@ -92,19 +97,19 @@ public static partial class ApiKeysApi
     private static partial Regex KeyName();
 }
 
-public sealed record CreateApiKeyRequest(string? Name, string? Role);
+public sealed record CreateApiKeyRequest(string? Name, string? Role, string? Person = null);
 
 /// <summary>A key as listed: never its secret or hash.</summary>
 public sealed record ApiKeyResource(
     string Id, string Name, string Role, DateTimeOffset CreatedAt, string CreatedBy,
-    DateTimeOffset? LastUsedAt, DateTimeOffset? RevokedAt, string? RevokedBy)
+    DateTimeOffset? LastUsedAt, DateTimeOffset? RevokedAt, string? RevokedBy, string Person)
 {
     public static ApiKeyResource From(ApiKey key) =>
-        new(key.Id, key.Name, key.Role, key.CreatedAt, key.CreatedBy, key.LastUsedAt, key.RevokedAt, key.RevokedBy);
+        new(key.Id, key.Name, key.Role, key.CreatedAt, key.CreatedBy, key.LastUsedAt, key.RevokedAt, key.RevokedBy, key.Person ?? key.Name);
 }
 
 /// <summary>The answer to creating a key: <see cref="Key"/> is the secret, returned this once and never again.</summary>
-public sealed record CreatedApiKeyResource(string Id, string Name, string Role, DateTimeOffset CreatedAt, string Key)
+public sealed record CreatedApiKeyResource(string Id, string Name, string Role, DateTimeOffset CreatedAt, string Key, string Person)
 {
-    public static CreatedApiKeyResource From(ApiKey key, string text) => new(key.Id, key.Name, key.Role, key.CreatedAt, text);
+    public static CreatedApiKeyResource From(ApiKey key, string text) => new(key.Id, key.Name, key.Role, key.CreatedAt, text, key.Person ?? key.Name);
 }

@@ -1,6 +1,6 @@
 namespace ControlApi.Security;
 
-/// <summary>What a key may do. Ordered: each role includes the ones below it (admin ⊃ operator ⊃ viewer).</summary>
+/// <summary>What a key may do. Ordered: each role includes the ones below it (admin ⊃ approver ⊃ operator ⊃ viewer).</summary>
 public enum Role
 {
     /// <summary>Every GET under <c>/api/v1</c>.</summary>
@@ -9,8 +9,11 @@ public enum Role
     /// <summary>Changes: settings, features, plan, rollback, reconcile.</summary>
     Operator = 2,
 
+    /// <summary>An operator who may also approve others' changes where a cluster's policy asks for approvers.</summary>
+    Approver = 3,
+
     /// <summary>API keys, webhooks, the Hangfire dashboard.</summary>
-    Admin = 3,
+    Admin = 4,
 }
 
 /// <summary>The role names as they appear in requests, responses, claims and the database.</summary>
@@ -18,14 +21,16 @@ public static class Roles
 {
     public const string Viewer = "viewer";
     public const string Operator = "operator";
+    public const string Approver = "approver";
     public const string Admin = "admin";
 
-    public static IReadOnlyList<string> All { get; } = [Viewer, Operator, Admin];
+    public static IReadOnlyList<string> All { get; } = [Viewer, Operator, Approver, Admin];
 
     public static string Name(this Role role) => role switch
     {
         Role.Viewer => Viewer,
         Role.Operator => Operator,
+        Role.Approver => Approver,
         Role.Admin => Admin,
         _ => throw new ArgumentOutOfRangeException(nameof(role), role, "Not a role."),
     };
@@ -37,6 +42,7 @@ public static class Roles
         {
             Viewer => Role.Viewer,
             Operator => Role.Operator,
+            Approver => Role.Approver,
             Admin => Role.Admin,
             _ => 0,
         };

@@ -43,12 +43,14 @@ public static class SecurityPolicies
 {
     public const string Viewer = "role:viewer";
     public const string Operator = "role:operator";
+    public const string Approver = "role:approver";
     public const string Admin = "role:admin";
 
     public static string For(Role role) => role switch
     {
         Role.Viewer => Viewer,
         Role.Operator => Operator,
+        Role.Approver => Approver,
         Role.Admin => Admin,
         _ => throw new ArgumentOutOfRangeException(nameof(role), role, "Not a role."),
     };
@@ -58,6 +60,7 @@ public static class SecurityPolicies
     {
         Viewer => Role.Viewer,
         Operator => Role.Operator,
+        Approver => Role.Approver,
         Admin => Role.Admin,
         _ => null,
     };

@@ -49,6 +49,7 @@ public static class SecurityExtensions
             .SetDefaultPolicy(SecurityPolicies.ByMethod)
             .AddPolicy(SecurityPolicies.Viewer, SecurityPolicies.Build(Role.Viewer))
             .AddPolicy(SecurityPolicies.Operator, SecurityPolicies.Build(Role.Operator))
+            .AddPolicy(SecurityPolicies.Approver, SecurityPolicies.Build(Role.Approver))
             .AddPolicy(SecurityPolicies.Admin, SecurityPolicies.Build(Role.Admin));
         services.AddSingleton<IAuthorizationHandler, MinimumRoleHandler>();
         services.AddSingleton<Microsoft.AspNetCore.Authorization.IAuthorizationMiddlewareResultHandler, DeniedRequestResponder>();

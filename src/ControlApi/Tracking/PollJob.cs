@@ -51,8 +51,10 @@ public sealed class PollJob(
     TimeProvider time,
     ILogger<PollJob> logger)
 {
-    // Scheduled: waiting for its change window, so the cluster is not meant to run it yet (no drift against it).
-    private static readonly string[] NotInRepository = [nameof(RevisionState.Accepted), nameof(RevisionState.CommitFailed), nameof(RevisionState.Scheduled)];
+    // Scheduled: waiting for its change window; held, expired or rejected ones never took effect: the
+    // cluster is not meant to run them (no drift against them).
+    private static readonly string[] NotInRepository =
+        [nameof(RevisionState.Accepted), nameof(RevisionState.CommitFailed), nameof(RevisionState.Scheduled), .. RevisionStates.NeverInEffectNames];
 
     /// <param name="reconcileRequestedBy">Set by <c>POST /reconcile</c>: ask Flux to reconcile first, audited as this caller.</param>
     [AutomaticRetry(Attempts = 0)] // The next interval is the retry.

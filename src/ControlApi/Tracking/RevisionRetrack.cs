@@ -68,6 +68,8 @@ public sealed class RevisionRetrack(ControlApiDbContext db, WriteTurns writeTurn
             $"Revision {number} is {state}: it has no commit for Flux to apply yet. The commit job retries it on its own; its reason is on GET /api/v1/clusters/{cluster}/revisions/{number}.",
         RevisionState.Scheduled =>
             $"Revision {number} is Scheduled: it waits for the cluster's change window and is committed when that opens (scheduledFor on GET /api/v1/clusters/{cluster}/revisions/{number}); there is nothing to track before.",
+        RevisionState.PendingApproval =>
+            $"Revision {number} waits for approval: nothing is committed until someone else approves it (POST /api/v1/clusters/{cluster}/revisions/{number}/approve).",
         RevisionState.Verified =>
             $"Revision {number} is already Verified. To look at the cluster now, POST /api/v1/clusters/{cluster}/reconcile.",
         _ => $"Revision {number} is {state}: nothing about it goes live any more. Retrack the newest revision instead (GET /api/v1/clusters/{cluster}/revisions).",

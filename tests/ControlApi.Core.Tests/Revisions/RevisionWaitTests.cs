@@ -22,6 +22,10 @@ public sealed class RevisionWaitTests
     [InlineData(RevisionState.Verified, RevisionState.CanaryVerified, null)]
     [InlineData(RevisionState.Committed, RevisionState.Scheduled, null)]
     [InlineData(RevisionState.Accepted, RevisionState.Scheduled, null)]
+    [InlineData(RevisionState.Verified, RevisionState.PendingApproval, null)]
+    [InlineData(RevisionState.Accepted, RevisionState.PendingApproval, null)]
+    [InlineData(RevisionState.Verified, RevisionState.Rejected, WaitOutcome.Failed)]
+    [InlineData(RevisionState.Committed, RevisionState.Expired, WaitOutcome.Failed)]
     public void A_wait_ends_when_the_state_or_a_later_one_is_reached_or_the_revision_leaves_the_success_path(
         RevisionState requested, RevisionState current, WaitOutcome? expected) =>
         Assert.Equal(expected, RevisionWait.Judge(requested, current));
@@ -41,5 +45,21 @@ public sealed class RevisionWaitTests
         Assert.False(RevisionState.Scheduled.IsConverging());
         Assert.False(RevisionState.Scheduled.MayRecover());
         Assert.False(RevisionWait.CanWaitFor(RevisionState.Scheduled));
+    }
+
+    [Theory]
+    [InlineData(RevisionState.PendingApproval, false, false)]
+    [InlineData(RevisionState.Expired, true, false)]
+    [InlineData(RevisionState.Rejected, true, false)]
+    [InlineData(RevisionState.Accepted, false, true)]
+    [InlineData(RevisionState.Verified, true, true)]
+    [InlineData(RevisionState.Superseded, true, true)]
+    public void A_held_expired_or_rejected_revision_never_took_effect_and_only_expired_or_rejected_ones_are_over(
+        RevisionState state, bool terminal, bool tookEffect)
+    {
+        Assert.Equal(terminal, state.IsTerminal());
+        Assert.Equal(tookEffect, state.TookEffect());
+        Assert.False(state.IsConverging() && !tookEffect);
+        Assert.Equal(!tookEffect, RevisionStates.NeverInEffectNames.Contains(state.ToString()));
     }
 }

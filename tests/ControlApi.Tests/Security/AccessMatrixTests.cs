@@ -48,6 +48,9 @@ public sealed class AccessMatrixTests(AccessMatrixTests.Service service) : IClas
         ["ListApiKeys"] = Role.Admin,
         ["RevokeApiKey"] = Role.Admin,
         ["RollbackRevision"] = Role.Operator,
+        // Operators reach these; who may decide (approver, or operator by policy; never the author) is the service's answer.
+        ["ApproveRevision"] = Role.Operator,
+        ["RejectRevision"] = Role.Operator,
         ["AdoptCluster"] = Role.Operator,
         ["ListAuditEvents"] = Role.Viewer,
         ["ExportAuditEvents"] = Role.Viewer,
@@ -63,11 +66,12 @@ public sealed class AccessMatrixTests(AccessMatrixTests.Service service) : IClas
         ["ListWebhookDeliveries"] = Role.Admin,
         // Chat platforms send no key: these authenticate each request by the platform's signature or token.
         ["SlackSlashCommand"] = Public,
+        ["SlackInteraction"] = Public,
         ["MattermostCommand"] = Public,
         ["TeamsOutgoingWebhook"] = Public,
     };
 
-    public enum Caller { NoKey, MalformedKey, UnknownKey, RevokedKey, Viewer, Operator, Admin }
+    public enum Caller { NoKey, MalformedKey, UnknownKey, RevokedKey, Viewer, Operator, Approver, Admin }
 
     public static TheoryData<Caller> Callers => [.. Enum.GetValues<Caller>()];
 
@@ -112,6 +116,7 @@ public sealed class AccessMatrixTests(AccessMatrixTests.Service service) : IClas
         {
             Caller.Viewer => Role.Viewer,
             Caller.Operator => Role.Operator,
+            Caller.Approver => Role.Approver,
             Caller.Admin => Role.Admin,
             _ => null,
         };
@@ -154,6 +159,7 @@ public sealed class AccessMatrixTests(AccessMatrixTests.Service service) : IClas
                 [Caller.RevokedKey] = Bearer(revoked),
                 [Caller.Viewer] = Bearer(_factory.KeyFor(Role.Viewer)),
                 [Caller.Operator] = Bearer(_factory.KeyFor(Role.Operator)),
+                [Caller.Approver] = Bearer(_factory.KeyFor(Role.Approver)),
                 [Caller.Admin] = Bearer(_factory.KeyFor(Role.Admin)),
             };
         }

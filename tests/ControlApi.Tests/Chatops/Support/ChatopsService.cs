@@ -165,7 +165,9 @@ public static class BlockKit
         {
             if (block!["text"]?["text"] is { } text) texts.Add((string)text!);
             foreach (var field in block["fields"]?.AsArray() ?? []) texts.Add((string)field!["text"]!);
-            foreach (var element in block["elements"]?.AsArray() ?? []) texts.Add((string)element!["text"]!);
+            // Context elements are texts; buttons carry a text object.
+            foreach (var element in block["elements"]?.AsArray() ?? [])
+                texts.Add(element!["text"] is JsonObject label ? (string)label["text"]! : (string)element["text"]!);
         }
         return string.Join('\n', texts);
     }
