@@ -51,6 +51,7 @@ public sealed class ApprovalService(
     RevisionReader reader,
     RevisionBaselines baselines,
     Holds.ClusterHolds holds,
+    Governance.ClusterPolicies policies,
     Commits.CommitScheduler commits,
     Metrics.ControlApiMetrics metrics,
     TimeProvider time,
@@ -95,7 +96,24 @@ public sealed class ApprovalService(
             new { approver = caller.Person, approvals = approval.Approvals.Count, required = approval.Required, author = approval.Author, wentAhead = enough }, caller.Person),
             cancellationToken);
         string message;
-        if (enough)
+        // Approval is no way around the change windows: outside them the approved change waits as
+        // Scheduled, and the outbox sweep releases it when the window opens (ScheduledReleases).
+        var window = enough
+            ? Core.Governance.ChangeWindows.Evaluate((await policies.CurrentAsync(cluster.Id, cancellationToken)).Policy.Windows, now)
+            : null;
+        if (enough && window is { Open: false })
+        {
+            var waits = Governance.WindowMessages.Waits(window);
+            RevisionLifecycle.MoveTo(revision, RevisionState.Scheduled, now,
+                $"Approved by {string.Join(", ", approval.Approvals.Select(a => a.Person))}. {waits}");
+            revision.StateReason = waits;
+            await audit.AppendAsync(db, new AuditEntry(AuditKinds.ChangeScheduled, cluster.Id, number, revision.Author, revision.Source,
+                $"{cluster.Id} revision {number}: approved — {waits}",
+                new { approvedBy = approval.Approvals.Select(a => a.Person), risk = approval.Risk, window = window.Why, nextOpen = window.NextOpen }, approval.Author),
+                cancellationToken);
+            message = $"Revision {number} is approved ({string.Join(", ", approval.Approvals.Select(a => a.Person))}); the change window is closed, so it {Governance.WindowMessages.Opens(window.NextOpen)}.";
+        }
+        else if (enough)
         {
             RevisionLifecycle.MoveTo(revision, RevisionState.Accepted, now,
                 $"Approved by {string.Join(", ", approval.Approvals.Select(a => a.Person))}.");
@@ -123,7 +141,7 @@ public sealed class ApprovalService(
         {
             metrics.RecordApprovalDecision(cluster.Id, Metrics.ApprovalDecisions.Approved);
             // After the commit: the outbox row is durable, so a lost enqueue is only a delay (the sweep finds it).
-            commits.ScheduleNow(cluster.Id);
+            if (window is not { Open: false }) commits.ScheduleNow(cluster.Id);
             logger.LogInformation("Revision {Cluster}/{Revision} approved by {Approvers}", cluster.Id, number, string.Join(", ", approval.Approvals.Select(a => a.Person)));
         }
         return new ApprovalOutcome.Recorded(Shown(revision), message, enough);

@@ -95,6 +95,30 @@ public sealed class ChangeWindowTests : IAsyncLifetime, IDisposable
     }
 
     [Fact]
+    public async Task An_approved_change_outside_the_window_waits_as_Scheduled_and_goes_when_the_window_opens()
+    {
+        await SetPolicyAsync($$"""{"approvals": {"dangerous": 1, "approvers": "operator"}, "windows": [{{Nightly}}], "outsideWindow": "schedule"}""");
+        var second = _factory.CreateClient(await _factory.CreateKeyAsync("paula", Role.Operator));
+
+        var put = await _operator.PutAsync(Settings, Json("""{"hostFirewall":{"enabled":true}}"""));
+        Assert.Equal("PendingApproval", (string?)(await put.ReadJsonAsync())["revision"]!["state"]);
+
+        // Approval is no way around the window: the approved change waits for it, nothing is committed.
+        Assert.Equal(HttpStatusCode.OK, (await second.PostAsync($"{Cluster}/revisions/1/approve", null)).StatusCode);
+        var approved = await RevisionAsync(1);
+        Assert.Equal("Scheduled", (string?)approved["state"]);
+        Assert.Contains("2026-12-07 21:00 UTC", (string?)approved["stateReason"]);
+        Assert.Equal(0, await ReleaseDueAsync());
+        Assert.Equal(1, await _git.CountCommitsAsync(_remote, "main"));
+
+        _time.Advance(Opens + TimeSpan.FromSeconds(30) - _time.GetUtcNow());
+
+        var committed = await WaitForStateAsync(1, "Committed");
+        Assert.Equal(["PendingApproval", "Scheduled", "Accepted", "Committed"], committed["timeline"]!.AsArray().Select(t => (string)t!["state"]!));
+        Assert.Equal((string)committed["commitSha"]!, await _git.HeadAsync(_remote));
+    }
+
+    [Fact]
     public async Task A_refusing_policy_answers_423_naming_the_next_opening_and_stores_nothing()
     {
         await SetPolicyAsync($$"""{"windows": [{{Nightly}}], "outsideWindow": "refuse"}""");
