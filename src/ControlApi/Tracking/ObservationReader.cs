@@ -11,8 +11,10 @@ public sealed class ObservationReader(ControlApiDbContext db)
 
     public async Task<Latest?> LatestAsync(string clusterId, CancellationToken cancellationToken)
     {
+        // Newest by when it was observed, not by when it was stored: a slow poll that finishes after a
+        // quicker, later one must not hand an older picture of the cluster to status and chat.
         var row = await db.Observations.AsNoTracking().Where(o => o.ClusterId == clusterId)
-            .OrderByDescending(o => o.Id).FirstOrDefaultAsync(cancellationToken);
+            .OrderByDescending(o => o.ObservedAt).ThenByDescending(o => o.Id).FirstOrDefaultAsync(cancellationToken);
         return row is null ? null : new Latest(row.ObservedAt, row.Summary, ObservationSnapshot.FromJson(row.SnapshotJson));
     }
 

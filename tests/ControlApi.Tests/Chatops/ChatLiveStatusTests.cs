@@ -36,7 +36,12 @@ public sealed class ChatLiveStatusTests
         // one than the poll above: wait until chat shows a reachable, ready one.
         // Each ask is its own request (another user_name), so a second one within the same second is not a replay.
         var asked = 0;
-        var text = await Eventually.WaitAsync(async () => (await SlackAsync(cluster, "status", userName: $"roadrunner-{++asked}")).AllText(),
+        // A poll still running from before may store an older picture after that one; a later ask polls again.
+        var text = await Eventually.WaitAsync(async () =>
+            {
+                if (asked > 0) await cluster.PollNowAsync();
+                return (await SlackAsync(cluster, "status", userName: $"roadrunner-{++asked}")).AllText();
+            },
             t => t!.Contains("ready (GitRepository, Kustomization, HelmRelease)", StringComparison.Ordinal), TimeSpan.FromSeconds(60), "chat to show a ready observation");
 
         Assert.Contains("`local` is at revision 1 (Verified)", text);

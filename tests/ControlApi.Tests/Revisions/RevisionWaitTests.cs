@@ -124,11 +124,15 @@ public sealed class RevisionWaitTests
     [Fact]
     public async Task A_waiting_request_ends_with_the_current_state_when_the_service_stops()
     {
-        using var service = new ControlApiFactory();
+        // Kestrel lets in-flight requests finish when the host stops; the test server does not, so a
+        // hosted service stopped first (registered last) holds the stop until the waiting request has its answer.
+        var drained = new TaskCompletionSource();
+        using var service = new ControlApiFactory(services: s => s.AddHostedService(_ => new DrainOnStop(drained.Task)));
         var client = service.CreateClient(Role.Operator);
         await client.PutAsync("/api/v1/clusters/local/features/l7-proxy", HttpJson.Json("""{"enabled": false}"""));
         await client.GetAsync("/api/v1/clusters/local/revisions/1?waitFor=Committed&timeout=30s");
         var waiting = client.GetAsync("/api/v1/clusters/local/revisions/1?waitFor=Verified&timeout=10m");
+        _ = waiting.ContinueWith(_ => drained.TrySetResult(), TaskScheduler.Default);
         Assert.False(waiting.IsCompleted);
 
         // What SIGTERM does first: ApplicationStopping, while in-flight requests may still finish.
@@ -163,5 +167,13 @@ public sealed class RevisionWaitTests
         Assert.Equal(HttpStatusCode.OK, changed.StatusCode);
         Assert.NotEqual(new EntityTagHeaderValue("\"1.1\""), changed.Headers.ETag);
         Assert.Equal("Committed", (string?)(await changed.ReadJsonAsync())["state"]);
+    }
+
+    /// <summary>Holds the host's stop until <paramref name="drained"/> completes (at most 30 s), as Kestrel's graceful shutdown waits for requests.</summary>
+    private sealed class DrainOnStop(Task drained) : Microsoft.Extensions.Hosting.IHostedService
+    {
+        public Task StartAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+        public Task StopAsync(CancellationToken cancellationToken) => drained.WaitAsync(TimeSpan.FromSeconds(30), cancellationToken);
     }
 }
