@@ -96,12 +96,17 @@ public static class HoldsApi
         return Answer(managed, await holds.UnlockAsync(managed, CallerOf(context), request?.Reason?.Trim(), cancellationToken));
     }
 
-    /// <summary>The person is X-On-Behalf-Of when a bot's key carries one, else the key's name.</summary>
+    /// <summary>
+    /// The person is X-On-Behalf-Of when a bot's key carries one, else the key's person (its name unless
+    /// set) — the same person ChangeService checks a change against.
+    /// </summary>
     private static HoldCaller CallerOf(HttpContext context)
     {
         var actor = Caller.Name(context);
         var onBehalfOf = context.Request.Headers[ChangeHeaders.OnBehalfOfHeader].ToString();
-        var person = string.IsNullOrWhiteSpace(onBehalfOf) || onBehalfOf.Any(char.IsControl) ? actor : onBehalfOf.Trim();
+        var person = string.IsNullOrWhiteSpace(onBehalfOf) || onBehalfOf.Any(char.IsControl)
+            ? ApiKeyClaims.PersonOf(context.User) ?? actor
+            : onBehalfOf.Trim();
         return new HoldCaller(person, actor, AuditSources.Api, MinimumRoleHandler.RoleOf(context.User) == Role.Admin);
     }
 

@@ -138,7 +138,7 @@ public sealed class ChangeService(
         }
 
         // Inside the turn: a freeze or lock and a change never cross. A retried request was answered above, as it was then.
-        if (await holds.BlockingAsync(clusterId, request.PersonOrOnBehalfOf ?? request.Actor, cancellationToken) is { } hold)
+        if (await holds.BlockingAsync(clusterId, request.PersonOrOnBehalfOf ?? request.Author, cancellationToken) is { } hold)
         {
             await audit.AppendAsync(db, new AuditEntry(
                 AuditKinds.ChangeBlocked, clusterId, null, request.Actor, request.Source,
