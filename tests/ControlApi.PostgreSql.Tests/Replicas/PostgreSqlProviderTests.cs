@@ -98,6 +98,10 @@ public sealed class PostgreSqlProviderTests
         // Idle workers wait on LISTEN and look anyway every 5 s (HangfireStorage.PostgreSqlFallbackPoll):
         // were they polling, the typical pick-up would be 2.5 s.
         var monitoring = service.Services.GetRequiredService<Hangfire.JobStorage>().GetMonitoringApi();
+        // The revision reads Committed once the push is recorded; the job that recorded it is marked
+        // Succeeded by its worker a moment later.
+        await Eventually.WaitAsync(() => Task.FromResult(monitoring.SucceededJobs(0, 100).Count(job => job.Value.Job?.Type == typeof(global::ControlApi.Commits.CommitJob))),
+            count => count >= 5, TimeSpan.FromSeconds(30), "five commit jobs to be marked Succeeded");
         var pickUps = monitoring.SucceededJobs(0, 100)
             .Where(job => job.Value.Job?.Type == typeof(global::ControlApi.Commits.CommitJob))
             .Select(job => monitoring.JobDetails(job.Key).History)

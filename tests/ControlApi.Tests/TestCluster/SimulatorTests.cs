@@ -337,33 +337,28 @@ public sealed class SimulatorTests
     }
 
     [Fact]
-    public async Task A_5000_node_cluster_seeds_and_lists_with_paging_in_reasonable_time_and_memory()
+    // How fast and how small the simulator is at this size belongs to bench/ (`poll` runs a cluster of
+    // thousands of nodes and reports its time side by side with a baseline): measured here, on the whole
+    // test process while other tests run, it only measured the neighbours.
+    public async Task A_5000_node_cluster_seeds_and_lists_in_pages()
     {
-        var clock = System.Diagnostics.Stopwatch.StartNew();
         await using var cluster = await SimulatedClusterFixture.StartAsync(o => o with { NodeCount = 5_000 });
-        var seeded = clock.Elapsed;
         var client = cluster.Api.Client;
         cluster.Api.Server.Requests.Reset();
 
-        clock.Restart();
-        var pods = 0;
+        var pods = new HashSet<string>();
         string? token = null;
         do
         {
             var page = await client.CoreV1.ListNamespacedPodAsync("kube-system", labelSelector: "k8s-app=cilium", limit: 500, continueParameter: token);
-            pods += page.Items.Count;
+            Assert.True(page.Items.Count <= 500, $"a page of {page.Items.Count} items was served for limit=500");
+            foreach (var pod in page.Items) Assert.True(pods.Add(pod.Metadata.Name), $"{pod.Metadata.Name} was listed twice");
             token = page.Metadata.ContinueProperty;
         }
         while (token is not null);
-        var listed = clock.Elapsed;
-        GC.Collect();
-        var memory = GC.GetTotalMemory(forceFullCollection: true);
 
-        Assert.Equal(5_000, pods);
+        Assert.Equal(5_000, pods.Count);
         Assert.Equal(10, cluster.Api.Server.Requests["list", "pods"]);
-        Assert.True(seeded < TimeSpan.FromSeconds(60), $"seeding took {seeded}");
-        Assert.True(listed < TimeSpan.FromSeconds(20), $"listing took {listed}");
-        Assert.True(memory < 1024L * 1024 * 1024, $"{memory / (1024 * 1024)} MiB in use");
     }
 
     private static async Task<JsonObject> CustomAsync(IKubernetes client, string group, string version, string @namespace, string plural, string name) =>

@@ -28,9 +28,15 @@ public sealed class RecoveryTests
         cluster.Simulator.RetryFailedUpgrade();
         await cluster.Simulator.WaitForStepAsync(s => s.Kind == SimulatorStepKind.KustomizationReady, TimeSpan.FromSeconds(180), afterSequence: retried);
 
-        // The next poll looks at the failed revision again and its tracker follows it to the end.
-        await cluster.PollNowAsync();
-        var revision = await cluster.WaitForStateAsync(1, "Verified");
+        // The next poll looks at the failed revision again and its tracker follows it to the end. A
+        // look that an earlier poll started just before the retry landed may still hold the revision
+        // (it ends "still ReconcileFailed"), and then it is the poll after that which moves it on.
+        await Eventually.WaitAsync(async () =>
+        {
+            await cluster.PollNowAsync();
+            return (string?)(await cluster.RevisionAsync(1))["state"];
+        }, state => state != "ReconcileFailed", TimeSpan.FromSeconds(180), "a poll to look at revision 1 again");
+        var revision = await cluster.WaitForStateAsync(1, "Verified", TimeSpan.FromSeconds(180));
 
         Assert.Equal(["Accepted", "Committed", "ReconcileFailed", "Applied", "RolledOut", "Verified"], TrackedCluster.States(revision));
         var applied = revision["timeline"]!.AsArray().Single(t => (string?)t!["state"] == "Applied")!;
