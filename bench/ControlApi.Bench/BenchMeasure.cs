@@ -14,13 +14,18 @@ public enum Better { Lower, Higher }
 /// <param name="Value">This build's value, in <paramref name="Unit"/>.</param>
 /// <param name="Baseline">The baseline's value in the same unit, measured side by side; null if there is none.</param>
 /// <param name="BaselineName">What the baseline is, e.g. "main's build", "raw git".</param>
-/// <param name="Goal">The goal in the same unit; null when the measure is reported, not judged.</param>
-public sealed record BenchMeasure(string Measure, double Value, string Unit, Better Better, double? Goal, double? Baseline = null, string? BaselineName = null)
+/// <param name="Goal">The goal in the same unit (or, with <paramref name="GoalIsRatio"/>, for the ratio); null when the measure is reported, not judged.</param>
+/// <param name="GoalIsRatio">The goal is for value ÷ baseline (e.g. "accepted → pushed ≤ 1.5× raw git"), not for the value.</param>
+public sealed record BenchMeasure(string Measure, double Value, string Unit, Better Better, double? Goal, double? Baseline = null, string? BaselineName = null, bool GoalIsRatio = false)
 {
     /// <summary>Value ÷ baseline: how many times the baseline this build takes (or reaches).</summary>
     public double? Ratio => Baseline is > 0 ? Value / Baseline : null;
 
-    public bool? Met => Goal is not { } goal ? null : Better == Better.Lower ? Value <= goal : Value >= goal;
+    public bool? Met => (Goal, GoalIsRatio ? Ratio : Value) switch
+    {
+        ({ } goal, { } judged) => Better == Better.Lower ? judged <= goal : judged >= goal,
+        _ => null,
+    };
 
     public static string Format(double value, string unit) => unit switch
     {
@@ -55,7 +60,7 @@ public static class BenchReport
         {
             var baseline = m.Baseline is { } b ? $"{BenchMeasure.Format(b, m.Unit)} ({m.BaselineName})" : "";
             var ratio = m.Ratio is { } r ? r.ToString("0.00", CultureInfo.InvariantCulture) + "×" : "";
-            var goal = m.Goal is { } g ? (m.Better == Better.Lower ? "≤ " : "≥ ") + BenchMeasure.Format(g, m.Unit) : "";
+            var goal = m.Goal is { } g ? (m.Better == Better.Lower ? "≤ " : "≥ ") + (m.GoalIsRatio ? BenchMeasure.Format(g, "×") + " baseline" : BenchMeasure.Format(g, m.Unit)) : "";
             var met = m.Met switch { true => "yes", false => "**no**", null => "" };
             output.WriteLine($"| {m.Measure} | {BenchMeasure.Format(m.Value, m.Unit)} | {baseline} | {ratio} | {goal} | {met} |");
         }
