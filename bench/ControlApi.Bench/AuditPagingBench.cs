@@ -31,10 +31,13 @@ public static class AuditPagingBench
     ];
 
     /// <summary><c>audit [events]</c>: a million events unless a count is given.</summary>
-    public static Task RunAsync(string[] args) =>
-        RunAsync(args.Length > 0 && int.TryParse(args[0], out var events) ? events : 1_000_000, keysetSamples: 2000, offsetSamples: 40, Console.Out);
+    public static async Task RunAsync(string[] args) => BenchReport.Print(Console.Out, await MeasureAsync(args));
 
-    public static async Task<int> RunAsync(int events, int keysetSamples, int offsetSamples, TextWriter output)
+    /// <summary><c>[events]</c>: the size of the history (default a million).</summary>
+    public static Task<IReadOnlyList<BenchMeasure>> MeasureAsync(string[] args) =>
+        MeasureAsync(args.Length > 0 && int.TryParse(args[0], out var events) ? events : 1_000_000, keysetSamples: 2000, offsetSamples: 40, Console.Out);
+
+    public static async Task<IReadOnlyList<BenchMeasure>> MeasureAsync(int events, int keysetSamples, int offsetSamples, TextWriter output)
     {
         output.WriteLine($"Audit paging benchmark: {events:N0} events, pages of {PageSize}, the last page of each filtered range");
         using var fill = await AuditFill.CreateAsync(events, output);
@@ -77,7 +80,11 @@ public static class AuditPagingBench
         output.WriteLine();
         output.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"Worst keyset p99: {worstKeysetP99:0.00} ms (goal ≤ 10 ms); smallest OFFSET/keyset p99 ratio: {worstRatio:0}× (goal ≥ 20×)"));
-        return 0;
+        return
+        [
+            new($"audit: last page of a filtered {events:N0}-event history, keyset p99 (worst filter)", worstKeysetP99, "ms", Better.Lower, 10),
+            new("audit: OFFSET p99 ÷ keyset p99 (smallest over the filters)", worstRatio, "×", Better.Higher, 20),
+        ];
     }
 
     /// <summary>The same filter written the plain way, for OFFSET paging: predicates on the columns as they are.</summary>

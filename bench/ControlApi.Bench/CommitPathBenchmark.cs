@@ -17,10 +17,34 @@ public static class CommitPathBenchmark
 {
     public static async Task RunAsync(string[] args)
     {
-        var rounds = args.Length > 0 ? int.Parse(args[0], System.Globalization.CultureInfo.InvariantCulture) : 20;
+        var measures = await MeasureAsync(args);
+        Console.WriteLine();
+        BenchReport.Print(Console.Out, measures);
+    }
+
+    /// <summary>
+    /// <c>[rounds] [queue poll] [--busy]</c>: with <c>--busy</c> the same again while the machine is
+    /// kept busy (<see cref="BusyMachine"/>), raw git included, so the ratio says what a loaded
+    /// machine does to the service beyond what it does to git.
+    /// </summary>
+    public static async Task<IReadOnlyList<BenchMeasure>> MeasureAsync(string[] args)
+    {
+        var positional = args.Where(a => !a.StartsWith("--", StringComparison.Ordinal)).ToArray();
+        var rounds = positional.Length > 0 ? int.Parse(positional[0], System.Globalization.CultureInfo.InvariantCulture) : 20;
         // Optional: Jobs:CommitQueuePollInterval for the service (e.g. 00:00:00.050); the default otherwise.
-        // Only SQLite polls its queue; on PostgreSQL a commit job is picked up on NOTIFY.
-        var queuePoll = args.Length > 1 ? args[1] : null;
+        var queuePoll = positional.Length > 1 ? positional[1] : null;
+        var measures = new List<BenchMeasure>();
+        measures.AddRange(await MeasureOnceAsync(rounds, queuePoll, "quiet machine"));
+        if (args.Contains("--busy"))
+        {
+            using var busy = BusyMachine.Start();
+            measures.AddRange(await MeasureOnceAsync(rounds, queuePoll, $"busy machine ({busy.Describe()})"));
+        }
+        return measures;
+    }
+
+    private static async Task<IReadOnlyList<BenchMeasure>> MeasureOnceAsync(int rounds, string? queuePoll, string machine)
+    {
         var root = Directory.CreateTempSubdirectory("controlapi-bench-").FullName;
         try
         {
@@ -35,11 +59,20 @@ public static class CommitPathBenchmark
             }
             var raw = await MeasureRawGitAsync(root, rounds);
 
+            Console.WriteLine($"commit path, {machine}:");
             Report($"accepted → pushed (ControlApi on SQLite, queue poll {queuePoll ?? "default"})", sqlite);
             if (postgreSql is not null) Report("accepted → pushed (ControlApi on PostgreSQL)", postgreSql);
             Report("git add/commit/push (raw CLI)", raw);
             ReportRatio("SQLite", sqlite, raw);
             if (postgreSql is not null) ReportRatio("PostgreSQL", postgreSql, raw);
+
+            var measures = new List<BenchMeasure>
+            {
+                new($"accepted → pushed, SQLite, {machine} (median)", Median(sqlite), "ms", Better.Lower, 1.5, Median(raw), "raw git", GoalIsRatio: true),
+            };
+            if (postgreSql is not null)
+                measures.Add(new($"accepted → pushed, PostgreSQL, {machine} (median)", Median(postgreSql), "ms", Better.Lower, 1.5, Median(raw), "raw git", GoalIsRatio: true));
+            return measures;
         }
         finally
         {

@@ -21,7 +21,10 @@ namespace ControlApi.Bench;
 /// </summary>
 public static class LargeClusterPollBenchmark
 {
-    public static async Task RunAsync(string[] args)
+    public static async Task RunAsync(string[] args) => BenchReport.Print(Console.Out, await MeasureAsync(args));
+
+    /// <summary><c>[nodes]</c>: the cluster's size (default 5,000).</summary>
+    public static async Task<IReadOnlyList<BenchMeasure>> MeasureAsync(string[] args)
     {
         var nodes = args.Length > 0 ? int.Parse(args[0], System.Globalization.CultureInfo.InvariantCulture) : 5000;
         var root = Directory.CreateTempSubdirectory("controlapi-bench-poll-").FullName;
@@ -46,7 +49,13 @@ public static class LargeClusterPollBenchmark
             var observer = new ClusterObserver(new FluxProbe(), Options.Create(probeOptions), TimeProvider.System);
 
             await PollAsync("cold (first poll: connections, JIT)", server, connection, observer, cluster);
-            for (var i = 1; i <= 3; i++) await PollAsync($"warm #{i}", server, connection, observer, cluster);
+            var warm = new List<(double Ms, double HeapMb)>();
+            for (var i = 1; i <= 3; i++) warm.Add(await PollAsync($"warm #{i}", server, connection, observer, cluster));
+            return
+            [
+                new($"poll of a {nodes:N0}-node cluster, warm (median of 3)", Stats.Percentile(warm.Select(w => w.Ms).ToList(), 0.5), "ms", Better.Lower, 2000),
+                new($"poll of a {nodes:N0}-node cluster, managed heap peak (largest of 3)", warm.Max(w => w.HeapMb), "MB", Better.Lower, 256),
+            ];
         }
         finally
         {
@@ -54,7 +63,7 @@ public static class LargeClusterPollBenchmark
         }
     }
 
-    private static async Task PollAsync(string label, TestKubernetesApiServer server, ClusterConnection connection, ClusterObserver observer, ManagedCluster cluster)
+    private static async Task<(double Ms, double HeapMb)> PollAsync(string label, TestKubernetesApiServer server, ClusterConnection connection, ClusterObserver observer, ManagedCluster cluster)
     {
         GC.Collect();
         GC.WaitForPendingFinalizers();
@@ -88,5 +97,6 @@ public static class LargeClusterPollBenchmark
         Console.WriteLine($"  {snapshot.Summary()}");
         Console.WriteLine($"  requests: {string.Join(", ", byKind.Select(k => $"{k.Key} ×{k.Count}"))}");
         if (observation.Problem is not null) Console.WriteLine($"  problem: {observation.Problem}");
+        return (elapsed.TotalMilliseconds, (peak - baseline) / 1048576.0);
     }
 }

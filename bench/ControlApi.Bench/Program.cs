@@ -22,7 +22,67 @@ public static class BenchProgram
         ["audit"] = AuditPagingBench.RunAsync,
         ["audit-bdn"] = AuditPagingBenchmarks.RunAsync,
         ["reads"] = ReadPathBenchmark.RunAsync,
+        ["all"] = RunAllAsync,
     };
+
+    /// <summary>
+    /// What <c>all</c> runs, in this order, with the arguments it gives each (sized so the whole run
+    /// takes minutes, not hours); a <c>--before</c> build is handed to those that start the service
+    /// as its own process and can run an older build beside this one.
+    /// </summary>
+    private static readonly (string Name, Func<string[], Task<IReadOnlyList<BenchMeasure>>> Measure, string[] Arguments, bool TakesBefore)[] Suite =
+    [
+        ("reads", ReadPathBenchmark.MeasureAsync, ["5"], true),
+        ("commit", CommitPathBenchmark.MeasureAsync, ["20", "--busy"], false),
+        ("drift", DriftLagBenchmark.MeasureAsync, ["8", "2"], false),
+        ("detection", DetectionLagBenchmark.MeasureAsync, ["5"], false),
+        ("poll", LargeClusterPollBenchmark.MeasureAsync, ["5000"], false),
+        ("audit", AuditPagingBench.MeasureAsync, ["1000000"], false),
+    ];
+
+    /// <summary>
+    /// <c>all [--before path/to/ControlApi.dll]</c>: every benchmark in turn, then one table of every
+    /// measure beside its baseline and goal (Markdown, as the README shows it). A benchmark that
+    /// fails is reported and the rest still run.
+    /// </summary>
+    private static async Task RunAllAsync(string[] args)
+    {
+        var before = args.SkipWhile(a => a != "--before").Skip(1).FirstOrDefault();
+        var started = DateTimeOffset.UtcNow;
+        var failures = new List<string>();
+        foreach (var (name, measure, arguments, takesBefore) in Suite)
+        {
+            Console.WriteLine();
+            Console.WriteLine($"=== {name} {string.Join(' ', arguments)} ({LoadAverage()})");
+            try
+            {
+                BenchReport.Add(await measure(takesBefore && before is not null ? [.. arguments, "--before", before] : arguments));
+            }
+            catch (Exception ex)
+            {
+                failures.Add($"{name}: {ex.GetType().Name}: {ex.Message}");
+                Console.Error.WriteLine(ex);
+            }
+        }
+        Console.WriteLine();
+        Console.WriteLine($"## All measures ({started:yyyy-MM-dd}, {Machine()}, {(DateTimeOffset.UtcNow - started).TotalMinutes:0} min, {LoadAverage()} at the end)");
+        Console.WriteLine();
+        BenchReport.Print(Console.Out, BenchReport.All);
+        foreach (var failure in failures) Console.WriteLine($"- not measured: {failure}");
+        if (failures.Count > 0) throw new InvalidOperationException($"{failures.Count} benchmark(s) failed.");
+    }
+
+    // What the numbers were taken on: they move with the machine.
+    private static string Machine()
+    {
+        var model = File.Exists("/proc/cpuinfo")
+            ? File.ReadLines("/proc/cpuinfo").FirstOrDefault(l => l.StartsWith("model name", StringComparison.Ordinal))?.Split(':', 2)[1].Trim()
+            : null;
+        var memory = File.Exists("/proc/meminfo")
+            ? File.ReadLines("/proc/meminfo").FirstOrDefault(l => l.StartsWith("MemTotal", StringComparison.Ordinal))?.Split(':', 2)[1].Trim()
+            : null;
+        return $"{Environment.ProcessorCount} cores ({model ?? "unknown CPU"}), {memory ?? "unknown memory"}, .NET {Environment.Version}";
+    }
 
     public static async Task<int> Main(string[] args)
     {

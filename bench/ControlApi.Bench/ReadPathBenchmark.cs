@@ -31,26 +31,46 @@ public static partial class ReadPathBenchmark
 
     public static async Task RunAsync(string[] args)
     {
+        var measures = await MeasureAsync(args);
+        Console.WriteLine();
+        BenchReport.Print(Console.Out, measures);
+    }
+
+    public static async Task<IReadOnlyList<BenchMeasure>> MeasureAsync(string[] args)
+    {
         var seconds = args.Length > 0 && int.TryParse(args[0], CultureInfo.InvariantCulture, out var s) ? s : 5;
         var before = args.SkipWhile(a => a != "--before").Skip(1).FirstOrDefault();
         var wrk = await WrkAvailableAsync();
         Console.WriteLine($"read path: {(wrk ? "wrk" : "in-process HttpClient (wrk not found)")}, {Rounds} rounds of {seconds} s per measure, {Environment.ProcessorCount} cores, load average {LoadAverage()}");
 
         var results = new List<(string Build, Measures Measures)>();
-        if (before is not null) results.Add(("before", await MeasureAsync(Path.GetFullPath(before), seconds, wrk)));
-        results.Add(("this build", await MeasureAsync(Path.Combine(AppContext.BaseDirectory, "ControlApi.dll"), seconds, wrk)));
+        Measures? old = before is null ? null : await MeasureAsync(Path.GetFullPath(before), seconds, wrk);
+        if (old is not null) results.Add(("before", old));
+        var m = await MeasureAsync(Path.Combine(AppContext.BaseDirectory, "ControlApi.dll"), seconds, wrk);
+        results.Add(("this build", m));
 
         Console.WriteLine();
         Console.WriteLine("| measure | build | /healthz | GET desired | ratio | goal |");
         Console.WriteLine("|---|---|---|---|---|---|");
-        foreach (var (build, m) in results)
+        foreach (var (build, r) in results)
         {
-            Console.WriteLine($"| throughput, 64 connections | {build} | {m.Health64.PerSecond:0} req/s | {m.Get64.PerSecond:0} req/s | {m.Get64.PerSecond / m.Health64.PerSecond:0.00} | ≥ 0.5 |");
-            Console.WriteLine($"| p99, 4 connections | {build} | {m.Health4.P99Ms:0.00} ms | {m.Get4.P99Ms:0.00} ms | {m.Get4.P99Ms / m.Health4.P99Ms:0.0}× | GET ≤ 5 ms |");
-            Console.WriteLine($"| one connection, per request | {build} | {m.Health1.PerSecond:0} req/s, p50 {m.Health1.P50Ms:0.00} ms | {m.Get1.PerSecond:0} req/s, p50 {m.Get1.P50Ms:0.00} ms | {m.Health1.PerSecond / m.Get1.PerSecond:0.00}× | ≤ 2× |");
-            Console.WriteLine($"| log lines per request | {build} | | | {m.LogLinesPerRequest:0.00} | 1 |");
+            Console.WriteLine($"| throughput, 64 connections | {build} | {r.Health64.PerSecond:0} req/s | {r.Get64.PerSecond:0} req/s | {r.Get64.PerSecond / r.Health64.PerSecond:0.00} | ≥ 0.5 |");
+            Console.WriteLine($"| p99, 4 connections | {build} | {r.Health4.P99Ms:0.00} ms | {r.Get4.P99Ms:0.00} ms | {r.Get4.P99Ms / r.Health4.P99Ms:0.0}× | GET ≤ 5 ms |");
+            Console.WriteLine($"| one connection, per request | {build} | {r.Health1.PerSecond:0} req/s, p50 {r.Health1.P50Ms:0.00} ms | {r.Get1.PerSecond:0} req/s, p50 {r.Get1.P50Ms:0.00} ms | {r.Health1.PerSecond / r.Get1.PerSecond:0.00}× | ≤ 2× |");
+            Console.WriteLine($"| log lines per request | {build} | | | {r.LogLinesPerRequest:0.00} | 1 |");
         }
         Console.WriteLine($"load average after: {LoadAverage()}");
+
+        const string baselineName = "the --before build";
+        return
+        [
+            new("GET …/cilium ÷ /healthz throughput, 64 connections", m.Get64.PerSecond / m.Health64.PerSecond, "×", Better.Higher, 0.5,
+                old is null ? null : old.Get64.PerSecond / old.Health64.PerSecond, baselineName),
+            new("GET …/cilium p99, 4 connections", m.Get4.P99Ms, "ms", Better.Lower, 5, old?.Get4.P99Ms, baselineName),
+            new("one connection: time per GET …/cilium ÷ per /healthz", m.Health1.PerSecond / m.Get1.PerSecond, "×", Better.Lower, 2,
+                old is null ? null : old.Health1.PerSecond / old.Get1.PerSecond, baselineName),
+            new("log lines per request", m.LogLinesPerRequest, "lines", Better.Lower, 1, old?.LogLinesPerRequest, baselineName),
+        ];
     }
 
     private sealed record Run(double PerSecond, double P50Ms, double P99Ms, long Requests);
