@@ -83,9 +83,51 @@ public sealed partial class GitWorkingCopy : IDisposable
     /// <summary>The remote branch head as of the last fetch, or null when the remote has no branch.</summary>
     public async Task<string?> GetRemoteHeadAsync(CancellationToken cancellationToken)
     {
+        // Every publish starts here: read the ref git wrote instead of starting a process for it (on a
+        // busy node each process start is what the commit path waits for). Anything unexpected — a
+        // symbolic ref, no such ref, a reftable store — is left to git itself.
+        if (ReadRefFile(Path.Combine(Directory, ".git"), RemoteTrackingRef) is { } head) return head;
         var output = await RunAcceptingAsync(["rev-parse", "--verify", "--quiet", RemoteTrackingRef + "^{commit}"], [0, 1], cancellationToken);
         return output.ExitCode == 0 ? output.StandardOutput.Trim() : null;
     }
+
+    /// <summary>
+    /// A ref's object id as git's files backend stores it: the loose file <c>&lt;git dir&gt;/&lt;ref&gt;</c>
+    /// (written whole through a lock file and a rename, so never seen half-written), else its line in
+    /// <c>packed-refs</c> (a loose file wins over a packed line, as in git). Null when it is in neither
+    /// or is anything other than a plain object id; then git has to answer. A remote-tracking branch
+    /// is only ever set to a commit, so no peeling is needed.
+    /// </summary>
+    internal static string? ReadRefFile(string gitDirectory, string refName)
+    {
+        if (System.IO.Directory.Exists(Path.Combine(gitDirectory, "reftable"))) return null;
+        try
+        {
+            var loose = Path.Combine(gitDirectory, refName.Replace('/', Path.DirectorySeparatorChar));
+            if (File.Exists(loose)) return ObjectId(File.ReadAllText(loose).Trim());
+            var packed = Path.Combine(gitDirectory, "packed-refs");
+            if (!File.Exists(packed)) return null;
+            foreach (var line in File.ReadLines(packed))
+            {
+                if (line.StartsWith('#') || line.StartsWith('^')) continue;
+                var space = line.IndexOf(' ');
+                if (space > 0 && line.AsSpan(space + 1).SequenceEqual(refName)) return ObjectId(line[..space]);
+            }
+            return null;
+        }
+        catch (IOException)
+        {
+            return null;
+        }
+        catch (UnauthorizedAccessException)
+        {
+            return null;
+        }
+    }
+
+    // SHA-1 (40) or SHA-256 (64) in lower-case hex, as git writes them.
+    private static string? ObjectId(string value) =>
+        value.Length is 40 or 64 && value.All(c => char.IsAsciiDigit(c) || c is >= 'a' and <= 'f') ? value : null;
 
     /// <summary>A file's content at the remote head (for plan diffs); null when the file or the branch is absent.</summary>
     public async Task<string?> ReadFileAtRemoteHeadAsync(string path, CancellationToken cancellationToken)

@@ -32,6 +32,31 @@ public sealed class WorkingCopyTests : IDisposable
     }
 
     [Fact]
+    public async Task The_remote_head_is_read_the_same_from_a_loose_ref_a_packed_ref_and_git_itself()
+    {
+        var remote = await _bed.CreateRemoteAsync();
+        using var workingCopy = Open(remote);
+        var first = await PublishReleaseAsync(workingCopy, "a: 1\n");
+        var gitDir = Path.Combine(_bed.WorkingDirectory, ".git");
+        Assert.Equal(first.Sha, GitWorkingCopy.ReadRefFile(gitDir, "refs/remotes/origin/main"));
+        Assert.Equal(first.Sha, await workingCopy.GetRemoteHeadAsync(Ct));
+
+        // Packed (as git gc leaves it): the loose file is gone and the line in packed-refs answers.
+        await _bed.Git.RunAsync(_bed.WorkingDirectory, "pack-refs", "--all", "--prune");
+        Assert.False(File.Exists(Path.Combine(gitDir, "refs", "remotes", "origin", "main")));
+        Assert.Equal(first.Sha, GitWorkingCopy.ReadRefFile(gitDir, "refs/remotes/origin/main"));
+
+        // A newer loose ref beside the stale packed line wins, as in git.
+        var second = await PublishReleaseAsync(workingCopy, "a: 2\n");
+        Assert.Equal(second.Sha, GitWorkingCopy.ReadRefFile(gitDir, "refs/remotes/origin/main"));
+        Assert.Equal((await _bed.Git.RunAsync(_bed.WorkingDirectory, "rev-parse", "refs/remotes/origin/main")).Trim(), await workingCopy.GetRemoteHeadAsync(Ct));
+        Assert.Equal(second.Sha, await _bed.Git.HeadAsync(remote));
+
+        // No such ref: git is asked, and says there is none.
+        Assert.Null(GitWorkingCopy.ReadRefFile(gitDir, "refs/remotes/origin/nothing"));
+    }
+
+    [Fact]
     public async Task An_identical_build_changes_nothing()
     {
         var remote = await _bed.CreateRemoteAsync();
