@@ -22,6 +22,8 @@ public static class BenchProgram
         ["audit"] = AuditPagingBench.RunAsync,
         ["audit-bdn"] = AuditPagingBenchmarks.RunAsync,
         ["reads"] = ReadPathBenchmark.RunAsync,
+        // [settle seconds] [window seconds] [--before other/ControlApi.dll]: CPU of a service with nothing to do.
+        ["idle"] = IdleBenchmark.RunAsync,
     };
 
     public static async Task<int> Main(string[] args)
