@@ -18,8 +18,8 @@ public static class CommitPathBenchmark
     public static async Task RunAsync(string[] args)
     {
         var rounds = args.Length > 0 ? int.Parse(args[0], System.Globalization.CultureInfo.InvariantCulture) : 20;
-        // Optional: Jobs:CommitQueuePollInterval for the service (e.g. 00:00:00.050); the default otherwise.
-        // Only SQLite polls its queue; on PostgreSQL a commit job is picked up on NOTIFY.
+        // Optional: Jobs:QueuePollInterval for the service (e.g. 00:00:00.050); the default otherwise.
+        // Only the fallback: on SQLite the enqueue wakes the worker, on PostgreSQL NOTIFY does.
         var queuePoll = args.Length > 1 ? args[1] : null;
         var root = Directory.CreateTempSubdirectory("controlapi-bench-").FullName;
         try
@@ -58,7 +58,7 @@ public static class CommitPathBenchmark
         var remote = Path.Combine(directory, "service.git");
         await Git(Directory.CreateDirectory(directory).FullName, "init", "--quiet", "--bare", "--initial-branch=main", remote);
         var settings = new Dictionary<string, string>(database.SettingsFor(replica: 1));
-        if (queuePoll is not null) settings["ControlApi:Jobs:CommitQueuePollInterval"] = queuePoll;
+        if (queuePoll is not null) settings["ControlApi:Jobs:QueuePollInterval"] = queuePoll;
         await using var service = new BenchService(Path.Combine(directory, "data"), remote, settings);
         var client = service.CreateClient();
         var timings = new List<double>();

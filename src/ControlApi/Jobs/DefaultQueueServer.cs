@@ -1,30 +1,21 @@
 using Hangfire;
 using Hangfire.Common;
-using Microsoft.Extensions.Options;
 
 namespace ControlApi.Jobs;
 
 /// <summary>
-/// The Hangfire server of the <c>default</c> queue — commits, polls, chat follow-ups — on a storage
-/// of its own over the same SQLite file, so it can look for work every
-/// <see cref="JobsOptions.CommitQueuePollInterval"/> while the track and notification servers poll
-/// the shared storage at the slower <see cref="JobsOptions.QueuePollInterval"/>. The SQLite storage
-/// has no wake-up signal: every idle worker polls, and the poll interval is both the commit's
-/// pick-up delay and the idle CPU. Two storages on one file are two Hangfire servers' worth of
-/// connections; the storage's own locks (rows in the file) keep them consistent. On PostgreSQL the
-/// shared storage already wakes idle workers by notification (<see cref="HangfireStorage"/>), so this
-/// server uses it.
+/// The Hangfire server of the <c>default</c> queue — commits, polls, chat follow-ups — and the one
+/// that moves due scheduled and recurring jobs to their queues (the track and notification servers
+/// leave that to it). All servers share the host's one storage, whose idle workers wake when a job
+/// is enqueued: on SQLite by <see cref="QueueWakeUps"/>, on PostgreSQL by notification (<see cref="HangfireStorage"/>).
 /// </summary>
-internal sealed class DefaultQueueServer(IServiceProvider provider, IOptions<JobsOptions> options) : IHostedService, IDisposable
+internal sealed class DefaultQueueServer(IServiceProvider provider) : IHostedService, IDisposable
 {
     private BackgroundJobServer? _server;
-    private JobStorage? _storage;
 
     public Task StartAsync(CancellationToken cancellationToken)
     {
-        var storage = HangfireStorage.IsPostgreSql(provider)
-            ? provider.GetRequiredService<JobStorage>()
-            : _storage = HangfireStorage.Open(provider, options.Value.CommitQueuePollInterval);
+        var storage = provider.GetRequiredService<JobStorage>();
         _server = new BackgroundJobServer(new BackgroundJobServerOptions
         {
             WorkerCount = Math.Max(2, Environment.ProcessorCount),
@@ -59,7 +50,5 @@ internal sealed class DefaultQueueServer(IServiceProvider provider, IOptions<Job
     public void Dispose()
     {
         _server?.Dispose();
-        // Its pooled connections, where the storage keeps any (the shared one is the container's to dispose).
-        (_storage as IDisposable)?.Dispose();
     }
 }

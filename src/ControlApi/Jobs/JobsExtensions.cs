@@ -24,8 +24,8 @@ public static class JobsExtensions
         services.AddSingleton<Microsoft.Extensions.Options.IValidateOptions<JobsOptions>, JobsOptionsValidator>();
         services.AddGitOps(builder.Configuration);
 
-        // The client's, the dashboard's and the track and notification servers' storage; the
-        // default queue's server has its own, polled faster (DefaultQueueServer).
+        // One storage for the client, the dashboard and every server: on SQLite an enqueue wakes
+        // the idle workers of its queue through it (WakingSQLiteStorage).
         services.AddSingleton<JobStorage>(provider =>
             HangfireStorage.Open(provider, provider.GetRequiredService<Microsoft.Extensions.Options.IOptions<JobsOptions>>().Value.QueuePollInterval));
         services.AddSingleton<JobActivator>(provider => new AspNetCoreJobActivator(provider.GetRequiredService<IServiceScopeFactory>()));
