@@ -8,20 +8,17 @@ namespace ControlApi.Security;
 /// <summary>
 /// ASP.NET Core rate limiting, two fixed windows chained: one per API key and one per client address
 /// (every request, with or without a key). Over either → 429 problem details with <c>Retry-After</c>.
+/// The windows are counted when requests come (<see cref="FixedWindowPartitions"/>), not by a timer.
 /// </summary>
 public static class RequestRateLimits
 {
-    public static void Configure(RateLimiterOptions limiter, SecurityOptions security)
+    public static void Configure(RateLimiterOptions limiter, SecurityOptions security, TimeProvider time)
     {
         var limits = security.RateLimits;
         limiter.RejectionStatusCode = StatusCodes.Status429TooManyRequests;
         limiter.GlobalLimiter = PartitionedRateLimiter.CreateChained(
-            PartitionedRateLimiter.Create<HttpContext, string>(context =>
-                context.User.FindFirstValue(ApiKeyClaims.KeyId) is { } keyId
-                    ? RateLimitPartition.GetFixedWindowLimiter("key:" + keyId, _ => Window(limits.PerKey, limits.Window))
-                    : RateLimitPartition.GetNoLimiter("")),
-            PartitionedRateLimiter.Create<HttpContext, string>(context =>
-                RateLimitPartition.GetFixedWindowLimiter("address:" + ClientAddress.Of(context), _ => Window(limits.PerAddress, limits.Window))));
+            new FixedWindowPartitions(context => context.User.FindFirstValue(ApiKeyClaims.KeyId), limits.PerKey, limits.Window, time),
+            new FixedWindowPartitions(ClientAddress.Of, limits.PerAddress, limits.Window, time));
         limiter.OnRejected = async (rejected, cancellationToken) =>
         {
             var context = rejected.HttpContext;
@@ -32,12 +29,4 @@ public static class RequestRateLimits
             await SecurityProblems.RateLimited(who, retryAfter).ExecuteAsync(context);
         };
     }
-
-    private static FixedWindowRateLimiterOptions Window(int permits, TimeSpan window) => new()
-    {
-        PermitLimit = permits,
-        Window = window,
-        QueueLimit = 0,
-        AutoReplenishment = true,
-    };
 }
