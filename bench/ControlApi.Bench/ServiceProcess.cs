@@ -108,25 +108,34 @@ internal sealed class ServiceProcess : IAsyncDisposable
         return TimeSpan.FromSeconds(ticks / 100.0);
     }
 
-    /// <summary>Voluntary + involuntary context switches of all the process's threads so far.</summary>
-    public long ContextSwitches()
+    /// <summary>
+    /// Voluntary + involuntary context switches of each live thread so far, by thread id (the kernel
+    /// keeps them per thread, and a thread's are gone once it exits): see <see cref="SwitchesBetween"/>.
+    /// </summary>
+    public Dictionary<int, long> ContextSwitches()
     {
-        long total = 0;
+        var threads = new Dictionary<int, long>();
         foreach (var task in Directory.EnumerateDirectories($"/proc/{Process.Id}/task"))
         {
             try
             {
+                long switches = 0;
                 foreach (var line in File.ReadLines(Path.Combine(task, "status")))
                     if (line.StartsWith("voluntary_ctxt_switches:") || line.StartsWith("nonvoluntary_ctxt_switches:"))
-                        total += long.Parse(line[(line.IndexOf(':') + 1)..].Trim());
+                        switches += long.Parse(line[(line.IndexOf(':') + 1)..].Trim());
+                threads[int.Parse(Path.GetFileName(task))] = switches;
             }
             catch (IOException)
             {
                 // The thread ended between listing and reading.
             }
         }
-        return total;
+        return threads;
     }
+
+    /// <summary>Switches between two <see cref="ContextSwitches"/> readings: a thread started since counts from zero; one that ended is lost (a little low).</summary>
+    public static long SwitchesBetween(Dictionary<int, long> before, Dictionary<int, long> after) =>
+        after.Sum(thread => thread.Value - before.GetValueOrDefault(thread.Key));
 
     /// <summary>Resident set size in bytes (VmRSS of <c>/proc/PID/status</c>).</summary>
     public long ResidentBytes()
