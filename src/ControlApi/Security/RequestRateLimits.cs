@@ -29,4 +29,28 @@ public static class RequestRateLimits
             await SecurityProblems.RateLimited(who, retryAfter).ExecuteAsync(context);
         };
     }
+
+    /// <summary>
+    /// The configured limiter in front of every endpoint, as ASP.NET Core's rate limiting middleware
+    /// applies a global limiter (429 and <see cref="RateLimiterOptions.OnRejected"/> when refused) —
+    /// without that middleware, which also builds a partitioned limiter for endpoint policies (none
+    /// here) whose 100 ms timer would wake the idle service ten times a second.
+    /// </summary>
+    public static IApplicationBuilder UseRequestRateLimits(this IApplicationBuilder app)
+    {
+        var options = app.ApplicationServices.GetRequiredService<Microsoft.Extensions.Options.IOptions<RateLimiterOptions>>().Value;
+        var limiter = options.GlobalLimiter ?? throw new InvalidOperationException("No request rate limiter is configured.");
+        return app.Use(async (context, next) =>
+        {
+            using var lease = await limiter.AcquireAsync(context, 1, context.RequestAborted);
+            if (!lease.IsAcquired)
+            {
+                context.Response.StatusCode = options.RejectionStatusCode;
+                if (options.OnRejected is { } rejected)
+                    await rejected(new OnRejectedContext { HttpContext = context, Lease = lease }, context.RequestAborted);
+                return;
+            }
+            await next(context);
+        });
+    }
 }

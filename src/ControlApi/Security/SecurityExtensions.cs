@@ -70,7 +70,7 @@ public static class SecurityExtensions
     public static WebApplication UseSecurity(this WebApplication app)
     {
         app.UseAuthentication();
-        app.UseRateLimiter();
+        app.UseRequestRateLimits();
         app.UseAuthorization();
         return app;
     }
