@@ -22,6 +22,8 @@ public static class BenchProgram
         ["audit"] = AuditPagingBench.RunAsync,
         ["audit-bdn"] = AuditPagingBenchmarks.RunAsync,
         ["reads"] = ReadPathBenchmark.RunAsync,
+        // [runs] [--before published-dir-or-dll] [--settle seconds]: cold start to /readyz and idle RSS, as the image runs.
+        ["start"] = StartBenchmark.RunAsync,
         ["all"] = RunAllAsync,
     };
 
