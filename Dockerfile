@@ -10,10 +10,14 @@ COPY src/ControlApi.Core/ControlApi.Core.csproj src/ControlApi.Core/
 COPY src/ControlApi.Data/ControlApi.Data.csproj src/ControlApi.Data/
 COPY migrations/ControlApi.Migrations/ControlApi.Migrations.csproj migrations/ControlApi.Migrations/
 COPY migrations/ControlApi.Migrations.PostgreSql/ControlApi.Migrations.PostgreSql.csproj migrations/ControlApi.Migrations.PostgreSql/
-RUN dotnet restore src/ControlApi/ControlApi.csproj
+# Published for the image's platform: a runtime identifier turns ReadyToRun on (ControlApi.csproj),
+# which needs the restore to fetch the platform's crossgen package. BuildKit sets TARGETARCH.
+ARG TARGETARCH
+RUN echo "linux-$([ "$TARGETARCH" = arm64 ] && echo arm64 || echo x64)" > /tmp/rid \
+ && dotnet restore src/ControlApi/ControlApi.csproj -r "$(cat /tmp/rid)"
 COPY src/ src/
 COPY migrations/ migrations/
-RUN dotnet publish src/ControlApi/ControlApi.csproj -c Release --no-restore -o /app
+RUN dotnet publish src/ControlApi/ControlApi.csproj -c Release --no-restore -r "$(cat /tmp/rid)" --self-contained false -o /app
 
 FROM mcr.microsoft.com/dotnet/aspnet:10.0 AS runtime
 # git (and ssh for deploy keys) commit to the GitOps repository; curl serves the HEALTHCHECK.

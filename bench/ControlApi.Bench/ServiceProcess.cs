@@ -23,6 +23,12 @@ internal sealed class ServiceProcess : IAsyncDisposable
     public Uri BaseAddress { get; }
     public string DataDirectory { get; }
 
+    /// <summary>From the process's start until <c>/readyz</c> first answered 200.</summary>
+    public TimeSpan ReadyAfter { get; private set; }
+
+    /// <summary>CPU time (user + system) the process had used when it was first ready.</summary>
+    public TimeSpan CpuAtReady { get; private set; }
+
     /// <summary>Lines the service wrote to stdout and stderr so far (its log).</summary>
     public long LogLines => Interlocked.Read(ref _logLines);
     private long _logLines;
@@ -38,7 +44,8 @@ internal sealed class ServiceProcess : IAsyncDisposable
     /// Starts <paramref name="dll"/> and returns once it answers <c>/readyz</c> with 200 (throws if it
     /// exits or is not ready within <paramref name="readyTimeout"/>, default 60 s).
     /// </summary>
-    public static async Task<ServiceProcess> StartAsync(string dll, IReadOnlyDictionary<string, string>? environment = null, TimeSpan? readyTimeout = null)
+    /// <param name="environment">Variables on top of the defaults (e.g. the image's <c>DOTNET_*</c> settings); a null value removes one.</param>
+    public static async Task<ServiceProcess> StartAsync(string dll, IReadOnlyDictionary<string, string?>? environment = null, TimeSpan? readyTimeout = null)
     {
         var data = Directory.CreateTempSubdirectory("controlapi-bench-").FullName;
         var baseAddress = new Uri($"http://127.0.0.1:{FreePort()}");
@@ -57,7 +64,12 @@ internal sealed class ServiceProcess : IAsyncDisposable
         };
         // The first start stores an admin key in the data directory, as a fresh install does.
         start.Environment.Remove("CONTROLAPI_ADMIN_KEY");
-        foreach (var (key, value) in environment ?? new Dictionary<string, string>()) start.Environment[key] = value;
+        foreach (var (key, value) in environment ?? new Dictionary<string, string?>())
+        {
+            if (value is null) start.Environment.Remove(key);
+            else start.Environment[key] = value;
+        }
+        var clock = Stopwatch.StartNew();
         var process = Process.Start(start) ?? throw new InvalidOperationException($"dotnet {dll} did not start.");
         var service = new ServiceProcess(process, baseAddress, data);
         process.OutputDataReceived += (_, e) => { if (e.Data is not null) Interlocked.Increment(ref service._logLines); };
@@ -66,7 +78,9 @@ internal sealed class ServiceProcess : IAsyncDisposable
         process.BeginErrorReadLine();
         try
         {
-            await service.WaitUntilReadyAsync(readyTimeout ?? TimeSpan.FromSeconds(60));
+            await service.WaitUntilReadyAsync(readyTimeout ?? TimeSpan.FromSeconds(120));
+            service.ReadyAfter = clock.Elapsed;
+            service.CpuAtReady = service.CpuTime();
             return service;
         }
         catch
@@ -138,10 +152,20 @@ internal sealed class ServiceProcess : IAsyncDisposable
         after.Sum(thread => thread.Value - before.GetValueOrDefault(thread.Key));
 
     /// <summary>Resident set size in bytes (VmRSS of <c>/proc/PID/status</c>).</summary>
-    public long ResidentBytes()
+    public long ResidentBytes() => StatusKilobytes("VmRSS") * 1024;
+
+    /// <summary>Resident set size now (<c>VmRSS</c>), in MB.</summary>
+    public double ResidentMegabytes() => StatusKilobytes("VmRSS") / 1024.0;
+
+    /// <summary>A field of <c>/proc/PID/status</c> given in kB (e.g. <c>VmRSS</c>, <c>RssAnon</c>, <c>RssFile</c>).</summary>
+    public long StatusKilobytes(string field)
     {
-        var line = File.ReadLines($"/proc/{Process.Id}/status").First(l => l.StartsWith("VmRSS:"));
-        return long.Parse(line["VmRSS:".Length..].Trim().Split(' ')[0]) * 1024;
+        foreach (var line in File.ReadLines($"/proc/{Process.Id}/status"))
+        {
+            if (line.StartsWith(field + ":", StringComparison.Ordinal))
+                return long.Parse(line[(field.Length + 1)..].Trim().Split(' ')[0], System.Globalization.CultureInfo.InvariantCulture);
+        }
+        return 0;
     }
 
     public async ValueTask DisposeAsync()

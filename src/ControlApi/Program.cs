@@ -45,6 +45,8 @@ builder.AddServiceMetrics();
 builder.AddTracing();
 
 var app = builder.Build();
+// Off the main thread while it builds the pipeline: the migrations at start wait for it instead.
+app.Services.StartBuildingModel();
 
 // `dotnet ControlApi.dll <command>`: a one-off command with this configuration instead of the service.
 if (await HostCommands.TryRunAsync(args, app.Services) is { } exitCode) return exitCode;

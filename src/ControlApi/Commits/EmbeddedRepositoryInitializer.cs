@@ -9,10 +9,25 @@ namespace ControlApi.Commits;
 /// once. A marker in the data directory remembers it, so a repository that later disappears (an
 /// unmounted volume) is reported, never silently replaced by a new empty one that revisions would
 /// then be committed to while the original stays behind.
+/// <para>
+/// It needs neither the database nor any other service, so the work begins in <see cref="StartingAsync"/>
+/// (before any hosted service starts) and runs beside the migrations, mostly waiting for git; its own
+/// turn in the start order (<see cref="StartAsync"/>, before the outbox sweep) waits for it to finish.
+/// </para>
 /// </summary>
-public sealed class EmbeddedRepositoryInitializer(ClusterCatalog clusters, BareRepository bare, DataPaths paths, ILogger<EmbeddedRepositoryInitializer> logger) : IHostedService
+public sealed class EmbeddedRepositoryInitializer(ClusterCatalog clusters, BareRepository bare, DataPaths paths, ILogger<EmbeddedRepositoryInitializer> logger) : IHostedLifecycleService
 {
-    public async Task StartAsync(CancellationToken cancellationToken)
+    private Task? _initialized;
+
+    public Task StartingAsync(CancellationToken cancellationToken)
+    {
+        _initialized = Task.Run(() => InitializeAsync(cancellationToken), cancellationToken);
+        return Task.CompletedTask;
+    }
+
+    public Task StartAsync(CancellationToken cancellationToken) => _initialized ??= InitializeAsync(cancellationToken);
+
+    private async Task InitializeAsync(CancellationToken cancellationToken)
     {
         foreach (var cluster in clusters.All)
         {
@@ -44,5 +59,11 @@ public sealed class EmbeddedRepositoryInitializer(ClusterCatalog clusters, BareR
         await File.WriteAllTextAsync(marker, repository + "\n", cancellationToken);
     }
 
+    public Task StartedAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+    public Task StoppingAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
     public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+    public Task StoppedAsync(CancellationToken cancellationToken) => Task.CompletedTask;
 }

@@ -13,6 +13,20 @@ public static class NotificationsExtensions
     /// Webhooks and the Slack notifier: deliveries queued with each audit event, handed to the
     /// <c>deliver</c> job on its own Hangfire queue and workers, secrets under Data Protection.
     /// </summary>
+    /// <summary>
+    /// Data Protection's own hosted service loads the key ring at start, creating the first key (a
+    /// query, a key generation and a database write) on the way to readiness. Only webhook secrets use
+    /// the ring, so it is loaded when the first one is sealed or opened instead: the same ring, the same
+    /// keys, later (measured: README "Start-up and memory"). Matched by name: the type is internal; were it
+    /// renamed, nothing is removed and the ring is loaded at start as before.
+    /// </summary>
+    private static void LoadKeyRingOnFirstUse(this IServiceCollection services)
+    {
+        const string hostedService = "Microsoft.AspNetCore.DataProtection.Internal.DataProtectionHostedService";
+        var loader = services.FirstOrDefault(d => d.ServiceType == typeof(Microsoft.Extensions.Hosting.IHostedService) && d.ImplementationType?.FullName == hostedService);
+        if (loader is not null) services.Remove(loader);
+    }
+
     public static WebApplicationBuilder AddNotifications(this WebApplicationBuilder builder)
     {
         var services = builder.Services;
@@ -23,6 +37,7 @@ public static class NotificationsExtensions
         // without it stored secrets cannot be used to sign. Keys an older version kept in the data
         // directory are copied in first (before anything reads the ring).
         services.AddDataProtection().SetApplicationName("ControlApi").PersistKeysToDbContext<ControlApiDbContext>();
+        services.LoadKeyRingOnFirstUse();
         services.AddHostedService<KeyRingImport>();
         services.AddSingleton<WebhookSecrets>();
 

@@ -47,6 +47,10 @@ public static class PersistenceExtensions
                 }.ToString();
                 options.UseSqlite(connectionString, ControlApiDbContext.ConfigureSqlite);
             }
+            // Migrate's check of the model against the migrations' snapshot builds both models again
+            // only to log a warning (about a tenth of a cold start, README "Start-up and memory"); CI
+            // makes the same check (`dotnet ef migrations has-pending-model-changes`) before anything ships.
+            options.ConfigureWarnings(warnings => warnings.Ignore(RelationalEventId.PendingModelChangesWarning));
             // Every EF interceptor registered: the commit signals, and whatever a host adds by DI
             // (the tests make storage faults this way). Interceptors must be singletons (below).
             options.AddInterceptors(provider.GetServices<IInterceptor>());

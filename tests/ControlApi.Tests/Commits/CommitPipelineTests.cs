@@ -208,6 +208,18 @@ public sealed class CommitPipelineTests : IDisposable
     }
 
     [Fact]
+    public async Task When_ready_the_embedded_repository_already_has_its_initial_commit()
+    {
+        // Its creation runs beside the migrations; readiness still waits for it.
+        using var service = new ControlApiFactory();
+        var client = service.CreateClient(Role.Operator);
+
+        Assert.Equal(HttpStatusCode.OK, (await client.GetAsync("/readyz")).StatusCode);
+        var subjects = await _git.RunAsync(Path.Combine(service.DataDirectory, "gitops.git"), "log", "--format=%s", "main");
+        Assert.Single(subjects.Split('\n', StringSplitOptions.RemoveEmptyEntries));
+    }
+
+    [Fact]
     public async Task An_embedded_repository_that_disappears_is_not_created_again_and_commits_fail_visibly()
     {
         var data = _temp.Combine("data");

@@ -32,6 +32,32 @@ public sealed class KeyRingTests
     }
 
     [Fact]
+    public async Task Start_creates_no_key_the_first_secret_creates_one_and_later_secrets_share_it()
+    {
+        using var temp = new TempDirectory();
+        var data = temp.Combine("data");
+        Directory.CreateDirectory(data);
+        using var factory = new ControlApiFactory(dataDirectory: data);
+        using var client = factory.CreateClient();
+        Assert.Equal(System.Net.HttpStatusCode.OK, (await client.GetAsync("/readyz")).StatusCode);
+        Assert.Empty(await KeysAsync(factory));
+
+        var secrets = factory.Services.GetRequiredService<WebhookSecrets>();
+        var first = secrets.Protect("whsec-first-0123456789");
+        var second = secrets.Protect("whsec-second-0123456789");
+
+        Assert.Single(await KeysAsync(factory));
+        Assert.Equal("whsec-first-0123456789", secrets.Unprotect(first));
+        Assert.Equal("whsec-second-0123456789", secrets.Unprotect(second));
+    }
+
+    private static async Task<List<Microsoft.AspNetCore.DataProtection.EntityFrameworkCore.DataProtectionKey>> KeysAsync(ControlApiFactory factory)
+    {
+        await using var scope = factory.Services.CreateAsyncScope();
+        return await scope.ServiceProvider.GetRequiredService<ControlApiDbContext>().DataProtectionKeys.AsNoTracking().ToListAsync();
+    }
+
+    [Fact]
     public void A_key_ring_an_earlier_version_kept_in_the_data_directory_is_copied_into_the_database()
     {
         using var temp = new TempDirectory();
