@@ -41,21 +41,27 @@ internal sealed class ScheduleWakeUps(TimeProvider time)
         }
     }
 
+    /// <summary>The clock due times are kept on: take it before a run, for <see cref="WaitForDue"/>.</summary>
+    public DateTimeOffset Now => time.GetUtcNow();
+
     /// <summary>
-    /// Blocks until the earliest announced time has come (forgetting every time that has), an earlier
-    /// one is announced, <paramref name="fallback"/> has passed, or <paramref name="stopping"/>.
+    /// Blocks until the earliest announced time not covered by the last run has come, an earlier one
+    /// is announced, <paramref name="fallback"/> has passed, or <paramref name="stopping"/>. Times up
+    /// to <paramref name="lastRun"/> (when the last run started) are done and forgotten; a time
+    /// announced since, already past, returns at once.
     /// </summary>
-    public void WaitForDue(TimeSpan fallback, CancellationToken stopping)
+    public void WaitForDue(DateTimeOffset lastRun, TimeSpan fallback, CancellationToken stopping)
     {
         CancellationToken earlier;
         TimeSpan wait;
         lock (_gate)
         {
-            var now = time.GetUtcNow();
-            _due.RemoveWhere(at => at <= now);
+            _due.RemoveWhere(at => at <= lastRun);
             earlier = _earlier.Token;
-            wait = _due.Count == 0 || _due.Min - now > fallback ? fallback : _due.Min - now;
+            var untilDue = _due.Count == 0 ? fallback : _due.Min - time.GetUtcNow();
+            wait = untilDue > fallback ? fallback : untilDue;
         }
+        if (wait <= TimeSpan.Zero) return;
         using var either = CancellationTokenSource.CreateLinkedTokenSource(stopping, earlier);
         // A timer on this host's clock, so tests that move the clock move the wake-up too.
         using var timer = time.CreateTimer(static state => ((CancellationTokenSource)state!).Cancel(), either, wait, Timeout.InfiniteTimeSpan);
@@ -87,8 +93,9 @@ internal sealed class ScheduleWakeUps(TimeProvider time)
 
         public void Execute(BackgroundProcessContext context)
         {
+            var started = wakeUps.Now;
             _scheduler.Execute(context);
-            wakeUps.WaitForDue(fallback, context.StoppingToken);
+            wakeUps.WaitForDue(started, fallback, context.StoppingToken);
         }
 
         public override string ToString() => nameof(ScheduleWakeUps) + "." + nameof(Mover);
