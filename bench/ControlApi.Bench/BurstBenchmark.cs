@@ -16,25 +16,77 @@ namespace ControlApi.Bench;
 /// server and git: a second replica here shows what coordinating through the database costs, not
 /// the capacity a second machine would add.
 /// </summary>
+/// <remarks>
+/// Options: <c>[writers] [--before &lt;ControlApi.Bench.dll of an older build&gt;] [--sqlite-only]</c>.
+/// The service runs in this process, so an older build cannot be loaded beside this one; with
+/// <c>--before</c> its own bench runs the same burst as a child process first (same machine, same
+/// minute) and its table is read back as the baseline.
+/// </remarks>
 public static class BurstBenchmark
 {
+    private const string ChangesPerSecond = "200 concurrent distinct changes: changes/s";
+    private const string P99 = "200 concurrent distinct changes: p99 of the accepting request";
+
     public static async Task RunAsync(string[] args)
     {
-        var writers = args.Length > 0 ? int.Parse(args[0], System.Globalization.CultureInfo.InvariantCulture) : 200;
+        var (writers, results, before) = await RunBurstsAsync(args);
+        if (before is not null)
+        {
+            Console.WriteLine("baseline (--before):");
+            Print(writers, before);
+            Console.WriteLine("this build:");
+        }
+        Print(writers, results);
+        BenchReport.Print(Console.Out, Rows(results, before));
+    }
+
+    /// <summary>Changes/s and p99 per setup (SQLite; PostgreSQL when a server is available), beside the <c>--before</c> build's when given.</summary>
+    public static async Task<IReadOnlyList<BenchMeasure>> MeasureAsync(string[] args)
+    {
+        var (_, results, before) = await RunBurstsAsync(args);
+        return Rows(results, before);
+    }
+
+    private static IReadOnlyList<BenchMeasure> Rows(List<BurstResult> results, List<BurstResult>? before)
+    {
+        var rows = new List<BenchMeasure>();
+        foreach (var r in results)
+        {
+            var baseline = before?.FirstOrDefault(b => b.Setup == r.Setup);
+            rows.Add(new BenchMeasure($"{ChangesPerSecond} ({r.Setup})", r.ChangesPerSecond, "changes/s", Better.Higher, 100,
+                baseline?.ChangesPerSecond, baseline is null ? null : "--before build"));
+            rows.Add(new BenchMeasure($"{P99} ({r.Setup})", r.P99 / 1000, "s", Better.Lower, 2,
+                baseline is null ? null : baseline.P99 / 1000, baseline is null ? null : "--before build"));
+        }
+        return rows;
+    }
+
+    private static async Task<(int Writers, List<BurstResult> Results, List<BurstResult>? Before)> RunBurstsAsync(string[] args)
+    {
+        var options = args.ToList();
+        string? beforeDll = null;
+        if (options.IndexOf("--before") is >= 0 and var at && at + 1 < options.Count)
+        {
+            beforeDll = Path.GetFullPath(options[at + 1]);
+            options.RemoveRange(at, 2);
+        }
+        var sqliteOnly = options.Remove("--sqlite-only");
+        var writers = options.Count > 0 ? int.Parse(options[0], System.Globalization.CultureInfo.InvariantCulture) : 200;
+        var before = beforeDll is null ? null : await RunBeforeAsync(beforeDll, writers);
         var root = Directory.CreateTempSubdirectory("controlapi-bench-burst-").FullName;
         try
         {
             var results = new List<BurstResult>();
             using (var database = BenchDatabase.Sqlite())
-                results.Add(await MeasureAsync(Path.Combine(root, "sqlite"), database, replicas: 1, writers));
-            if (BenchDatabase.TryPostgreSql() is { } single)
+                results.Add(await MeasureSetupAsync(Path.Combine(root, "sqlite"), database, replicas: 1, writers));
+            if (!sqliteOnly && BenchDatabase.TryPostgreSql() is { } single)
             {
                 using (single)
-                    results.Add(await MeasureAsync(Path.Combine(root, "postgresql-1"), single, replicas: 1, writers));
+                    results.Add(await MeasureSetupAsync(Path.Combine(root, "postgresql-1"), single, replicas: 1, writers));
                 using var shared = BenchDatabase.PostgreSql();
-                results.Add(await MeasureAsync(Path.Combine(root, "postgresql-2"), shared, replicas: 2, writers));
+                results.Add(await MeasureSetupAsync(Path.Combine(root, "postgresql-2"), shared, replicas: 2, writers));
             }
-            Print(writers, results);
+            return (writers, results, before);
         }
         finally
         {
@@ -42,14 +94,44 @@ public static class BurstBenchmark
         }
     }
 
-    private sealed record BurstResult(string Setup, int Accepted, string Refused, double Seconds, IReadOnlyList<double> LatenciesMs, double AllPushedSeconds)
+    /// <summary>
+    /// The older build's own burst, run as a child process; its printed table is the baseline (p50
+    /// and p99 in ms, as every version of this bench prints them). Its log lines go to a file, not here.
+    /// </summary>
+    private static async Task<List<BurstResult>> RunBeforeAsync(string dll, int writers)
     {
-        public double ChangesPerSecond => Accepted / Seconds;
-        public double P50 => Stats.Percentile(LatenciesMs, 0.5);
-        public double P99 => Stats.Percentile(LatenciesMs, 0.99);
+        var run = await Cli.Wrap("dotnet").WithArguments([dll, "burst", writers.ToString(System.Globalization.CultureInfo.InvariantCulture)])
+            .WithValidation(CommandResultValidation.None).ExecuteBufferedAsync();
+        if (run.ExitCode != 0) throw new InvalidOperationException($"The --before bench failed ({run.ExitCode}): {run.StandardError[^Math.Min(2000, run.StandardError.Length)..]}");
+        var results = new List<BurstResult>();
+        foreach (var line in run.StandardOutput.Split('\n'))
+        {
+            // "1 replica, SQLite                   200       21.4   4555.6   9191.7          58.7"
+            var match = System.Text.RegularExpressions.Regex.Match(line,
+                @"^(?<setup>\d+ replicas?, \w+)\s+(?<accepted>\d+)\s+(?<rate>[\d.]+)\s+(?<p50>[\d.]+)\s+(?<p99>[\d.]+)\s+(?<pushed>[\d.]+)\s*$");
+            if (!match.Success) continue;
+            double Number(string group) => double.Parse(match.Groups[group].Value, System.Globalization.CultureInfo.InvariantCulture);
+            var accepted = int.Parse(match.Groups["accepted"].Value, System.Globalization.CultureInfo.InvariantCulture);
+            results.Add(new BurstResult(match.Groups["setup"].Value, accepted, "", accepted / Number("rate"), [], Number("pushed"))
+            {
+                Printed = (Number("p50"), Number("p99")),
+            });
+        }
+        if (results.Count == 0) throw new InvalidOperationException("The --before bench printed no burst table.");
+        return results;
     }
 
-    private static async Task<BurstResult> MeasureAsync(string directory, BenchDatabase database, int replicas, int writers)
+    private sealed record BurstResult(string Setup, int Accepted, string Refused, double Seconds, IReadOnlyList<double> LatenciesMs, double AllPushedSeconds)
+    {
+        /// <summary>Percentiles as another build's bench printed them, where the latencies themselves are not at hand.</summary>
+        public (double P50, double P99)? Printed { get; init; }
+
+        public double ChangesPerSecond => Accepted / Seconds;
+        public double P50 => Printed?.P50 ?? Stats.Percentile(LatenciesMs, 0.5);
+        public double P99 => Printed?.P99 ?? Stats.Percentile(LatenciesMs, 0.99);
+    }
+
+    private static async Task<BurstResult> MeasureSetupAsync(string directory, BenchDatabase database, int replicas, int writers)
     {
         var remote = Path.Combine(Directory.CreateDirectory(directory).FullName, "fleet.git");
         await Cli.Wrap("git").WithArguments(["init", "--quiet", "--bare", "--initial-branch=main", remote]).ExecuteBufferedAsync();

@@ -31,7 +31,8 @@ public static class CommitPathBenchmark
     {
         var positional = args.Where(a => !a.StartsWith("--", StringComparison.Ordinal)).ToArray();
         var rounds = positional.Length > 0 ? int.Parse(positional[0], System.Globalization.CultureInfo.InvariantCulture) : 20;
-        // Optional: Jobs:CommitQueuePollInterval for the service (e.g. 00:00:00.050); the default otherwise.
+        // Optional: Jobs:QueuePollInterval for the service (e.g. 00:00:00.050); the default otherwise.
+        // Only the fallback: on SQLite the enqueue wakes the worker, on PostgreSQL NOTIFY does.
         var queuePoll = positional.Length > 1 ? positional[1] : null;
         var measures = new List<BenchMeasure>();
         measures.AddRange(await MeasureOnceAsync(rounds, queuePoll, "quiet machine"));
@@ -91,7 +92,7 @@ public static class CommitPathBenchmark
         var remote = Path.Combine(directory, "service.git");
         await Git(Directory.CreateDirectory(directory).FullName, "init", "--quiet", "--bare", "--initial-branch=main", remote);
         var settings = new Dictionary<string, string>(database.SettingsFor(replica: 1));
-        if (queuePoll is not null) settings["ControlApi:Jobs:CommitQueuePollInterval"] = queuePoll;
+        if (queuePoll is not null) settings["ControlApi:Jobs:QueuePollInterval"] = queuePoll;
         await using var service = new BenchService(Path.Combine(directory, "data"), remote, settings);
         var client = service.CreateClient();
         var timings = new List<double>();

@@ -22,6 +22,8 @@ public static class BenchProgram
         ["audit"] = AuditPagingBench.RunAsync,
         ["audit-bdn"] = AuditPagingBenchmarks.RunAsync,
         ["reads"] = ReadPathBenchmark.RunAsync,
+        // [settle seconds] [window seconds] [--before other/ControlApi.dll]: CPU of a service with nothing to do.
+        ["idle"] = IdleBenchmark.RunAsync,
         // [runs] [--before published-dir-or-dll] [--settle seconds]: cold start to /readyz and idle RSS, as the image runs.
         ["start"] = StartBenchmark.RunAsync,
         ["all"] = RunAllAsync,
@@ -34,6 +36,8 @@ public static class BenchProgram
     /// </summary>
     private static readonly (string Name, Func<string[], Task<IReadOnlyList<BenchMeasure>>> Measure, string[] Arguments, bool TakesBefore)[] Suite =
     [
+        ("idle", IdleBenchmark.MeasureAsync, [], true),
+        ("start", StartBenchmark.MeasureAsync, [], true),
         ("reads", ReadPathBenchmark.MeasureAsync, ["5"], true),
         ("commit", CommitPathBenchmark.MeasureAsync, ["20", "--busy"], false),
         ("drift", DriftLagBenchmark.MeasureAsync, ["8", "2"], false),

@@ -1,73 +1,86 @@
 using System.Diagnostics;
+using System.Net;
 using System.Net.Sockets;
 
 namespace ControlApi.Bench;
 
 /// <summary>
-/// One ControlApi process as an operator runs it: <c>dotnet ControlApi.dll</c>, Production, on a free
-/// loopback port, with a fresh data directory of its own (so it starts as a first start does:
-/// migrations, embedded repository, admin key). <see cref="StartAsync"/> returns once <c>/readyz</c>
-/// answers 200; <see cref="DisposeAsync"/> kills it and deletes the data directory.
+/// The service as its own process, as deployed: <c>dotnet ControlApi.dll</c>, Production, a fresh
+/// data directory (deleted on dispose), a free loopback port. Process-level benches (idle CPU, start,
+/// RSS) measure it from outside; <see cref="ThisBuild"/> is the build next to the bench and
+/// <see cref="Before"/> reads the <c>--before path/to/ControlApi.dll</c> option naming a baseline build.
 /// </summary>
-public sealed class ServiceProcess : IAsyncDisposable
+internal sealed class ServiceProcess : IAsyncDisposable
 {
-    private readonly Queue<string> _lastLines = new();
-
-    private ServiceProcess(Process process, string baseUrl, string dataDirectory)
+    private ServiceProcess(Process process, Uri baseAddress, string dataDirectory)
     {
         Process = process;
-        BaseUrl = baseUrl;
+        BaseAddress = baseAddress;
         DataDirectory = dataDirectory;
     }
 
     public Process Process { get; }
-
-    public string BaseUrl { get; }
-
+    public Uri BaseAddress { get; }
     public string DataDirectory { get; }
 
-    /// <summary>From just before the process was started to the first 200 from <c>/readyz</c>.</summary>
+    /// <summary>From the process's start until <c>/readyz</c> first answered 200.</summary>
     public TimeSpan ReadyAfter { get; private set; }
 
     /// <summary>CPU time (user + system) the process had used when it was first ready.</summary>
     public TimeSpan CpuAtReady { get; private set; }
 
-    /// <param name="dll">The service's <c>ControlApi.dll</c>.</param>
+    /// <summary>Lines the service wrote to stdout and stderr so far (its log).</summary>
+    public long LogLines => Interlocked.Read(ref _logLines);
+    private long _logLines;
+
+    /// <summary>The ControlApi.dll built with this bench.</summary>
+    public static string ThisBuild => Path.Combine(AppContext.BaseDirectory, "ControlApi.dll");
+
+    /// <summary>The full path given after <c>--before</c>, or null without one.</summary>
+    public static string? Before(string[] args) =>
+        args.SkipWhile(a => a != "--before").Skip(1).FirstOrDefault() is { } dll ? Path.GetFullPath(dll) : null;
+
+    /// <summary>
+    /// Starts <paramref name="dll"/> and returns once it answers <c>/readyz</c> with 200 (throws if it
+    /// exits or is not ready within <paramref name="readyTimeout"/>, default 60 s).
+    /// </summary>
     /// <param name="environment">Variables on top of the defaults (e.g. the image's <c>DOTNET_*</c> settings); a null value removes one.</param>
-    public static async Task<ServiceProcess> StartAsync(string dll, IReadOnlyDictionary<string, string?>? environment = null, TimeSpan? timeout = null)
+    public static async Task<ServiceProcess> StartAsync(string dll, IReadOnlyDictionary<string, string?>? environment = null, TimeSpan? readyTimeout = null)
     {
         var data = Directory.CreateTempSubdirectory("controlapi-bench-").FullName;
-        var baseUrl = $"http://127.0.0.1:{FreePort()}";
+        var baseAddress = new Uri($"http://127.0.0.1:{FreePort()}");
         var start = new ProcessStartInfo("dotnet", [dll])
         {
             RedirectStandardOutput = true,
             RedirectStandardError = true,
             UseShellExecute = false,
+            WorkingDirectory = Path.GetDirectoryName(dll)!,
             Environment =
             {
                 ["ASPNETCORE_ENVIRONMENT"] = "Production",
-                ["URLS"] = baseUrl,
+                ["URLS"] = baseAddress.ToString().TrimEnd('/'),
                 ["ControlApi__DataDirectory"] = data,
             },
         };
-        // A first start as in production: no key from the environment, so the admin key is created and stored.
+        // The first start stores an admin key in the data directory, as a fresh install does.
         start.Environment.Remove("CONTROLAPI_ADMIN_KEY");
-        foreach (var (name, value) in environment ?? new Dictionary<string, string?>())
+        foreach (var (key, value) in environment ?? new Dictionary<string, string?>())
         {
-            if (value is null) start.Environment.Remove(name);
-            else start.Environment[name] = value;
+            if (value is null) start.Environment.Remove(key);
+            else start.Environment[key] = value;
         }
-
         var clock = Stopwatch.StartNew();
-        var service = new ServiceProcess(Process.Start(start)!, baseUrl, data);
-        // Drained, or a full pipe would stall the service's logging; the last lines say why a start failed.
-        service.Process.OutputDataReceived += (_, e) => service.Keep(e.Data);
-        service.Process.ErrorDataReceived += (_, e) => service.Keep(e.Data);
-        service.Process.BeginOutputReadLine();
-        service.Process.BeginErrorReadLine();
+        var process = Process.Start(start) ?? throw new InvalidOperationException($"dotnet {dll} did not start.");
+        var service = new ServiceProcess(process, baseAddress, data);
+        process.OutputDataReceived += (_, e) => { if (e.Data is not null) Interlocked.Increment(ref service._logLines); };
+        process.ErrorDataReceived += (_, e) => { if (e.Data is not null) Interlocked.Increment(ref service._logLines); };
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
         try
         {
-            await service.WaitUntilReadyAsync(clock, timeout ?? TimeSpan.FromMinutes(2));
+            await service.WaitUntilReadyAsync(readyTimeout ?? TimeSpan.FromSeconds(120));
+            service.ReadyAfter = clock.Elapsed;
+            service.CpuAtReady = service.CpuTime();
             return service;
         }
         catch
@@ -76,6 +89,70 @@ public sealed class ServiceProcess : IAsyncDisposable
             throw;
         }
     }
+
+    private async Task WaitUntilReadyAsync(TimeSpan timeout)
+    {
+        using var http = new HttpClient { BaseAddress = BaseAddress, Timeout = TimeSpan.FromSeconds(5) };
+        var deadline = Stopwatch.StartNew();
+        while (true)
+        {
+            if (Process.HasExited) throw new InvalidOperationException($"The service exited with {Process.ExitCode} before it was ready.");
+            try
+            {
+                using var response = await http.GetAsync("/readyz");
+                if (response.StatusCode == HttpStatusCode.OK) return;
+            }
+            catch (HttpRequestException)
+            {
+                // Not listening yet.
+            }
+            if (deadline.Elapsed > timeout) throw new TimeoutException($"The service was not ready within {timeout}.");
+            await Task.Delay(TimeSpan.FromMilliseconds(20));
+        }
+    }
+
+    /// <summary>User + system CPU time the process has used so far, from <c>/proc/PID/stat</c>.</summary>
+    public TimeSpan CpuTime()
+    {
+        // Fields after the command name (which may hold spaces, so split after its closing parenthesis):
+        // state is field 3, utime 14 and stime 15, in clock ticks (100 per second on Linux).
+        var stat = File.ReadAllText($"/proc/{Process.Id}/stat");
+        var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
+        var ticks = long.Parse(fields[11]) + long.Parse(fields[12]);
+        return TimeSpan.FromSeconds(ticks / 100.0);
+    }
+
+    /// <summary>
+    /// Voluntary + involuntary context switches of each live thread so far, by thread id (the kernel
+    /// keeps them per thread, and a thread's are gone once it exits): see <see cref="SwitchesBetween"/>.
+    /// </summary>
+    public Dictionary<int, long> ContextSwitches()
+    {
+        var threads = new Dictionary<int, long>();
+        foreach (var task in Directory.EnumerateDirectories($"/proc/{Process.Id}/task"))
+        {
+            try
+            {
+                long switches = 0;
+                foreach (var line in File.ReadLines(Path.Combine(task, "status")))
+                    if (line.StartsWith("voluntary_ctxt_switches:") || line.StartsWith("nonvoluntary_ctxt_switches:"))
+                        switches += long.Parse(line[(line.IndexOf(':') + 1)..].Trim());
+                threads[int.Parse(Path.GetFileName(task))] = switches;
+            }
+            catch (IOException)
+            {
+                // The thread ended between listing and reading.
+            }
+        }
+        return threads;
+    }
+
+    /// <summary>Switches between two <see cref="ContextSwitches"/> readings: a thread started since counts from zero; one that ended is lost (a little low).</summary>
+    public static long SwitchesBetween(Dictionary<int, long> before, Dictionary<int, long> after) =>
+        after.Sum(thread => thread.Value - before.GetValueOrDefault(thread.Key));
+
+    /// <summary>Resident set size in bytes (VmRSS of <c>/proc/PID/status</c>).</summary>
+    public long ResidentBytes() => StatusKilobytes("VmRSS") * 1024;
 
     /// <summary>Resident set size now (<c>VmRSS</c>), in MB.</summary>
     public double ResidentMegabytes() => StatusKilobytes("VmRSS") / 1024.0;
@@ -105,58 +182,14 @@ public sealed class ServiceProcess : IAsyncDisposable
         }
         catch (IOException)
         {
-            // A git child still closing a file: the directory is a temp one, left to the OS.
+            // A file still being released: the temp directory is left for the system to clean.
         }
-    }
-
-    private async Task WaitUntilReadyAsync(Stopwatch clock, TimeSpan timeout)
-    {
-        using var http = new HttpClient { BaseAddress = new Uri(BaseUrl), Timeout = TimeSpan.FromSeconds(10) };
-        while (true)
-        {
-            if (Process.HasExited)
-                throw new InvalidOperationException($"The service exited with {Process.ExitCode} before it was ready:\n{LastLines()}");
-            try
-            {
-                using var response = await http.GetAsync("/readyz");
-                if (response.IsSuccessStatusCode)
-                {
-                    ReadyAfter = clock.Elapsed;
-                    Process.Refresh();
-                    CpuAtReady = Process.TotalProcessorTime;
-                    return;
-                }
-            }
-            catch (HttpRequestException)
-            {
-                // Not listening yet.
-            }
-            if (clock.Elapsed > timeout)
-                throw new TimeoutException($"The service was not ready within {timeout}:\n{LastLines()}");
-            // Polled often: the poll's own granularity is part of what is measured.
-            await Task.Delay(10);
-        }
-    }
-
-    private void Keep(string? line)
-    {
-        if (line is null) return;
-        lock (_lastLines)
-        {
-            _lastLines.Enqueue(line);
-            if (_lastLines.Count > 40) _lastLines.Dequeue();
-        }
-    }
-
-    private string LastLines()
-    {
-        lock (_lastLines) return string.Join('\n', _lastLines);
     }
 
     private static int FreePort()
     {
-        using var listener = new TcpListener(System.Net.IPAddress.Loopback, 0);
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
         listener.Start();
-        return ((System.Net.IPEndPoint)listener.LocalEndpoint).Port;
+        return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 }

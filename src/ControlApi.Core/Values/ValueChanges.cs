@@ -46,10 +46,30 @@ public static class ValueChanges
     /// </summary>
     public static IReadOnlyList<ValueChange> Between(
         ClusterProfile cluster, IReadOnlyDictionary<string, string?> before, IReadOnlyDictionary<string, string?> after,
-        YamlMap? chartDefaults = null)
+        YamlMap? chartDefaults = null) =>
+        Between(Read(cluster, before, chartDefaults), Read(cluster, after, chartDefaults));
+
+    /// <summary>
+    /// The values of some files, read once: reading (YAML parsing, merging the chart's defaults) is
+    /// most of a comparison's cost, and a render compared twice — as one change's "after" and the
+    /// next change's "before" — need not be read twice. Immutable; safe to share.
+    /// </summary>
+    public sealed class FileValues
     {
-        var left = Flatten(cluster, before, chartDefaults);
-        var right = Flatten(cluster, after, chartDefaults);
+        internal FileValues(Dictionary<Key, YamlValue> leaves) => Leaves = leaves;
+
+        internal Dictionary<Key, YamlValue> Leaves { get; }
+    }
+
+    /// <summary>Reads <paramref name="files"/> as <see cref="Between(ClusterProfile, IReadOnlyDictionary{string, string?}, IReadOnlyDictionary{string, string?}, YamlMap?)"/> does.</summary>
+    public static FileValues Read(ClusterProfile cluster, IReadOnlyDictionary<string, string?> files, YamlMap? chartDefaults = null) =>
+        new(Flatten(cluster, files, chartDefaults));
+
+    /// <summary>Every value that differs between two reads (made with the same cluster and chart defaults).</summary>
+    public static IReadOnlyList<ValueChange> Between(FileValues before, FileValues after)
+    {
+        var left = before.Leaves;
+        var right = after.Leaves;
         var encryptionOff = !EncryptionOn(left) && !EncryptionOn(right);
         var changes = new List<ValueChange>();
         foreach (var key in left.Keys.Union(right.Keys).Order())
@@ -93,7 +113,7 @@ public static class ValueChanges
         document["kind"] is YamlScalar { Text: "HelmRelease" }
         && document["apiVersion"] is YamlScalar { Text: var apiVersion } && apiVersion.StartsWith("helm.toolkit.fluxcd.io/", StringComparison.Ordinal);
 
-    private readonly record struct Key(string Scope, string Path) : IComparable<Key>
+    internal readonly record struct Key(string Scope, string Path) : IComparable<Key>
     {
         public int CompareTo(Key other)
         {

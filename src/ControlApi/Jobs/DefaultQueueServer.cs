@@ -1,43 +1,47 @@
 using Hangfire;
 using Hangfire.Common;
-using Microsoft.Extensions.Options;
 
 namespace ControlApi.Jobs;
 
 /// <summary>
-/// The Hangfire server of the <c>default</c> queue — commits, polls, chat follow-ups — on a storage
-/// of its own over the same SQLite file, so it can look for work every
-/// <see cref="JobsOptions.CommitQueuePollInterval"/> while the track and notification servers poll
-/// the shared storage at the slower <see cref="JobsOptions.QueuePollInterval"/>. The SQLite storage
-/// has no wake-up signal: every idle worker polls, and the poll interval is both the commit's
-/// pick-up delay and the idle CPU. Two storages on one file are two Hangfire servers' worth of
-/// connections; the storage's own locks (rows in the file) keep them consistent. On PostgreSQL the
-/// shared storage already wakes idle workers by notification (<see cref="HangfireStorage"/>), so this
-/// server uses it.
+/// The Hangfire server of the <c>default</c> queue — commits, polls, chat follow-ups — and the one
+/// that moves due scheduled and recurring jobs to their queues (the track and notification servers
+/// leave that to it): a scheduled job when it falls due (<see cref="ScheduleWakeUps"/>), anything
+/// else Hangfire's scheduler finds at its <see cref="SchedulePollingFallback"/>. All servers share
+/// the host's one storage, whose idle workers wake when a job is enqueued: on SQLite by
+/// <see cref="QueueWakeUps"/>, on PostgreSQL by notification (<see cref="HangfireStorage"/>).
 /// </summary>
-internal sealed class DefaultQueueServer(IServiceProvider provider, IOptions<JobsOptions> options) : IHostedService, IDisposable
+internal sealed class DefaultQueueServer(IServiceProvider provider) : IHostedService, IDisposable
 {
+    /// <summary>
+    /// How often Hangfire's own schedulers look: recurring jobs (the minute's cluster polls, so up to
+    /// this late) and scheduled jobs nobody announced (scheduled before a restart or by another
+    /// replica). Announced scheduled jobs are moved when due. Each look takes a storage lock, i.e.
+    /// writes: every second, as before, was most of an idle service's work.
+    /// </summary>
+    public static readonly TimeSpan SchedulePollingFallback = TimeSpan.FromSeconds(15);
+
     private BackgroundJobServer? _server;
-    private JobStorage? _storage;
 
     public Task StartAsync(CancellationToken cancellationToken)
     {
-        var storage = HangfireStorage.IsPostgreSql(provider)
-            ? provider.GetRequiredService<JobStorage>()
-            : _storage = HangfireStorage.Open(provider, options.Value.CommitQueuePollInterval);
+        var storage = provider.GetRequiredService<JobStorage>();
+        var filters = provider.GetService<IJobFilterProvider>() ?? JobFilterProviders.Providers;
+        // Announced times only; the server's own scheduler covers the rest.
+        var mover = new ScheduleWakeUps.Mover(provider.GetRequiredService<ScheduleWakeUps>(), new Hangfire.States.BackgroundJobStateChanger(filters), TimeSpan.FromHours(1));
         _server = new BackgroundJobServer(new BackgroundJobServerOptions
         {
             WorkerCount = Math.Max(2, Environment.ProcessorCount),
-            SchedulePollingInterval = TimeSpan.FromSeconds(1),
+            SchedulePollingInterval = SchedulePollingFallback,
             ServerName = $"controlapi:{Environment.MachineName}:{Environment.ProcessId}",
             // Within the pod's termination grace period: running jobs get cancelled and may finish.
             ShutdownTimeout = TimeSpan.FromSeconds(20),
             StopTimeout = TimeSpan.FromSeconds(15),
             // This host's activator and filters, as AddHangfireServer would pass them.
             Activator = provider.GetRequiredService<JobActivator>(),
-            FilterProvider = provider.GetService<IJobFilterProvider>() ?? JobFilterProviders.Providers,
+            FilterProvider = filters,
             TimeZoneResolver = provider.GetService<ITimeZoneResolver>(),
-        }, storage);
+        }, storage, [mover]);
         return Task.CompletedTask;
     }
 
@@ -59,7 +63,5 @@ internal sealed class DefaultQueueServer(IServiceProvider provider, IOptions<Job
     public void Dispose()
     {
         _server?.Dispose();
-        // Its pooled connections, where the storage keeps any (the shared one is the container's to dispose).
-        (_storage as IDisposable)?.Dispose();
     }
 }

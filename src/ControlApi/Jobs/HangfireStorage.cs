@@ -24,7 +24,10 @@ internal static class HangfireStorage
     public static bool IsPostgreSql(IServiceProvider provider) =>
         provider.GetRequiredService<IOptions<DatabaseOptions>>().Value.Provider == DatabaseProvider.PostgreSql;
 
-    /// <param name="queuePollInterval">SQLite: how often an idle worker of a server on this storage asks for a job.</param>
+    /// <param name="queuePollInterval">
+    /// SQLite: the longest an idle worker sleeps before it looks for a job anyway; an enqueue wakes it
+    /// at once (<see cref="WakingSQLiteStorage"/>).
+    /// </param>
     public static JobStorage Open(IServiceProvider provider, TimeSpan queuePollInterval)
     {
         // Hangfire's process-wide log provider must be this host's before the storage logs anything.
@@ -48,7 +51,7 @@ internal static class HangfireStorage
         Directory.CreateDirectory(paths.Root);
         try
         {
-            return new SQLiteStorage(paths.HangfireDatabase, new SQLiteStorageOptions { QueuePollInterval = queuePollInterval });
+            return new WakingSQLiteStorage(paths.HangfireDatabase, new SQLiteStorageOptions { QueuePollInterval = queuePollInterval });
         }
         catch (Exception ex) when (ex is not OperationCanceledException)
         {

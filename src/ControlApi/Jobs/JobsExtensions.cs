@@ -4,6 +4,7 @@ using ControlApi.Configuration;
 using ControlApi.GitOps;
 using ControlApi.Security;
 using Hangfire;
+using Hangfire.Common;
 using Hangfire.AspNetCore;
 using Hangfire.Dashboard;
 
@@ -24,11 +25,18 @@ public static class JobsExtensions
         services.AddSingleton<Microsoft.Extensions.Options.IValidateOptions<JobsOptions>, JobsOptionsValidator>();
         services.AddGitOps(builder.Configuration);
 
-        // The client's, the dashboard's and the track and notification servers' storage; the
-        // default queue's server has its own, polled faster (DefaultQueueServer).
+        // One storage for the client, the dashboard and every server: on SQLite an enqueue wakes
+        // the idle workers of its queue through it (WakingSQLiteStorage).
         services.AddSingleton<JobStorage>(provider =>
             HangfireStorage.Open(provider, provider.GetRequiredService<Microsoft.Extensions.Options.IOptions<JobsOptions>>().Value.QueuePollInterval));
         services.AddSingleton<JobActivator>(provider => new AspNetCoreJobActivator(provider.GetRequiredService<IServiceScopeFactory>()));
+        // Hangfire moves scheduled jobs by its own clock (the real one), so their wake-ups use it too.
+        services.AddSingleton(new ScheduleWakeUps(TimeProvider.System));
+        // Hangfire's filters (attributes, global) plus the one announcing scheduled jobs' times; this
+        // host's own, for the client and every server (not the process-wide GlobalJobFilters).
+        services.AddSingleton<IJobFilterProvider>(provider => new JobFilterProviderCollection(
+            JobFilterProviders.Providers,
+            new JobFilterCollection { new ScheduleWakeUps.Filter(provider.GetRequiredService<ScheduleWakeUps>()) }));
         services.AddHangfire((provider, configuration) => configuration
             .UseLogProvider(new HangfireLogProvider(provider.GetRequiredService<ILoggerFactory>()))
             .SetDataCompatibilityLevel(CompatibilityLevel.Version_180)

@@ -58,9 +58,9 @@ public static class NotificationsExtensions
         {
             server.Queues = [DeliverJob.Queue];
             server.WorkerCount = provider.GetRequiredService<IOptions<NotificationOptions>>().Value.Workers;
-            // Due scheduled and recurring jobs are moved by every server; the default queue's does it
-            // each second, so this one need not poll as often.
-            server.SchedulePollingInterval = TimeSpan.FromSeconds(15);
+            // Workers only: the default queue's server moves due scheduled and recurring jobs and runs
+            // the storage's upkeep (DefaultQueueServer); a second scheduler would only poll and lock.
+            server.IsLightweightServer = true;
             server.ServerName = $"controlapi-notifications:{Environment.MachineName}:{Environment.ProcessId}";
             // A try cut short at shutdown is tried again after its lease, so stopping need not wait
             // long; the commit server keeps most of the host's shutdown budget.

@@ -91,8 +91,23 @@ public sealed class CommitSignalsInterceptor(RevisionStateSignal revisionStates,
     private void Collect(DbContext? context)
     {
         if (context is null) return;
-        var states = context.ChangeTracker.Entries<Revision>().Any(e => e.State == EntityState.Modified && e.Property(r => r.State).IsModified);
-        var audit = context.ChangeTracker.Entries<AuditEvent>().Any(e => e.State == EntityState.Added);
+        // Each Entries<T>() call scans every tracked entity for changes (DetectChanges), and SaveChanges
+        // scans again after this: one scan here instead of two. A writer that tracks many rows (the
+        // commit job superseding older revisions) paid for all three on every save of its turn.
+        var tracker = context.ChangeTracker;
+        var detecting = tracker.AutoDetectChangesEnabled;
+        if (detecting) tracker.DetectChanges();
+        tracker.AutoDetectChangesEnabled = false;
+        bool states, audit;
+        try
+        {
+            states = tracker.Entries<Revision>().Any(e => e.State == EntityState.Modified && e.Property(r => r.State).IsModified);
+            audit = tracker.Entries<AuditEvent>().Any(e => e.State == EntityState.Added);
+        }
+        finally
+        {
+            tracker.AutoDetectChangesEnabled = detecting;
+        }
         if (!states && !audit) return;
         var pending = _pending.GetOrCreateValue(context);
         pending.RevisionStates |= states;

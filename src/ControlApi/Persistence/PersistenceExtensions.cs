@@ -19,6 +19,7 @@ public static class PersistenceExtensions
         services.AddSingleton<AuditAppendedSignal>();
         services.AddSingleton<CommitSignalsInterceptor>();
         services.AddSingleton<IInterceptor>(provider => provider.GetRequiredService<CommitSignalsInterceptor>());
+        services.AddSingleton<IInterceptor, SqliteDurabilityInterceptor>();
         services.AddSingleton<DatabaseVersion>();
         // Read once: a connection string file is a mounted Secret, not re-read per context.
         services.AddSingleton(provider => new PostgreSqlConnectionString(DatabaseConnection.Resolve(provider.GetRequiredService<IOptions<DatabaseOptions>>().Value)));

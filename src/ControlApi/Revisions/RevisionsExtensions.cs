@@ -15,6 +15,7 @@ public static class RevisionsExtensions
         services.TryAddScoped<Persistence.RequestDatabaseVersion>();
         services.AddScoped<RevisionReader>();
         services.AddSingleton<CurrentRevisionCache>();
+        services.AddSingleton<RenderedFilesCache>();
         services.AddScoped<ChangeService>();
         Approvals.ApprovalsExtensions.AddApprovals(services);
         services.AddScoped<Holds.ClusterHolds>();

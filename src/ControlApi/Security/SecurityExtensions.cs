@@ -55,7 +55,7 @@ public static class SecurityExtensions
         services.AddSingleton<Microsoft.AspNetCore.Authorization.IAuthorizationMiddlewareResultHandler, DeniedRequestResponder>();
 
         services.AddRateLimiter(_ => { });
-        services.AddOptions<RateLimiterOptions>().Configure<IOptions<SecurityOptions>>((limiter, security) => RequestRateLimits.Configure(limiter, security.Value));
+        services.AddOptions<RateLimiterOptions>().Configure<IOptions<SecurityOptions>, TimeProvider>((limiter, security, time) => RequestRateLimits.Configure(limiter, security.Value, time));
         // The Hangfire dashboard checks antiforgery tokens on its POSTs when this service exists.
         services.AddAntiforgery();
         services.Configure<OpenApiOptions>("v1", OpenApiSecurity.Configure);
@@ -70,7 +70,7 @@ public static class SecurityExtensions
     public static WebApplication UseSecurity(this WebApplication app)
     {
         app.UseAuthentication();
-        app.UseRateLimiter();
+        app.UseRequestRateLimits();
         app.UseAuthorization();
         return app;
     }

@@ -50,9 +50,9 @@ public static class TrackingExtensions
         {
             server.Queues = [TrackScheduler.TrackQueue];
             server.WorkerCount = Math.Max(1, provider.GetRequiredService<IOptions<TrackingOptions>>().Value.TrackWorkers);
-            // Due scheduled and recurring jobs are moved by every server; the default queue's does it
-            // each second, so this one need not poll as often.
-            server.SchedulePollingInterval = TimeSpan.FromSeconds(15);
+            // Workers only: the default queue's server moves due scheduled and recurring jobs and runs
+            // the storage's upkeep (DefaultQueueServer); a second scheduler would only poll and lock.
+            server.IsLightweightServer = true;
             server.ServerName = $"controlapi-track:{Environment.MachineName}:{Environment.ProcessId}";
         });
         services.AddHostedService<PollSchedule>();

@@ -15,8 +15,8 @@ public sealed class ConfigurationTests
     [InlineData("ControlApi:Clusters:0:Chart:Version", "1.99.0", "ControlApi:Clusters:0:Chart:Version '1.99.0'")]
     [InlineData("ControlApi:Clusters:0:Talos:PodSubnets:0", "10.244.0.0", "ControlApi:Clusters:0:Talos:PodSubnets:0 '10.244.0.0'")]
     [InlineData("ControlApi:Clusters:0:Talos:PodSubnets:0", "fd00:10:244::/56", "ControlApi:Clusters:0:Talos:PodSubnets:0 'fd00:10:244::/56'")]
-    [InlineData("ControlApi:Jobs:QueuePollInterval", "00:00:30", "ControlApi:Jobs:QueuePollInterval 00:00:30 must be between")]
-    [InlineData("ControlApi:Jobs:CommitQueuePollInterval", "00:00:00.001", "ControlApi:Jobs:CommitQueuePollInterval 00:00:00.0010000 must be between")]
+    [InlineData("ControlApi:Jobs:QueuePollInterval", "02:00:00", "ControlApi:Jobs:QueuePollInterval 02:00:00 must be between")]
+    [InlineData("ControlApi:Jobs:QueuePollInterval", "00:00:00.001", "ControlApi:Jobs:QueuePollInterval 00:00:00.0010000 must be between")]
     public void An_invalid_configuration_stops_the_start_naming_the_key(string key, string value, string expected)
     {
         var settings = new Dictionary<string, string?> { [key] = value };
