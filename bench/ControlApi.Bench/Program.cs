@@ -39,6 +39,7 @@ public static class BenchProgram
         ("idle", IdleBenchmark.MeasureAsync, [], true),
         ("start", StartBenchmark.MeasureAsync, [], true),
         ("reads", ReadPathBenchmark.MeasureAsync, ["5"], true),
+        ("burst", BurstBenchmark.MeasureAsync, [], false),
         ("commit", CommitPathBenchmark.MeasureAsync, ["20", "--busy"], false),
         ("drift", DriftLagBenchmark.MeasureAsync, ["8", "2"], false),
         ("detection", DetectionLagBenchmark.MeasureAsync, ["5"], false),
