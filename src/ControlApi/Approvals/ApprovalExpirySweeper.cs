@@ -1,3 +1,5 @@
+using ControlApi.Hosting;
+
 namespace ControlApi.Approvals;
 
 /// <summary>
@@ -13,7 +15,7 @@ public sealed class ApprovalExpirySweeper(IServiceScopeFactory scopes, TimeProvi
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         using var timer = new PeriodicTimer(Interval, time);
-        while (await timer.WaitForNextTickAsync(stoppingToken))
+        while (await timer.WaitForNextTickThenYieldAsync(stoppingToken))
         {
             try
             {

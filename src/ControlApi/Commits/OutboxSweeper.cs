@@ -1,4 +1,5 @@
 using ControlApi.Data;
+using ControlApi.Hosting;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
 
@@ -26,7 +27,7 @@ public sealed class OutboxSweeper(IServiceScopeFactory scopes, CommitScheduler s
                 logger.LogError(ex, "Outbox sweep failed; trying again in {Interval}", options.Value.SweepInterval);
             }
         }
-        while (await timer.WaitForNextTickAsync(stoppingToken));
+        while (await timer.WaitForNextTickThenYieldAsync(stoppingToken));
     }
 
     public async Task SweepAsync(CancellationToken cancellationToken)

@@ -1,5 +1,6 @@
 using ControlApi.Audit;
 using ControlApi.Data;
+using ControlApi.Hosting;
 using ControlApi.Persistence;
 using Microsoft.Extensions.Options;
 
@@ -66,7 +67,7 @@ public sealed class DeniedRequestAudit(
         using var timer = new PeriodicTimer(_limits.Window, time);
         try
         {
-            while (await timer.WaitForNextTickAsync(stoppingToken))
+            while (await timer.WaitForNextTickThenYieldAsync(stoppingToken))
                 await CloseWindowAsync(stoppingToken);
         }
         catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
