@@ -1,5 +1,6 @@
 using System.Net;
 using ControlApi.Audit;
+using ControlApi.Jobs;
 using ControlApi.Security;
 using ControlApi.Tests.Shared;
 using ControlApi.Tests.Support;
@@ -18,6 +19,20 @@ public sealed class ObservationTests
     {
         var start = await cluster.ObservationCountAsync();
         await Eventually.WaitAsync(cluster.ObservationCountAsync, n => n >= start + more, TimeSpan.FromSeconds(60), $"{more} more observations");
+    }
+
+    [Fact]
+    public async Task A_poll_interval_below_the_schedulers_fallback_is_kept()
+    {
+        // Five polls at one a second. Hangfire's own recurring scheduler looks only every
+        // DefaultQueueServer.SchedulePollingFallback (15 s), so with it alone these five take over a
+        // minute; the deadline is below a single fallback period.
+        Assert.True(DefaultQueueServer.SchedulePollingFallback > TimeSpan.FromSeconds(14));
+        await using var cluster = await TrackedCluster.StartAsync(PollEverySecond);
+        await PollsAsync(cluster, 1);
+
+        var start = await cluster.ObservationCountAsync();
+        await Eventually.WaitAsync(cluster.ObservationCountAsync, n => n >= start + 5, TimeSpan.FromSeconds(14), "five polls at one a second");
     }
 
     [Fact]
