@@ -131,6 +131,7 @@ public sealed class ChatCommandEngine(
         return outcome switch
         {
             RollbackOutcome.NoSuchRevision missing => ChatReplies.NoSuchRevision(cluster, missing.Target, missing.CurrentRevision),
+            RollbackOutcome.NeverInEffect refused => ChatReplies.Failed(refused.Advice),
             RollbackOutcome.Ran ran => await AnswerAsync(cluster, request, ran.Change, cancellationToken),
             _ => throw new InvalidOperationException($"Unhandled rollback outcome {outcome.GetType().Name}."),
         };

@@ -19,7 +19,7 @@ public static class RollbackApi
             .WithMetadata(new ChangeOperation())
             .Produces<ChangeResource>(StatusCodes.Status200OK)
             .ProducesProblem(StatusCodes.Status409Conflict)
-            .WithDescription("Revision n's settings are validated again (the rules may have changed since) and stored as a new revision whose commit subject says 'rollback to n'. Honours X-Change-Reason, X-On-Behalf-Of, If-Match and Idempotency-Key like any change.")
+            .WithDescription("Revision n's settings are validated again (the rules may have changed since) and stored as a new revision whose commit subject says 'rollback to n'. Honours X-Change-Reason, X-On-Behalf-Of, If-Match and Idempotency-Key like any change. 409 rollback-target-never-in-effect: revision n is PendingApproval, Expired or Rejected — it never was the cluster's settings; send them as a change instead.")
             .WithSummary("Make revision n's settings the desired ones again, as a new revision.")
             .Produces<ChangeResource>(StatusCodes.Status202Accepted)
             .ProducesProblem(StatusCodes.Status400BadRequest)
@@ -48,6 +48,8 @@ public static class RollbackApi
         return outcome switch
         {
             RollbackOutcome.NoSuchRevision missing => Problems.RevisionNotFound(managed.Id, missing.Target, missing.CurrentRevision),
+            RollbackOutcome.NeverInEffect refused => Problems.Create(StatusCodes.Status409Conflict, "rollback-target-never-in-effect",
+                "The revision never took effect", refused.Advice, new() { ["state"] = refused.State.ToString() }),
             RollbackOutcome.Ran ran => ChangeEndpoint.Answer(context, managed, ran.Change),
             _ => throw new InvalidOperationException($"Unhandled rollback outcome {outcome.GetType().Name}."),
         };

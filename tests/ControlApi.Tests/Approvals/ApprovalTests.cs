@@ -212,6 +212,28 @@ public sealed class ApprovalTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_rejected_request_cannot_be_rolled_back_to_and_the_refusal_says_how_to_send_its_settings()
+    {
+        await SetPolicyAsync("""{"approvals":{"dangerous":1,"approvers":"operator"}}""");
+        Assert.Equal(HttpStatusCode.Accepted, (await _alice.PutAsync(Settings, Json(Dangerous))).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await _bob.PostAsync(Cluster + "/revisions/1/reject", Json("""{"reason":"not this week"}"""))).StatusCode);
+        var kinds = await AuditKindsAsync();
+
+        var rollback = await _alice.PostAsync(Cluster + "/revisions/1/rollback", null);
+
+        Assert.Equal(HttpStatusCode.Conflict, rollback.StatusCode);
+        var problem = await rollback.ReadJsonAsync();
+        Assert.EndsWith("rollback-target-never-in-effect", (string?)problem["type"]);
+        Assert.Equal("Rejected", (string?)problem["state"]);
+        Assert.Contains("never was the cluster's settings", (string?)problem["detail"]);
+        Assert.Contains($"PUT {Cluster}/cilium", (string?)problem["detail"]);
+        // Nothing stored: no revision 2, the settings still at revision 0, no new audit event.
+        Assert.Equal(HttpStatusCode.NotFound, (await _alice.GetAsync(Cluster + "/revisions/2")).StatusCode);
+        Assert.Equal(0, (int)(await (await _alice.GetAsync(Settings)).ReadJsonAsync())["revision"]!);
+        Assert.Equal(kinds, await AuditKindsAsync());
+    }
+
+    [Fact]
     public async Task Where_the_policy_asks_for_approvers_an_operator_may_not_approve_and_an_approver_may()
     {
         await SetPolicyAsync("""{"approvals":{"dangerous":1}}""");
