@@ -3,7 +3,7 @@ using Microsoft.EntityFrameworkCore;
 
 namespace ControlApi.Health;
 
-/// <summary><c>/healthz</c>: the process answers. <c>/readyz</c>: the database is reachable and fully migrated. Both public (probes carry no key).</summary>
+/// <summary><c>/healthz</c>: the process answers. <c>/readyz</c>: the database is reachable and fully migrated, and the start-up work (<see cref="StartupWork"/>) is done. Both public (probes carry no key).</summary>
 public static class HealthApi
 {
     public static IEndpointRouteBuilder MapHealthApi(this IEndpointRouteBuilder app)
@@ -14,15 +14,18 @@ public static class HealthApi
             .AllowAnonymous();
         app.MapGet("/readyz", Ready)
             .WithTags("Health").WithName("Readyz").WithSummary("Readiness: database reachable and migrations applied.")
-            .WithDescription("200 when the database opens and every migration is applied; 503 with the reason in 'detail' otherwise, so a load balancer sends no traffic yet. Needs no key.")
+            .WithDescription("200 when the database opens, every migration is applied and the start-up work is done (a first start's admin key); 503 with the reason in 'detail' otherwise, so a load balancer sends no traffic yet. Needs no key.")
             .Produces<HealthStatus>(StatusCodes.Status200OK)
             .Produces<HealthStatus>(StatusCodes.Status503ServiceUnavailable)
             .AllowAnonymous();
         return app;
     }
 
-    public static async Task<IResult> Ready(ControlApiDbContext db, Persistence.StorageHealth storage, CancellationToken cancellationToken)
+    public static async Task<IResult> Ready(ControlApiDbContext db, Persistence.StorageHealth storage, StartupWork startup, CancellationToken cancellationToken)
     {
+        // The server listens before the last start-up work (the first admin key) is done.
+        if (startup.Pending is { } starting)
+            return TypedResults.Json(new HealthStatus("unavailable", string.Format(System.Globalization.CultureInfo.InvariantCulture, StartupWork.StillStartingFormat, starting)), statusCode: StatusCodes.Status503ServiceUnavailable);
         // A full disk or a locked database still opens: what requests ran into is reported as well.
         if (storage.Current is { } recent)
             return TypedResults.Json(new HealthStatus("unavailable", recent.What), statusCode: StatusCodes.Status503ServiceUnavailable);

@@ -31,22 +31,7 @@ public static class PersistenceExtensions
             }
             else
             {
-                var paths = provider.GetRequiredService<DataPaths>();
-                var connectionString = new SqliteConnectionStringBuilder
-                {
-                    DataSource = paths.Database,
-                    // Private cache (the default), never shared: with a shared cache readers take
-                    // table locks and fail with SQLITE_LOCKED ("database table is locked") while a
-                    // writer is busy, and no busy timeout retries that. With WAL and private caches
-                    // readers never wait for the writer.
-                    Cache = SqliteCacheMode.Private,
-                    // Wait for a concurrent writer instead of failing at once (SQLITE_BUSY is retried), but
-                    // not for long: this process's writers take turns (WriteTurns), so only another
-                    // process holds the lock this long, and a request answers 503 with Retry-After instead of hanging.
-                    DefaultTimeout = 5,
-                    Pooling = true,
-                }.ToString();
-                options.UseSqlite(connectionString, ControlApiDbContext.ConfigureSqlite);
+                options.UseSqlite(SqliteConnectionString(provider.GetRequiredService<DataPaths>()), ControlApiDbContext.ConfigureSqlite);
             }
             // Migrate's check of the model against the migrations' snapshot builds both models again
             // only to log a warning (about a tenth of a cold start, README "Start-up and memory"); CI
@@ -63,8 +48,27 @@ public static class PersistenceExtensions
         return services;
     }
 
+    /// <summary>The SQLite file's connection string, for EF Core's contexts and the first start's script alike.</summary>
+    public static string SqliteConnectionString(DataPaths paths) =>
+        new SqliteConnectionStringBuilder
+        {
+            DataSource = paths.Database,
+            // Private cache (the default), never shared: with a shared cache readers take
+            // table locks and fail with SQLITE_LOCKED ("database table is locked") while a
+            // writer is busy, and no busy timeout retries that. With WAL and private caches
+            // readers never wait for the writer.
+            Cache = SqliteCacheMode.Private,
+            // Wait for a concurrent writer instead of failing at once (SQLITE_BUSY is retried), but
+            // not for long: this process's writers take turns (WriteTurns), so only another
+            // process holds the lock this long, and a request answers 503 with Retry-After instead of hanging.
+            DefaultTimeout = 5,
+            Pooling = true,
+        }.ToString();
+
     /// <summary>
-    /// Brings the schema up to date. SQLite: WAL on (it persists in the file), then migrate.
+    /// Brings the schema up to date. SQLite: an empty database from the migrations' script, without
+    /// waiting for EF Core's model (<see cref="FreshSqliteDatabase"/>); otherwise WAL on (it persists
+    /// in the file), then migrate.
     /// PostgreSQL: under a session-level advisory lock, so replicas starting together migrate one
     /// after the other (the later ones find nothing pending). A session-level advisory lock is held
     /// until unlocked or the session ends, so a replica dying mid-migration frees it (the manual,
@@ -73,7 +77,14 @@ public static class PersistenceExtensions
     public static async Task MigrateDatabaseAsync(this IServiceProvider services, CancellationToken cancellationToken)
     {
         var options = services.GetRequiredService<IOptions<DatabaseOptions>>().Value;
-        if (options.Provider == DatabaseProvider.Sqlite) Directory.CreateDirectory(services.GetRequiredService<DataPaths>().Root);
+        if (options.Provider == DatabaseProvider.Sqlite)
+        {
+            var paths = services.GetRequiredService<DataPaths>();
+            Directory.CreateDirectory(paths.Root);
+            // Before the context is touched: its first use waits for the model (ModelWarmup).
+            var fresh = await FreshSqliteDatabase.TryCreateAsync(SqliteConnectionString(paths), cancellationToken);
+            if (fresh) return;
+        }
         await using var scope = services.CreateAsyncScope();
         var db = scope.ServiceProvider.GetRequiredService<ControlApiDbContext>();
         await db.Database.OpenConnectionAsync(cancellationToken);

@@ -35,6 +35,8 @@ public static class SecurityExtensions
         services.AddScoped<ApiKeyStore>();
         services.AddSingleton<ApiKeyCache>();
         // After the database initializer (registered earlier): the first key needs the migrated schema.
+        // It finishes while the server starts; /readyz waits for it (StartupWork).
+        services.TryAddSingleton<Health.StartupWork>();
         services.AddHostedService<AdminKeyBootstrapper>();
         services.AddSingleton<DeniedRequestAudit>();
         services.AddHostedService(provider => provider.GetRequiredService<DeniedRequestAudit>());
