@@ -33,17 +33,23 @@ public sealed class ControlApiDbContext(DbContextOptions<ControlApiDbContext> op
     /// <summary>The Data Protection key ring, shared by every replica (webhook secrets must decrypt on all).</summary>
     public DbSet<DataProtectionKey> DataProtectionKeys => Set<DataProtectionKey>();
 
+    /// <summary>The provider Npgsql's <c>IsNpgsql()</c> names, compared here by its name: calling that
+    /// extension loads the PostgreSQL provider's assembly into every SQLite start (README "Start-up and memory").</summary>
+    public const string PostgreSqlProviderName = "Npgsql.EntityFrameworkCore.PostgreSQL";
+
+    private bool IsPostgreSql => Database.ProviderName == PostgreSqlProviderName;
+
     protected override void OnModelCreating(ModelBuilder modelBuilder)
     {
         modelBuilder.ApplyConfigurationsFromAssembly(typeof(ControlApiDbContext).Assembly);
         // Audit kind prefixes are read by hopping along the kind index in ordinal order (AuditReader);
         // SQLite compares text bytewise, PostgreSQL by the database's collation unless told "C" (bytewise).
-        if (Database.IsNpgsql()) modelBuilder.Entity<Entities.AuditEvent>().Property(e => e.Kind).UseCollation("C");
+        if (IsPostgreSql) modelBuilder.Entity<Entities.AuditEvent>().Property(e => e.Kind).UseCollation("C");
     }
 
     protected override void ConfigureConventions(ModelConfigurationBuilder configurationBuilder)
     {
-        if (Database.IsNpgsql())
+        if (IsPostgreSql)
         {
             // timestamptz: Npgsql writes only offset-zero DateTimeOffsets (it refuses others) and the
             // column keeps microseconds; the converter hands it exactly that (StoredInstant).

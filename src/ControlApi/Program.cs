@@ -43,6 +43,7 @@ builder.AddAudit();
 builder.AddNotifications();
 builder.AddServiceMetrics();
 builder.AddTracing();
+builder.AddStartupTrim();
 
 var app = builder.Build();
 // Off the main thread while it builds the pipeline: the migrations at start wait for it instead.

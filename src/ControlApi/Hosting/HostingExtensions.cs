@@ -66,4 +66,11 @@ public static class HostingExtensions
         builder.Services.Configure<HostOptions>(host => host.ShutdownTimeout = timeout);
         return builder;
     }
+
+    /// <summary>Start-up's garbage returned to the operating system once the start has settled (<see cref="StartupTrim"/>).</summary>
+    public static WebApplicationBuilder AddStartupTrim(this WebApplicationBuilder builder)
+    {
+        builder.Services.AddHostedService<StartupTrim>();
+        return builder;
+    }
 }

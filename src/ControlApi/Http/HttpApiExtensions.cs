@@ -95,14 +95,38 @@ public static class HttpApiExtensions
 
         // Public, like Swagger UI: the document says how to authenticate, so it cannot require it.
         app.MapOpenApi("/openapi/{documentName}.json").AllowAnonymous();
-        app.UseSwaggerUI(ui =>
+        // Built on the first request under /swagger: its middleware and embedded files are not loaded by a
+        // start that nobody browses (README "Start-up and memory"); other paths pass by as before.
+        app.UseWhenFirstRequested(SwaggerPrefix, swagger => swagger.UseSwaggerUI(ui =>
         {
             ui.SwaggerEndpoint("/openapi/v1.json", "ControlApi v1");
-            ui.RoutePrefix = "swagger";
+            ui.RoutePrefix = SwaggerPrefix.Value!.TrimStart('/');
             ui.DocumentTitle = "ControlApi — Swagger UI";
-        });
+        }));
         return app;
     }
+
+    private static readonly PathString SwaggerPrefix = "/swagger";
+
+    /// <summary>
+    /// Middleware for requests under <paramref name="prefix"/>, built by <paramref name="configure"/>
+    /// when the first of them arrives (once, whoever is first); it runs in the same place of the
+    /// pipeline and hands what it does not answer to the rest of it, as if added directly.
+    /// </summary>
+    public static IApplicationBuilder UseWhenFirstRequested(this IApplicationBuilder app, PathString prefix, Action<IApplicationBuilder> configure) =>
+        app.Use(next =>
+        {
+            var branch = new Lazy<RequestDelegate>(() =>
+            {
+                var builder = app.New();
+                configure(builder);
+                builder.Run(next);
+                return builder.Build();
+            }, LazyThreadSafetyMode.ExecutionAndPublication);
+            return context => context.Request.Path.StartsWithSegments(prefix, StringComparison.OrdinalIgnoreCase)
+                ? branch.Value(context)
+                : next(context);
+        });
 
     /// <summary>
     /// Routing itself answers 415 (an empty body) when a request's Content-Type misses an endpoint's

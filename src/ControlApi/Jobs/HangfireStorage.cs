@@ -32,21 +32,7 @@ internal static class HangfireStorage
     {
         // Hangfire's process-wide log provider must be this host's before the storage logs anything.
         provider.GetRequiredService<IGlobalConfiguration>();
-        if (IsPostgreSql(provider))
-        {
-            var options = new PostgreSqlStorageOptions
-            {
-                SchemaName = PostgreSqlSchema,
-                // Workers wait for NOTIFY instead of polling every interval: a commit is picked up as
-                // soon as its enqueue commits, on whichever replica has an idle worker.
-                EnableLongPolling = true,
-                QueuePollInterval = PostgreSqlFallbackPoll,
-                // Creates or upgrades the schema under the package's own lock; replicas starting together are safe.
-                PrepareSchemaIfNecessary = true,
-            };
-            var connectionString = provider.GetRequiredService<PostgreSqlConnectionString>().ConnectionString;
-            return new PostgreSqlStorage(new NpgsqlConnectionFactory(connectionString, options), options);
-        }
+        if (IsPostgreSql(provider)) return OpenPostgreSql(provider);
         var paths = provider.GetRequiredService<DataPaths>();
         Directory.CreateDirectory(paths.Root);
         try
@@ -59,5 +45,26 @@ internal static class HangfireStorage
             var what = Persistence.StorageFaults.Classify(ex)?.What ?? ex.Message;
             throw new InvalidOperationException($"The job database {paths.HangfireDatabase} cannot be opened: {what} Make the data directory {paths.Root} writable for ControlApi, or set ControlApi:DataDirectory to one that is.", ex);
         }
+    }
+
+    /// <summary>
+    /// Hangfire.PostgreSql's types only here: a SQLite start never loads that package or Npgsql
+    /// (README "Start-up and memory").
+    /// </summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
+    private static JobStorage OpenPostgreSql(IServiceProvider provider)
+    {
+        var options = new PostgreSqlStorageOptions
+        {
+            SchemaName = PostgreSqlSchema,
+            // Workers wait for NOTIFY instead of polling every interval: a commit is picked up as
+            // soon as its enqueue commits, on whichever replica has an idle worker.
+            EnableLongPolling = true,
+            QueuePollInterval = PostgreSqlFallbackPoll,
+            // Creates or upgrades the schema under the package's own lock; replicas starting together are safe.
+            PrepareSchemaIfNecessary = true,
+        };
+        var connectionString = provider.GetRequiredService<PostgreSqlConnectionString>().ConnectionString;
+        return new PostgreSqlStorage(new NpgsqlConnectionFactory(connectionString, options), options);
     }
 }

@@ -60,12 +60,27 @@ public static class JobsExtensions
     /// or the browser's Basic prompt with the key as password), so refusals are answered and audited
     /// like every other route. Hangfire's own filters are off; the policy is the check.
     /// </summary>
+    /// <remarks>
+    /// The same endpoint Hangfire's <c>MapHangfireDashboardWithAuthorizationPolicy</c> maps, but the
+    /// dashboard behind it (its route table of some sixty pages and commands) is built on the first
+    /// request that passes the policy, not at every start (README "Start-up and memory").
+    /// </remarks>
     public static WebApplication UseJobsDashboard(this WebApplication app)
     {
-        app.MapHangfireDashboardWithAuthorizationPolicy(SecurityPolicies.Admin, DashboardPaths.Root, new DashboardOptions
+        var dashboard = new Lazy<RequestDelegate>(() =>
         {
-            DisplayStorageConnectionString = false,
-        }, app.Services.GetRequiredService<JobStorage>());
+            var pipeline = ((IEndpointRouteBuilder)app).CreateApplicationBuilder();
+            pipeline.UseHangfireDashboard(DashboardPaths.Root, new DashboardOptions
+            {
+                DisplayStorageConnectionString = false,
+                // No Hangfire filters (its default admits local requests only): the endpoint's policy is the check.
+                Authorization = [],
+                AsyncAuthorization = [],
+            }, app.Services.GetRequiredService<JobStorage>());
+            return pipeline.Build();
+        }, LazyThreadSafetyMode.ExecutionAndPublication);
+        app.Map(DashboardPaths.Root + "/{**path}", context => dashboard.Value(context))
+            .RequireAuthorization(SecurityPolicies.Admin);
         return app;
     }
 }

@@ -27,7 +27,7 @@ public static class PersistenceExtensions
         {
             if (provider.GetRequiredService<IOptions<DatabaseOptions>>().Value.Provider == DatabaseProvider.PostgreSql)
             {
-                options.UseNpgsql(provider.GetRequiredService<PostgreSqlConnectionString>().ConnectionString, ControlApiDbContext.ConfigureNpgsql);
+                UsePostgreSql(options, provider.GetRequiredService<PostgreSqlConnectionString>().ConnectionString);
             }
             else
             {
@@ -64,6 +64,14 @@ public static class PersistenceExtensions
             DefaultTimeout = 5,
             Pooling = true,
         }.ToString();
+
+    /// <summary>
+    /// Npgsql's types only in this method, so a SQLite start never loads the PostgreSQL provider (its
+    /// assemblies and type data are resident memory for nothing, README "Start-up and memory").
+    /// </summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
+    private static void UsePostgreSql(DbContextOptionsBuilder options, string connectionString) =>
+        options.UseNpgsql(connectionString, ControlApiDbContext.ConfigureNpgsql);
 
     /// <summary>
     /// Brings the schema up to date. SQLite: an empty database from the migrations' script, without

@@ -26,8 +26,27 @@ public static class TracingExtensions
 
         var options = section.Get<TracingOptions>() ?? new TracingOptions();
         // Invalid settings stop the start through the validator, with its message.
-        if (Exporter(options, builder.Configuration[StandardEndpointVariable]) is not { } exporter) return builder;
+        var standardEndpoint = builder.Configuration[StandardEndpointVariable];
+        if (!IsOn(options, standardEndpoint)) return builder;
+        AddOtlpTracing(services, options);
+        return builder;
+    }
 
+    /// <summary>
+    /// Whether tracing is configured (and valid), without touching an OpenTelemetry type: with tracing
+    /// off the OTLP exporter, its gRPC/protobuf code and the instrumentations are never loaded.
+    /// </summary>
+    private static bool IsOn(TracingOptions options, string? standardEndpoint)
+    {
+        if (string.IsNullOrWhiteSpace(options.OtlpEndpoint)) return !string.IsNullOrWhiteSpace(standardEndpoint);
+        return TryParseEndpoint(options.OtlpEndpoint, out _) && TracingOptions.IsKnownProtocol(options.OtlpProtocol);
+    }
+
+    /// <summary>Every tracing type is referenced from here on, only when tracing is on (see <see cref="IsOn"/>).</summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
+    private static void AddOtlpTracing(IServiceCollection services, TracingOptions options)
+    {
+        var exporter = Exporter(options);
         services.AddOpenTelemetry()
             .ConfigureResource(resource => resource.AddService(options.ServiceName,
                 serviceVersion: typeof(TracingExtensions).Assembly.GetName().Version?.ToString(), serviceInstanceId: Environment.MachineName))
@@ -43,23 +62,20 @@ public static class TracingExtensions
                 .AddProcessor(new BatchActivityExportProcessor(new OtlpTraceExporter(exporter))));
         // First registered, so it stops last: after Kestrel and the job servers have ended their spans.
         services.Insert(0, ServiceDescriptor.Singleton<IHostedService, TracingFlush>());
-        return builder;
     }
 
     internal static bool TryParseEndpoint(string value, out Uri endpoint) =>
         Uri.TryCreate(value, UriKind.Absolute, out endpoint!) && endpoint.Scheme is "http" or "https" && string.IsNullOrEmpty(endpoint.UserInfo);
 
     /// <summary>
-    /// The exporter's settings, or null when tracing is off. The parameterless options read the
+    /// The exporter's settings once <see cref="IsOn"/> said tracing is on. The parameterless options read the
     /// standard <c>OTEL_EXPORTER_OTLP_*</c> variables (headers, timeout), then our keys win.
     /// </summary>
-    private static OtlpExporterOptions? Exporter(TracingOptions options, string? standardEndpoint)
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
+    private static OtlpExporterOptions Exporter(TracingOptions options)
     {
-        var configured = !string.IsNullOrWhiteSpace(options.OtlpEndpoint);
-        if (!configured && string.IsNullOrWhiteSpace(standardEndpoint)) return null;
         var exporter = new OtlpExporterOptions();
-        if (!configured) return exporter;
-        if (!TryParseEndpoint(options.OtlpEndpoint!, out var endpoint) || !TracingOptions.IsKnownProtocol(options.OtlpProtocol)) return null;
+        if (string.IsNullOrWhiteSpace(options.OtlpEndpoint) || !TryParseEndpoint(options.OtlpEndpoint, out var endpoint)) return exporter;
         exporter.Protocol = options.OtlpProtocol == "grpc" ? OtlpExportProtocol.Grpc : OtlpExportProtocol.HttpProtobuf;
         // Set in code, the HTTP endpoint is used as given: name the traces path as the variable would.
         exporter.Endpoint = exporter.Protocol == OtlpExportProtocol.HttpProtobuf

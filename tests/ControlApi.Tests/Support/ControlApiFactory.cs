@@ -53,6 +53,9 @@ public sealed class ControlApiFactory : WebApplicationFactory<Program>
             // Tests poll quickly; the limits themselves are tested with small values on purpose.
             ["ControlApi:Security:RateLimits:PerKey"] = "1000000",
             ["ControlApi:Security:RateLimits:PerAddress"] = "1000000",
+            // Many hosts share this process: one host giving back library pages would make every other
+            // read its code back. StartupTrimTests exercise it on purpose.
+            [ControlApi.Hosting.StartupTrim.ReleaseStartupPagesKey] = "false",
         };
         // The PostgreSQL test assembly: the data directory's own database, unless the test names a database itself.
         if (TestDatabaseAttribute.UsePostgreSql && settings?.ContainsKey(DatabaseProviderKey) != true)
