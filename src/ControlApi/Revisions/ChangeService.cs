@@ -129,6 +129,15 @@ public sealed class ChangeService(
         return await groups.RunAsync(clusterId, new QueuedChange(request, chart, cancellationToken), LeadAsync);
     }
 
+    /// <summary>
+    /// The number the next revision of a group's turn takes, once one change has numbered its own:
+    /// only this turn numbers the cluster's revisions while it is held, so the others need not ask.
+    /// </summary>
+    private sealed class TurnNumbering
+    {
+        public int? NextNumber;
+    }
+
     /// <summary>A change's outcome, and what follows once its turn is committed (the commit job's wake-up, the log line).</summary>
     private sealed record Applied(ChangeOutcome Outcome, Action? AfterCommit = null)
     {
@@ -159,11 +168,12 @@ public sealed class ChangeService(
             try
             {
                 await using var turn = await writeTurns.BeginAsync(db, WriteScope.Cluster(pending[0].Request.Cluster.Id), stopping);
+                var numbering = new TurnNumbering();
                 foreach (var change in pending)
                 {
                     try
                     {
-                        applied.Add((change, await ApplyInTurnAsync(change.Request, change.Chart, stopping)));
+                        applied.Add((change, await ApplyInTurnAsync(change.Request, change.Chart, numbering, stopping)));
                     }
                     catch (Exception ex)
                     {
@@ -201,7 +211,7 @@ public sealed class ChangeService(
     }
 
     /// <summary>One change inside its group's write turn; whatever it writes is saved, and committed with the group.</summary>
-    private async Task<Applied> ApplyInTurnAsync(ChangeRequest request, ChartContext chart, CancellationToken cancellationToken)
+    private async Task<Applied> ApplyInTurnAsync(ChangeRequest request, ChartContext chart, TurnNumbering numbering, CancellationToken cancellationToken)
     {
         var clusterId = request.Cluster.Id;
         if (request.IdempotencyKey is { } key)
@@ -294,7 +304,7 @@ public sealed class ChangeService(
         var revision = new Revision
         {
             ClusterId = clusterId,
-            Number = await reader.NextNumberAsync(clusterId, cancellationToken),
+            Number = numbering.NextNumber ?? await reader.NextNumberAsync(clusterId, cancellationToken),
             SettingsJson = SettingsJson.Serialize(desired),
             Author = request.Actor,
             OnBehalfOf = request.OnBehalfOf,
@@ -314,6 +324,7 @@ public sealed class ChangeService(
         };
         db.Revisions.Add(revision);
         await db.SaveChangesAsync(cancellationToken);
+        numbering.NextNumber = revision.Number + 1;
         // A held revision gets its outbox row when approved, a scheduled one when its window opens (ScheduledReleases).
         if (goesNow) db.Outbox.Add(new OutboxMessage { ClusterId = clusterId, RevisionId = revision.Id, RevisionNumber = revision.Number, CreatedAt = now });
 
