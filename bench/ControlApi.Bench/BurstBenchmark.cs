@@ -17,7 +17,8 @@ namespace ControlApi.Bench;
 /// the capacity a second machine would add.
 /// </summary>
 /// <remarks>
-/// Options: <c>[writers] [--before &lt;ControlApi.Bench.dll of an older build&gt;] [--sqlite-only]</c>.
+/// Options: <c>[writers] [--before &lt;ControlApi.Bench.dll of an older build&gt;] [--sqlite-only | --postgresql-only]</c>
+/// (<c>--before</c> passes the engine option on: an older bench that does not know it measures both).
 /// The service runs in this process, so an older build cannot be loaded beside this one; with
 /// <c>--before</c> its own bench runs the same burst as a child process first (same machine, same
 /// minute) and its table is read back as the baseline.
@@ -71,14 +72,18 @@ public static class BurstBenchmark
             options.RemoveRange(at, 2);
         }
         var sqliteOnly = options.Remove("--sqlite-only");
+        var postgreSqlOnly = options.Remove("--postgresql-only");
         var writers = options.Count > 0 ? int.Parse(options[0], System.Globalization.CultureInfo.InvariantCulture) : 200;
-        var before = beforeDll is null ? null : await RunBeforeAsync(beforeDll, writers);
+        var before = beforeDll is null ? null : await RunBeforeAsync(beforeDll, writers, sqliteOnly ? "--sqlite-only" : postgreSqlOnly ? "--postgresql-only" : null);
         var root = Directory.CreateTempSubdirectory("controlapi-bench-burst-").FullName;
         try
         {
             var results = new List<BurstResult>();
-            using (var database = BenchDatabase.Sqlite())
+            if (!postgreSqlOnly)
+            {
+                using var database = BenchDatabase.Sqlite();
                 results.Add(await MeasureSetupAsync(Path.Combine(root, "sqlite"), database, replicas: 1, writers));
+            }
             if (!sqliteOnly && BenchDatabase.TryPostgreSql() is { } single)
             {
                 using (single)
@@ -98,9 +103,10 @@ public static class BurstBenchmark
     /// The older build's own burst, run as a child process; its printed table is the baseline (p50
     /// and p99 in ms, as every version of this bench prints them). Its log lines go to a file, not here.
     /// </summary>
-    private static async Task<List<BurstResult>> RunBeforeAsync(string dll, int writers)
+    private static async Task<List<BurstResult>> RunBeforeAsync(string dll, int writers, string? engine)
     {
-        var run = await Cli.Wrap("dotnet").WithArguments([dll, "burst", writers.ToString(System.Globalization.CultureInfo.InvariantCulture)])
+        string[] arguments = [dll, "burst", writers.ToString(System.Globalization.CultureInfo.InvariantCulture), .. engine is null ? [] : new[] { engine }];
+        var run = await Cli.Wrap("dotnet").WithArguments(arguments)
             .WithValidation(CommandResultValidation.None).ExecuteBufferedAsync();
         if (run.ExitCode != 0) throw new InvalidOperationException($"The --before bench failed ({run.ExitCode}): {run.StandardError[^Math.Min(2000, run.StandardError.Length)..]}");
         var results = new List<BurstResult>();

@@ -95,7 +95,8 @@ public abstract record ChangeOutcome
 
 /// <summary>
 /// The one path every change takes (API, features, chatops, rollback): validate with Core, then
-/// write revision + outbox row + audit event in one transaction. Nothing is stored for a rejected
+/// write revision + outbox row + audit event in one transaction (shared by the changes waiting for
+/// the same cluster at the time: <see cref="ChangeGroups"/>). Nothing is stored for a rejected
 /// change except its <c>change.rejected</c> audit event.
 /// </summary>
 public sealed class ChangeService(
@@ -110,6 +111,8 @@ public sealed class ChangeService(
     HostFirewall.HostFirewallAudits hostFirewallAudits,
     Governance.ChangeWindowGate windows,
     Approvals.ApprovalGate approvals,
+    ChangeGroups groups,
+    IHostApplicationLifetime lifetime,
     TimeProvider time,
     ILogger<ChangeService> logger)
 {
@@ -123,8 +126,94 @@ public sealed class ChangeService(
             return new ChangeOutcome.AdoptionRequired(unadopted.Reason);
         var chart = await baselines.ChartForAsync(request.Cluster, request.Desire, cancellationToken);
 
-        await using var turn = await writeTurns.BeginAsync(db, WriteScope.Cluster(clusterId), cancellationToken);
+        return await groups.RunAsync(clusterId, new QueuedChange(request, chart, cancellationToken), LeadAsync);
+    }
 
+    /// <summary>
+    /// The number the next revision of a group's turn takes, once one change has numbered its own:
+    /// only this turn numbers the cluster's revisions while it is held, so the others need not ask.
+    /// </summary>
+    private sealed class TurnNumbering
+    {
+        public int? NextNumber;
+    }
+
+    /// <summary>A change's outcome, and what follows once its turn is committed (the commit job's wake-up, the log line).</summary>
+    private sealed record Applied(ChangeOutcome Outcome, Action? AfterCommit = null)
+    {
+        public static implicit operator Applied(ChangeOutcome outcome) => new(outcome);
+    }
+
+    /// <summary>
+    /// Runs a group of one cluster's changes (<see cref="ChangeGroups"/>) in one write turn, one after
+    /// the other as if each had its own turn: each reads what the ones before it wrote. A change that
+    /// throws is answered with its error, and the turn is rolled back and run again without it, so it
+    /// fails no other. Nothing is answered before the commit: an answer never names a revision the
+    /// database could still lose. The group runs on this request's context and to the end whoever
+    /// leaves: its token is the host's, and a change whose requester left before the group started is skipped.
+    /// </summary>
+    private async Task LeadAsync(IReadOnlyList<QueuedChange> group)
+    {
+        var stopping = lifetime.ApplicationStopping;
+        var pending = new List<QueuedChange>(group.Count);
+        foreach (var change in group)
+        {
+            if (change.CancellationToken.IsCancellationRequested) change.Fail(new OperationCanceledException(change.CancellationToken));
+            else pending.Add(change);
+        }
+        while (pending.Count > 0)
+        {
+            var applied = new List<(QueuedChange Change, Applied Result)>(pending.Count);
+            (QueuedChange Change, Exception Error)? failed = null;
+            try
+            {
+                await using var turn = await writeTurns.BeginAsync(db, WriteScope.Cluster(pending[0].Request.Cluster.Id), stopping);
+                var numbering = new TurnNumbering();
+                foreach (var change in pending)
+                {
+                    try
+                    {
+                        applied.Add((change, await ApplyInTurnAsync(change.Request, change.Chart, numbering, stopping)));
+                    }
+                    catch (Exception ex)
+                    {
+                        failed = (change, ex);
+                        break;
+                    }
+                    // Its rows are saved: the next change's saves need not scan them again.
+                    db.ChangeTracker.Clear();
+                }
+                if (failed is null) await turn.CommitAsync(stopping);
+            }
+            catch (Exception ex)
+            {
+                // The turn could not begin or commit: nothing of the group is stored, and each is told so.
+                db.ChangeTracker.Clear();
+                foreach (var change in pending) change.Fail(ex);
+                return;
+            }
+            db.ChangeTracker.Clear();
+            if (failed is { } f)
+            {
+                if (pending.Count > 1)
+                    logger.LogWarning(f.Error, "A change to {Cluster} failed in a group of {Count}; the others are run again without it", f.Change.Request.Cluster.Id, pending.Count);
+                f.Change.Fail(f.Error);
+                pending.Remove(f.Change);
+                continue;
+            }
+            foreach (var (change, result) in applied)
+            {
+                result.AfterCommit?.Invoke();
+                change.Complete(result.Outcome);
+            }
+            return;
+        }
+    }
+
+    /// <summary>One change inside its group's write turn; whatever it writes is saved, and committed with the group.</summary>
+    private async Task<Applied> ApplyInTurnAsync(ChangeRequest request, ChartContext chart, TurnNumbering numbering, CancellationToken cancellationToken)
+    {
+        var clusterId = request.Cluster.Id;
         if (request.IdempotencyKey is { } key)
         {
             var earlier = await db.IdempotencyRecords.AsNoTracking()
@@ -146,7 +235,6 @@ public sealed class ChangeService(
                 new { onBehalfOf = request.OnBehalfOf, person = request.PersonOrOnBehalfOf, reason = request.Reason, hold = hold.Kind, holder = hold.Holder, holdReason = hold.Reason },
                 request.PersonOrOnBehalfOf),
                 cancellationToken);
-            await turn.CommitAsync(cancellationToken);
             return new ChangeOutcome.Blocked(hold);
         }
 
@@ -172,7 +260,6 @@ public sealed class ChangeService(
                 new { onBehalfOf = request.OnBehalfOf, person = request.PersonOrOnBehalfOf, reason = request.Reason, errors = validation.Errors.Select(IssueResource.From) },
                 request.PersonOrOnBehalfOf),
                 cancellationToken);
-            await turn.CommitAsync(cancellationToken);
             return new ChangeOutcome.Rejected(validation, current.Number);
         }
 
@@ -180,7 +267,6 @@ public sealed class ChangeService(
         {
             var unchanged = new ChangeResource(clusterId, true, current, warnings);
             await RememberAsync(request, RememberedOutcome.Unchanged, unchanged, cancellationToken);
-            await turn.CommitAsync(cancellationToken);
             return new ChangeOutcome.Unchanged(unchanged);
         }
 
@@ -202,7 +288,6 @@ public sealed class ChangeService(
         var window = await windows.DecideAsync(request, cancellationToken);
         if (await windows.RefusalAsync(request, window, cancellationToken) is { } refused)
         {
-            await turn.CommitAsync(cancellationToken);
             return refused;
         }
 
@@ -219,7 +304,7 @@ public sealed class ChangeService(
         var revision = new Revision
         {
             ClusterId = clusterId,
-            Number = await reader.NextNumberAsync(clusterId, cancellationToken),
+            Number = numbering.NextNumber ?? await reader.NextNumberAsync(clusterId, cancellationToken),
             SettingsJson = SettingsJson.Serialize(desired),
             Author = request.Actor,
             OnBehalfOf = request.OnBehalfOf,
@@ -239,6 +324,7 @@ public sealed class ChangeService(
         };
         db.Revisions.Add(revision);
         await db.SaveChangesAsync(cancellationToken);
+        numbering.NextNumber = revision.Number + 1;
         // A held revision gets its outbox row when approved, a scheduled one when its window opens (ScheduledReleases).
         if (goesNow) db.Outbox.Add(new OutboxMessage { ClusterId = clusterId, RevisionId = revision.Id, RevisionNumber = revision.Number, CreatedAt = now });
 
@@ -279,12 +365,13 @@ public sealed class ChangeService(
         var shown = RevisionResource.From(revision) with { Changes = changes, ScheduledFor = waits is null ? null : Governance.ChangeWindowGate.ScheduledFor(window) };
         var accepted = new ChangeResource(clusterId, false, shown, warnings) { SideEffects = sideEffects, Risk = risk };
         await RememberAsync(request, RememberedOutcome.Accepted, accepted, cancellationToken);
-        await turn.CommitAsync(cancellationToken);
 
-        // After the commit: the outbox row is durable, so a lost enqueue is only a delay (the sweep finds it).
-        if (goesNow) commits.ScheduleNow(clusterId);
-        logger.LogInformation("{State} revision {Cluster}/{Revision} from {Actor}: {Changes}", state, clusterId, revision.Number, request.Actor, changes);
-        return new ChangeOutcome.Accepted(accepted);
+        return new Applied(new ChangeOutcome.Accepted(accepted), () =>
+        {
+            // After the commit: the outbox row is durable, so a lost enqueue is only a delay (the sweep finds it).
+            if (goesNow) commits.ScheduleNow(clusterId);
+            logger.LogInformation("{State} revision {Cluster}/{Revision} from {Actor}: {Changes}", state, clusterId, revision.Number, request.Actor, changes);
+        });
     }
 
     /// <summary>

@@ -17,6 +17,7 @@ public static class RevisionsExtensions
         services.AddSingleton<CurrentRevisionCache>();
         services.AddSingleton<RenderedFilesCache>();
         services.AddScoped<ChangeService>();
+        services.AddSingleton<ChangeGroups>();
         Approvals.ApprovalsExtensions.AddApprovals(services);
         services.AddScoped<Holds.ClusterHolds>();
         services.AddScoped<Governance.ClusterPolicies>();
