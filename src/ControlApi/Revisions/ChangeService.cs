@@ -203,7 +203,17 @@ public sealed class ChangeService(
             }
             foreach (var (change, result) in applied)
             {
-                result.AfterCommit?.Invoke();
+                // Stored and committed whatever follows: a failed wake-up (the job storage down) is
+                // only a delay — the outbox sweep finds the row — and must not turn this change, or
+                // the rest of its group, into an error.
+                try
+                {
+                    result.AfterCommit?.Invoke();
+                }
+                catch (Exception ex)
+                {
+                    logger.LogWarning(ex, "After committing a change to {Cluster}: its commit job could not be woken; the outbox sweep will start it", change.Request.Cluster.Id);
+                }
                 change.Complete(result.Outcome);
             }
             return;
