@@ -45,11 +45,12 @@ internal sealed class ServiceProcess : IAsyncDisposable
     /// exits or is not ready within <paramref name="readyTimeout"/>, default 60 s).
     /// </summary>
     /// <param name="environment">Variables on top of the defaults (e.g. the image's <c>DOTNET_*</c> settings); a null value removes one.</param>
-    public static async Task<ServiceProcess> StartAsync(string dll, IReadOnlyDictionary<string, string?>? environment = null, TimeSpan? readyTimeout = null)
+    /// <param name="host">The <c>dotnet</c> host to run it with: the machine's, or a private runtime's (<see cref="PrivateRuntime"/>).</param>
+    public static async Task<ServiceProcess> StartAsync(string dll, IReadOnlyDictionary<string, string?>? environment = null, TimeSpan? readyTimeout = null, string host = "dotnet")
     {
         var data = Directory.CreateTempSubdirectory("controlapi-bench-").FullName;
         var baseAddress = new Uri($"http://127.0.0.1:{FreePort()}");
-        var start = new ProcessStartInfo("dotnet", [dll])
+        var start = new ProcessStartInfo(host, [dll])
         {
             RedirectStandardOutput = true,
             RedirectStandardError = true,

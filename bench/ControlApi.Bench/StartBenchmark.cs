@@ -44,25 +44,26 @@ public static partial class StartBenchmark
         var dockerfile = await File.ReadAllTextAsync(Path.Combine(repository, "Dockerfile"));
         var imageEnvironment = ImageEnvironment(dockerfile);
         var published = Directory.CreateTempSubdirectory("controlapi-start-publish-").FullName;
+        var builds = new List<Build>();
         try
         {
             Console.WriteLine($"publishing this build as the image does (-r {RuntimeInformation.RuntimeIdentifier}) into {published} ...");
             await PublishAsync(repository, published);
-            var builds = new List<Build> { new("this build", Path.Combine(published, "ControlApi.dll"), imageEnvironment) };
+            builds.Add(new("this build", Path.Combine(published, "ControlApi.dll"), imageEnvironment));
             if (before is not null)
             {
                 var dll = Directory.Exists(before) ? Path.Combine(before, "ControlApi.dll") : before;
                 builds.Insert(0, new Build("before", Path.GetFullPath(dll), BaselineEnvironment));
             }
             Console.WriteLine($"image environment: {string.Join(' ', imageEnvironment.Select(e => $"{e.Key}={e.Value}"))}");
-            Console.WriteLine($"{runs} starts each, alternating, fresh data directory each; idle RSS after {settle.TotalSeconds:0} s");
+            Console.WriteLine($"{runs} starts each, alternating, fresh data directory each, each build on its own copy of the runtime (as in its image); idle RSS after {settle.TotalSeconds:0} s");
 
             // Alternating, one at a time: two starts side by side would share the cores.
             for (var run = 0; run < runs; run++)
             {
                 foreach (var build in builds)
                 {
-                    await using var service = await ServiceProcess.StartAsync(build.Dll, build.Environment);
+                    await using var service = await build.StartAsync();
                     build.Ready.Add(service.ReadyAfter.TotalMilliseconds);
                     build.Cpu.Add(service.CpuAtReady.TotalMilliseconds);
                     Console.WriteLine($"  {build.Name,-10} run {run + 1}: ready after {service.ReadyAfter.TotalMilliseconds:0} ms, CPU {service.CpuAtReady.TotalMilliseconds:0} ms");
@@ -74,7 +75,7 @@ public static partial class StartBenchmark
             var idle = new List<(Build Build, ServiceProcess Service)>();
             try
             {
-                foreach (var build in builds) idle.Add((build, await ServiceProcess.StartAsync(build.Dll, build.Environment)));
+                foreach (var build in builds) idle.Add((build, await build.StartAsync()));
                 await Task.Delay(settle);
                 foreach (var (build, service) in idle)
                 {
@@ -111,11 +112,18 @@ public static partial class StartBenchmark
         finally
         {
             Directory.Delete(published, recursive: true);
+            foreach (var build in builds) build.Runtime.Dispose();
         }
     }
 
     private sealed record Build(string Name, string Dll, IReadOnlyDictionary<string, string?> Environment)
     {
+        /// <summary>Its own runtime, as in its image (<see cref="PrivateRuntime"/>).</summary>
+        public PrivateRuntime Runtime { get; } = PrivateRuntime.Copy();
+
+        public Task<ServiceProcess> StartAsync() =>
+            ServiceProcess.StartAsync(Dll, new Dictionary<string, string?>(Environment.Concat(Runtime.Environment)), host: Runtime.Host);
+
         public List<double> Ready { get; } = [];
         public List<double> Cpu { get; } = [];
         public double RssMb { get; set; }
