@@ -1,7 +1,5 @@
 using System.Diagnostics;
-using System.Net;
 using System.Net.Http.Headers;
-using System.Net.Sockets;
 using System.Text.Json.Nodes;
 using ControlApi.Security;
 using ControlApi.Tests.Support;
@@ -46,7 +44,7 @@ public sealed class ReplicaProcess : IAsyncDisposable
     /// <param name="settings">Configuration keys as in appsettings (<c>ControlApi:Leases:Duration</c>), passed as environment variables.</param>
     public static ReplicaProcess Start(string name, string adminKey, IReadOnlyDictionary<string, string> settings)
     {
-        var port = FreePort();
+        var port = FreePorts.Next();
         var start = new ProcessStartInfo("dotnet", [Path.Combine(AppContext.BaseDirectory, "ControlApi.dll")])
         {
             RedirectStandardOutput = true,
@@ -141,10 +139,4 @@ public sealed class ReplicaProcess : IAsyncDisposable
         _process.Dispose();
     }
 
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
-    }
 }

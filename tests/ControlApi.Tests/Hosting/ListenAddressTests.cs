@@ -1,8 +1,8 @@
 using System.Diagnostics;
 using System.Net;
-using System.Net.Sockets;
 using ControlApi.Hosting;
 using ControlApi.Tests.Shared;
+using ControlApi.Tests.Support;
 using Microsoft.Extensions.Configuration;
 
 namespace ControlApi.Tests.Hosting;
@@ -40,7 +40,7 @@ public sealed class ListenAddressTests
     [InlineData("ASPNETCORE_HTTP_PORTS", false)]
     public async Task The_built_service_answers_on_the_address_an_environment_variable_chose(string variable, bool fullUrl)
     {
-        var port = FreePort();
+        var port = FreePorts.Next();
         await using var service = ServiceProcess.Start(new Dictionary<string, string>
         {
             [variable] = fullUrl ? $"http://127.0.0.1:{port}" : port.ToString(System.Globalization.CultureInfo.InvariantCulture),
@@ -52,18 +52,12 @@ public sealed class ListenAddressTests
     [Fact]
     public async Task The_built_service_answers_on_the_address_given_with_urls_on_the_command_line()
     {
-        var port = FreePort();
+        var port = FreePorts.Next();
         await using var service = ServiceProcess.Start(new Dictionary<string, string>(), "--urls", $"http://127.0.0.1:{port}");
 
         await service.WaitUntilHealthyAsync(port);
     }
 
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
-    }
 
     /// <summary>The compiled ControlApi.dll in its own process, with its own data directory; killed on dispose.</summary>
     private sealed class ServiceProcess : IAsyncDisposable

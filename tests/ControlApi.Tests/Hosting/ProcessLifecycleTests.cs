@@ -1,8 +1,8 @@
 using System.Diagnostics;
 using System.Net;
-using System.Net.Sockets;
 using System.Text.Json;
 using CliWrap;
+using ControlApi.Tests.Support;
 
 namespace ControlApi.Tests.Hosting;
 
@@ -17,7 +17,7 @@ public sealed class ProcessLifecycleTests : IDisposable
     [Fact]
     public async Task In_production_it_logs_one_json_line_per_request_and_stops_cleanly_on_SIGTERM()
     {
-        var port = FreePort();
+        var port = FreePorts.Next();
         var output = new List<string>();
         var start = new ProcessStartInfo("dotnet", [Path.Combine(AppContext.BaseDirectory, "ControlApi.dll")])
         {
@@ -116,10 +116,4 @@ public sealed class ProcessLifecycleTests : IDisposable
         throw new TimeoutException("The service did not become ready within a minute.");
     }
 
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
-    }
 }

@@ -1,7 +1,6 @@
 using System.Diagnostics;
 using System.Net;
 using System.Net.Http.Json;
-using System.Net.Sockets;
 using ControlApi.Health;
 using ControlApi.Security;
 using ControlApi.Tests.Support;
@@ -51,7 +50,7 @@ public sealed class StartupReadinessTests : IDisposable
     [Fact]
     public async Task A_first_start_as_its_own_process_is_ready_only_with_the_admin_key_usable()
     {
-        var port = FreePort();
+        var port = FreePorts.Next();
         var start = new ProcessStartInfo("dotnet", [Path.Combine(AppContext.BaseDirectory, "ControlApi.dll")])
         {
             RedirectStandardOutput = true,
@@ -103,10 +102,4 @@ public sealed class StartupReadinessTests : IDisposable
         }
     }
 
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
-    }
 }

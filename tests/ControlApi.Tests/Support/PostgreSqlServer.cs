@@ -1,6 +1,4 @@
 using System.Diagnostics;
-using System.Net;
-using System.Net.Sockets;
 using Npgsql;
 
 namespace ControlApi.Tests.Support;
@@ -110,7 +108,7 @@ public sealed class PostgreSqlServer
         var asRoot = Environment.UserName == "root";
         // initdb refuses to run as root: the cluster belongs to the postgres user then.
         if (asRoot) Run("chown", ["-R", "postgres:postgres", directory]);
-        var port = FreePort();
+        var port = FreePorts.Next();
         Run(bin, "initdb", asRoot, ["-D", data, "-U", "postgres", "--auth=trust", "-E", "UTF8", "--no-sync"]);
         Run(bin, "pg_ctl", asRoot,
         [
@@ -163,12 +161,6 @@ public sealed class PostgreSqlServer
             $"PostgreSQL server binaries not found under /usr/lib/postgresql (apt-get install postgresql), and {Variable} is not set.");
     }
 
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
-    }
 
     private static void Run(string bin, string tool, bool asPostgres, IEnumerable<string> arguments) =>
         Run(asPostgres ? "runuser" : Path.Combine(bin, tool),
