@@ -29,23 +29,16 @@ public abstract record PolicyOutcome
 /// </summary>
 public sealed class ClusterPolicies(ControlApiDbContext db, WriteTurns writeTurns, AuditLog audit, TimeProvider time)
 {
-    /// <summary>
-    /// The policy read inside a write turn, kept until the turn ends: a policy is replaced only in its
-    /// cluster's turn, so a group of changes (Revisions.ChangeGroups) — each asking the window gate and
-    /// the approval gate — reads it once. <see cref="ReplaceAsync"/> forgets it.
-    /// </summary>
-    private (object Turn, string ClusterId, StoredPolicy Policy)? _readInTurn;
+    /// <summary>Read once per write turn (<see cref="TurnMemo{T}"/>): a policy is replaced only in its cluster's turn.</summary>
+    private readonly TurnMemo<StoredPolicy> _readInTurn = new();
 
-    public async Task<StoredPolicy> CurrentAsync(string clusterId, CancellationToken cancellationToken)
-    {
-        var turn = db.Database.CurrentTransaction;
-        if (turn is not null && _readInTurn is { } read && ReferenceEquals(read.Turn, turn) && read.ClusterId == clusterId) return read.Policy;
-        var newest = await db.ClusterPolicies.AsNoTracking().Where(p => p.ClusterId == clusterId)
-            .OrderByDescending(p => p.Version).FirstOrDefaultAsync(cancellationToken);
-        var policy = newest is null ? StoredPolicy.Default : From(newest);
-        _readInTurn = turn is null ? null : (turn, clusterId, policy);
-        return policy;
-    }
+    public Task<StoredPolicy> CurrentAsync(string clusterId, CancellationToken cancellationToken) =>
+        _readInTurn.GetOrReadAsync(db, clusterId, async () =>
+        {
+            var newest = await db.ClusterPolicies.AsNoTracking().Where(p => p.ClusterId == clusterId)
+                .OrderByDescending(p => p.Version).FirstOrDefaultAsync(cancellationToken);
+            return newest is null ? StoredPolicy.Default : From(newest);
+        });
 
     public async Task<PolicyOutcome> ReplaceAsync(
         ManagedCluster cluster, ClusterPolicy policy, string actor, string? onBehalfOf, string? reason, int? ifMatchVersion, CancellationToken cancellationToken)
@@ -61,7 +54,7 @@ public sealed class ClusterPolicies(ControlApiDbContext db, WriteTurns writeTurn
             Author = actor, OnBehalfOf = onBehalfOf, Reason = reason, CreatedAt = time.GetUtcNow(),
         };
         db.ClusterPolicies.Add(stored);
-        _readInTurn = null;
+        _readInTurn.Forget();
         await audit.AppendAsync(db, new AuditEntry(AuditKinds.PolicyChanged, cluster.Id, null, actor, AuditSources.Api,
             $"{cluster.Id} policy version {stored.Version}: {Describe(policy)}{(reason is null ? "" : $" ({reason})")}",
             new { version = stored.Version, previousVersion = current.Version, reason, onBehalfOf, policy, previous = current.Policy }, onBehalfOf), cancellationToken);

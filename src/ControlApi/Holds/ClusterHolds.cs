@@ -95,7 +95,7 @@ public sealed class ClusterHolds(ControlApiDbContext db, WriteTurns writeTurns, 
             return new HoldOutcome.InvalidExpiry($"The lock would expire at {until:O}, which is not after now ({now:O}); give a later time or a duration.");
 
         await using var turn = await writeTurns.BeginAsync(db, WriteScope.Cluster(cluster.Id), cancellationToken);
-        _readInTurn = null;
+        _readInTurn.Forget();
         var existing = await db.ClusterHolds.SingleOrDefaultAsync(h => h.ClusterId == cluster.Id && h.Kind == kind, cancellationToken);
         if (existing is not null && IsActive(existing, now) && !SamePerson(existing.Holder, caller.Person))
             return new HoldOutcome.HeldByOther(HoldResource.From(existing));
@@ -121,7 +121,7 @@ public sealed class ClusterHolds(ControlApiDbContext db, WriteTurns writeTurns, 
     {
         var now = time.GetUtcNow();
         await using var turn = await writeTurns.BeginAsync(db, WriteScope.Cluster(cluster.Id), cancellationToken);
-        _readInTurn = null;
+        _readInTurn.Forget();
         var existing = await db.ClusterHolds.SingleOrDefaultAsync(h => h.ClusterId == cluster.Id && h.Kind == kind, cancellationToken);
         if (existing is null || !IsActive(existing, now))
         {
@@ -147,25 +147,14 @@ public sealed class ClusterHolds(ControlApiDbContext db, WriteTurns writeTurns, 
         return new HoldOutcome.Lifted(HoldResource.From(existing));
     }
 
-    /// <summary>
-    /// The holds read inside a write turn, kept until the turn ends: a hold is set or lifted only in its
-    /// cluster's turn, so a group of changes (Revisions.ChangeGroups) reads them once, not once each.
-    /// This instance's own writes forget them.
-    /// </summary>
-    private (object Turn, string ClusterId, List<ClusterHold> Rows)? _readInTurn;
+    /// <summary>Read once per write turn (<see cref="TurnMemo{T}"/>): a hold is set or lifted only in its cluster's turn.</summary>
+    private readonly TurnMemo<List<ClusterHold>> _readInTurn = new();
 
     private async Task<List<ClusterHold>> ActiveAsync(string clusterId, CancellationToken cancellationToken)
     {
         var now = time.GetUtcNow();
-        var turn = db.Database.CurrentTransaction;
-        List<ClusterHold> holds;
-        if (turn is not null && _readInTurn is { } read && ReferenceEquals(read.Turn, turn) && read.ClusterId == clusterId)
-            holds = read.Rows;
-        else
-        {
-            holds = await db.ClusterHolds.AsNoTracking().Where(h => h.ClusterId == clusterId).ToListAsync(cancellationToken);
-            _readInTurn = turn is null ? null : (turn, clusterId, holds);
-        }
+        var holds = await _readInTurn.GetOrReadAsync(db, clusterId,
+            () => db.ClusterHolds.AsNoTracking().Where(h => h.ClusterId == clusterId).ToListAsync(cancellationToken));
         // Expiry is judged now, for each asker.
         return holds.Where(h => IsActive(h, now)).ToList();
     }
